@@ -1,0 +1,155 @@
+import { allocFrame, CANDLE_KEYS, PRICE_KEYS, type CandleFrame, type CandleKey } from '../core/frame.js';
+
+/** What cleaning changed, counted so that no fix is ever silent. */
+export interface CleanReport {
+  readonly input: number;
+  /** Rows without a usable open time; they cannot be placed and are dropped. */
+  readonly badTime: number;
+  /** Rows sharing an open time with a later-fetched row (the later one is kept). */
+  readonly duplicates: number;
+  /** True when the input was not in ascending time order. */
+  readonly reordered: boolean;
+  /** Values that were not usable (missing, NaN, non-positive price, negative volume), per column. */
+  readonly badValues: Readonly<Record<Exclude<CandleKey, 'time'>, number>>;
+  /** Values filled from the previous row of the same column, per column. */
+  readonly filled: Readonly<Record<Exclude<CandleKey, 'time'>, number>>;
+  /** Leading rows with a value still missing after forward-fill. */
+  readonly dropped: number;
+  /** Rows whose High and Low were swapped because High < Low. */
+  readonly swapped: number;
+  readonly output: number;
+}
+
+type ValueKey = Exclude<CandleKey, 'time'>;
+const VALUE_KEYS: readonly ValueKey[] = ['open', 'high', 'low', 'close', 'volume'];
+
+/**
+ * Clean raw candles: dedupe (keep the last fetched), sort by time, forward-fill missing values column
+ * by column, drop rows still missing a value, swap High/Low where High < Low. Pure: the input is not
+ * modified.
+ */
+export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: CleanReport } {
+  const order = orderUniqueRows(raw.time);
+  const f = gatherRows(raw, order.rows);
+  const badValues = blankUnusableValues(f);
+  const filled = forwardFill(f);
+  const start = firstCompleteRow(f);
+  const frame = start === 0 ? f : sliceCopy(f, start);
+  const swapped = swapHighLow(frame);
+  return {
+    frame,
+    report: {
+      input: raw.time.length, badTime: order.badTime, duplicates: order.duplicates,
+      reordered: order.reordered, badValues, filled, dropped: start, swapped, output: frame.time.length,
+    },
+  };
+}
+
+/** True when a report says cleaning changed anything. */
+export function cleanChangedAnything(r: CleanReport): boolean {
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  return r.badTime + r.duplicates + sum(r.badValues) + sum(r.filled) + r.dropped + r.swapped > 0 || r.reordered;
+}
+
+interface RowOrder { rows: Uint32Array; badTime: number; duplicates: number; reordered: boolean }
+
+/** Row indices in ascending time, one per time (the last occurrence wins), skipping unusable times. */
+function orderUniqueRows(time: Float64Array): RowOrder {
+  const n = time.length;
+  let valid = 0;
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isFinite(time[i]!)) continue;
+    valid++;
+    if (i > 0 && Number.isFinite(time[i - 1]!) && time[i]! <= time[i - 1]!) sorted = false;
+  }
+  if (sorted && valid === n) return { rows: identity(n), badTime: 0, duplicates: 0, reordered: false };
+  const idx: number[] = [];
+  for (let i = 0; i < n; i++) if (Number.isFinite(time[i]!)) idx.push(i);
+  const reordered = !isNonDecreasing(time, idx);
+  idx.sort((a, b) => time[a]! - time[b]! || a - b);
+  const keep: number[] = [];
+  for (let k = 0; k < idx.length; k++) {
+    const next = idx[k + 1];
+    if (next === undefined || time[next] !== time[idx[k]!]) keep.push(idx[k]!);
+  }
+  return { rows: Uint32Array.from(keep), badTime: n - valid, duplicates: valid - keep.length, reordered };
+}
+
+function isNonDecreasing(time: Float64Array, idx: readonly number[]): boolean {
+  for (let k = 1; k < idx.length; k++) if (time[idx[k]!]! < time[idx[k - 1]!]!) return false;
+  return true;
+}
+
+function identity(n: number): Uint32Array {
+  const a = new Uint32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+function gatherRows(raw: CandleFrame, rows: Uint32Array): CandleFrame {
+  const out = allocFrame(rows.length);
+  for (const k of CANDLE_KEYS) {
+    const src = raw[k];
+    const dst = out[k];
+    for (let i = 0; i < rows.length; i++) dst[i] = src[rows[i]!]!;
+  }
+  return out;
+}
+
+/** Turn every unusable value into NaN (missing): non-finite, price ≤ 0, volume < 0. */
+function blankUnusableValues(f: CandleFrame): Record<ValueKey, number> {
+  const counts = { open: 0, high: 0, low: 0, close: 0, volume: 0 };
+  for (const k of VALUE_KEYS) {
+    const col = f[k];
+    const isPrice = (PRICE_KEYS as readonly string[]).includes(k);
+    for (let i = 0; i < col.length; i++) {
+      const v = col[i]!;
+      if (Number.isFinite(v) && (isPrice ? v > 0 : v >= 0)) continue;
+      col[i] = NaN;
+      counts[k]++;
+    }
+  }
+  return counts;
+}
+
+function forwardFill(f: CandleFrame): Record<ValueKey, number> {
+  const counts = { open: 0, high: 0, low: 0, close: 0, volume: 0 };
+  for (const k of VALUE_KEYS) {
+    const col = f[k];
+    for (let i = 1; i < col.length; i++) {
+      if (Number.isNaN(col[i]!) && !Number.isNaN(col[i - 1]!)) {
+        col[i] = col[i - 1]!;
+        counts[k]++;
+      }
+    }
+  }
+  return counts;
+}
+
+/** After forward-fill only leading rows can still miss a value. */
+function firstCompleteRow(f: CandleFrame): number {
+  let i = 0;
+  while (i < f.time.length && VALUE_KEYS.some((k) => Number.isNaN(f[k][i]!))) i++;
+  return i;
+}
+
+function sliceCopy(f: CandleFrame, start: number): CandleFrame {
+  const out = allocFrame(f.time.length - start);
+  for (const k of CANDLE_KEYS) out[k].set(f[k].subarray(start));
+  return out;
+}
+
+function swapHighLow(f: CandleFrame): number {
+  let swapped = 0;
+  for (let i = 0; i < f.time.length; i++) {
+    const h = f.high[i]!;
+    const l = f.low[i]!;
+    if (h < l) {
+      f.high[i] = l;
+      f.low[i] = h;
+      swapped++;
+    }
+  }
+  return swapped;
+}

@@ -1,0 +1,82 @@
+/**
+ * Candles in memory: one Float64Array per column, never an array of row objects. `time` is the candle
+ * open time in epoch milliseconds (exact in a double until year 287,396).
+ */
+export interface CandleFrame {
+  readonly time: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+}
+
+/** A cleaned frame with its indicator: what a master store holds. ATR is NaN in the warm-up rows. */
+export interface MasterFrame extends CandleFrame {
+  readonly atr: Float64Array;
+}
+
+export const CANDLE_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
+export const PRICE_KEYS = ['open', 'high', 'low', 'close'] as const;
+export const MASTER_KEYS = [...CANDLE_KEYS, 'atr'] as const;
+
+export type CandleKey = (typeof CANDLE_KEYS)[number];
+export type MasterKey = (typeof MASTER_KEYS)[number];
+
+/** A frame of `n` zeroed rows. */
+export function allocFrame(n: number): CandleFrame {
+  return {
+    time: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n),
+    low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n),
+  };
+}
+
+export function emptyFrame(): CandleFrame {
+  return allocFrame(0);
+}
+
+/** Rows [start, end) as views (no copy). */
+export function sliceFrame<F extends CandleFrame>(f: F, start: number, end: number): F {
+  const out: Record<string, Float64Array> = {};
+  for (const [k, col] of Object.entries(f)) out[k] = (col as Float64Array).subarray(start, end);
+  return out as unknown as F;
+}
+
+/** The candle columns of several frames, one after the other, copied into new arrays. */
+export function concatFrames(frames: readonly CandleFrame[]): CandleFrame {
+  const n = frames.reduce((sum, f) => sum + f.time.length, 0);
+  const out = allocFrame(n);
+  let at = 0;
+  for (const f of frames) {
+    for (const k of CANDLE_KEYS) out[k].set(f[k], at);
+    at += f.time.length;
+  }
+  return out;
+}
+
+/** Only the candle columns of a frame (drops ATR), sharing memory. */
+export function candleColumns(f: CandleFrame): CandleFrame {
+  return { time: f.time, open: f.open, high: f.high, low: f.low, close: f.close, volume: f.volume };
+}
+
+/** Build a frame from row tuples `[t, o, h, l, c, v]`, as ccxt and freqtrade JSON give them. */
+export function frameFromRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): CandleFrame {
+  const f = allocFrame(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    f.time[i] = toNumber(r[0]);
+    f.open[i] = toNumber(r[1]);
+    f.high[i] = toNumber(r[2]);
+    f.low[i] = toNumber(r[3]);
+    f.close[i] = toNumber(r[4]);
+    f.volume[i] = toNumber(r[5]);
+  }
+  return f;
+}
+
+/** null, undefined, '' and anything non-numeric become NaN: missing, for cleaning to deal with. */
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') return Number(v);
+  return NaN;
+}

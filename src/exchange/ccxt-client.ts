@@ -1,0 +1,96 @@
+// The only file that imports ccxt. Load it with a dynamic import so that commands that never touch an
+// exchange (validate, list) start without paying for ccxt.
+import ccxt, { type Exchange } from 'ccxt';
+import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/errors.js';
+import { frameFromRows, type CandleFrame } from '../core/frame.js';
+import { rebaseApiUrls } from './api-url.js';
+import type { CandleRequest, ExchangeClient, ExchangeSettings, MarketInfo } from './exchange-client.js';
+
+/** Most candles per request where ccxt does not tell (Binance: 1000 spot, 1500 USDT-M). */
+const PAGE_LIMITS: Record<string, Record<string, number>> = {
+  binance: { spot: 1000, swap: 1500, future: 1500 },
+};
+const FALLBACK_PAGE_LIMIT = 500;
+
+/** Build a ccxt-backed client. Public data only: no API key is ever given to ccxt here. */
+export function createCcxtClient(s: ExchangeSettings): ExchangeClient {
+  const Ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[s.exchange];
+  if (!ccxt.exchanges.includes(s.exchange) || !Ctor) {
+    throw new UsageError(`unknown exchange "${s.exchange}" (expected a ccxt exchange id such as binance, bybit, okx)`);
+  }
+  const ex = new Ctor({
+    enableRateLimit: true,
+    timeout: s.timeoutMs,
+    ...(s.rateLimitMs !== undefined ? { rateLimit: s.rateLimitMs } : {}),
+    options: exchangeOptions(s.exchange),
+  });
+  if (s.apiUrl) ex.urls['api'] = rebaseApiUrls(ex.urls['api'], s.apiUrl) as Exchange['urls']['api'];
+  return new CcxtClient(ex, s.exchange);
+}
+
+function exchangeOptions(id: string): Record<string, unknown> {
+  // Binance: only spot and USDT-M markets (no coin-M or options endpoints), no key-only currency calls.
+  if (id === 'binance') return { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false, adjustForTimeDifference: false };
+  return {};
+}
+
+class CcxtClient implements ExchangeClient {
+  private marketsLoaded: Promise<unknown> | undefined;
+
+  constructor(private readonly ex: Exchange, readonly id: string) {}
+
+  async market(symbol: string): Promise<MarketInfo> {
+    await this.call('load markets', () => (this.marketsLoaded ??= this.ex.loadMarkets()));
+    const m = this.ex.markets?.[symbol];
+    if (!m) throw new UsageError(`symbol "${symbol}" is not listed on ${this.id}`);
+    const type = m.type ?? 'spot';
+    return { symbol, type, maxCandlesPerRequest: PAGE_LIMITS[this.id]?.[type] ?? FALLBACK_PAGE_LIMIT };
+  }
+
+  async serverTime(): Promise<number> {
+    if (!this.ex.has['fetchTime']) return Date.now();
+    const t = await this.call('fetch server time', () => this.ex.fetchTime());
+    return typeof t === 'number' && Number.isFinite(t) ? t : Date.now();
+  }
+
+  async fetchCandles(r: CandleRequest): Promise<CandleFrame> {
+    const rows = await this.call(`fetch ${r.symbol} ${r.timeframe} candles`, () =>
+      this.ex.fetchOHLCV(r.symbol, r.timeframe, r.since, r.limit, { until: r.until - 1 }));
+    return frameFromRows(rows as unknown[][]);
+  }
+
+  async close(): Promise<void> {
+    await this.ex.close();
+  }
+
+  /** Run a ccxt call and translate its errors into ours. */
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw this.translate(e, what);
+    }
+  }
+
+  private translate(e: unknown, what: string): Error {
+    const msg = `${this.id}: ${what} failed: ${oneLine(e)}`;
+    if (e instanceof ccxt.BadSymbol) return new UsageError(msg);
+    if (e instanceof ccxt.NetworkError) return new TemporaryExchangeError(msg, this.retryAfterMs());
+    if (e instanceof ccxt.ExchangeNotAvailable || e instanceof ccxt.OnMaintenance) return new TemporaryExchangeError(msg);
+    if (e instanceof ccxt.BaseError) return new ExchangeError(msg);
+    return e instanceof Error ? e : new Error(String(e));
+  }
+
+  /** Retry-After of the last response, in ms, when the exchange sent one (429/418). */
+  private retryAfterMs(): number | undefined {
+    const headers = (this.ex.last_response_headers ?? {}) as Record<string, string | undefined>;
+    const value = headers['retry-after'] ?? headers['Retry-After'];
+    const seconds = value === undefined ? NaN : Number(value);
+    return Number.isFinite(seconds) ? seconds * 1000 : undefined;
+  }
+}
+
+function oneLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s+/g, ' ').slice(0, 300);
+}

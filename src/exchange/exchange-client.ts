@@ -1,0 +1,45 @@
+import type { CandleFrame } from '../core/frame.js';
+
+/** What the pipeline needs to know about a market before fetching it. */
+export interface MarketInfo {
+  readonly symbol: string;
+  /** ccxt market type: spot, swap, future, ... */
+  readonly type: string;
+  /** Most candles the exchange returns per request for this market. */
+  readonly maxCandlesPerRequest: number;
+}
+
+export interface CandleRequest {
+  readonly symbol: string;
+  readonly timeframe: string;
+  /** First open time wanted (inclusive). */
+  readonly since: number;
+  /** Open times must be before this (exclusive). */
+  readonly until: number;
+  readonly limit: number;
+}
+
+/**
+ * The few exchange calls qml-data makes. The ccxt adapter implements it; tests may pass a small fake.
+ * Errors are our own kinds: UsageError (unknown symbol/timeframe), TemporaryExchangeError (worth
+ * retrying), ExchangeError (not).
+ */
+export interface ExchangeClient {
+  readonly id: string;
+  /** Look up a market; throws UsageError when the exchange does not list it. */
+  market(symbol: string): Promise<MarketInfo>;
+  /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */
+  serverTime(): Promise<number>;
+  /** One page of candles, ascending, as the exchange returned them (not yet cleaned). */
+  fetchCandles(req: CandleRequest): Promise<CandleFrame>;
+  close(): Promise<void>;
+}
+
+export interface ExchangeSettings {
+  readonly exchange: string;
+  /** Base URL every API family of the exchange is pointed at (the simulator), or undefined for the real one. */
+  readonly apiUrl?: string;
+  /** ccxt's minimum delay between requests in ms; undefined keeps ccxt's default for the exchange. */
+  readonly rateLimitMs?: number;
+  readonly timeoutMs: number;
+}

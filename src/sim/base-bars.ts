@@ -1,0 +1,75 @@
+import { allocFrame, type CandleFrame } from '../core/frame.js';
+
+/**
+ * Candles at a source's base resolution, with the extra kline fields Binance returns. Sources keep
+ * their own base (1m synthetic, the file's interval for replays); every timeframe is aggregated from it.
+ */
+export interface BaseBars extends CandleFrame {
+  readonly quoteVolume: Float64Array;
+  readonly trades: Float64Array;
+  readonly takerBase: Float64Array;
+  readonly takerQuote: Float64Array;
+}
+
+export function allocBaseBars(n: number): BaseBars {
+  return {
+    ...allocFrame(n),
+    quoteVolume: new Float64Array(n), trades: new Float64Array(n),
+    takerBase: new Float64Array(n), takerQuote: new Float64Array(n),
+  };
+}
+
+/** A market's history: the base bars overlapping [from, to), ascending, gaps simply absent. */
+export interface CandleSource {
+  /** Length of one base bar in ms. */
+  readonly baseMs: number;
+  /** Open time of the first candle ever (listing). */
+  readonly listedAt: number;
+  /** Decimals used when printing prices (Binance prints a fixed number per symbol). */
+  readonly priceDecimals: number;
+  bars(from: number, to: number): BaseBars;
+  /**
+   * Daily aggregates for [from, to) when the source can give them without touching every base bar
+   * (synthetic history over years); undefined means aggregate from bars().
+   */
+  dailyBars?(from: number, to: number): BaseBars;
+}
+
+/** Index of the first element ≥ t in an ascending array. */
+export function lowerBound(a: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const BAR_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume', 'quoteVolume', 'trades', 'takerBase', 'takerQuote'] as const;
+
+export function pickBars(src: BaseBars, rows: readonly number[]): BaseBars {
+  if (rows.length === src.time.length) return src;
+  const out = allocBaseBars(rows.length);
+  for (const k of BAR_KEYS) for (let j = 0; j < rows.length; j++) out[k][j] = src[k][rows[j]!]!;
+  return out;
+}
+
+export function sliceBars(src: BaseBars, a: number, b: number): BaseBars {
+  const out = {} as Record<(typeof BAR_KEYS)[number], Float64Array>;
+  for (const k of BAR_KEYS) out[k] = src[k].subarray(a, b);
+  return out;
+}
+
+export function concatBars(parts: readonly BaseBars[]): BaseBars {
+  if (parts.length === 1) return parts[0]!;
+  const n = parts.reduce((s, p) => s + p.time.length, 0);
+  const out = allocBaseBars(n);
+  let at = 0;
+  for (const p of parts) {
+    for (const k of BAR_KEYS) out[k].set(p[k], at);
+    at += p.time.length;
+  }
+  return out;
+}

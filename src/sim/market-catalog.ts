@@ -1,0 +1,68 @@
+import { parseSymbol } from '../core/symbol.js';
+import { UsageError } from '../core/errors.js';
+import type { CandleSource } from './base-bars.js';
+import { ReplaySource } from './recorded-file.js';
+import { coinProfile, DEFAULT_COINS } from './symbol-profiles.js';
+import { SyntheticSource } from './synthetic-source.js';
+
+export type MarketKind = 'spot' | 'perp';
+
+/** One tradable market of the simulated exchange. */
+export interface SimMarket {
+  /** ccxt symbol: `BTC/USDT` or `BTC/USDT:USDT`. */
+  readonly symbol: string;
+  /** Exchange id: `BTCUSDT` (the same for spot and perpetual, on different API families). */
+  readonly id: string;
+  readonly base: string;
+  readonly quote: string;
+  readonly kind: MarketKind;
+  readonly source: CandleSource;
+}
+
+export interface CatalogOptions {
+  readonly seed: number;
+  /** Coins as `X/USDT` (spot and perpetual) or `X/USDT:USDT` (perpetual only). */
+  readonly symbols?: readonly string[];
+  /** ccxt symbol → recorded candle file. */
+  readonly replay?: Readonly<Record<string, string>>;
+}
+
+/** The markets the simulator lists, by API family and exchange id. */
+export class MarketCatalog {
+  readonly spot = new Map<string, SimMarket>();
+  readonly perp = new Map<string, SimMarket>();
+
+  static build(opts: CatalogOptions): MarketCatalog {
+    const catalog = new MarketCatalog();
+    const symbols = opts.symbols ?? DEFAULT_COINS.map((c) => `${c}/USDT`);
+    for (const text of symbols) catalog.addSynthetic(text, opts.seed);
+    for (const [symbol, file] of Object.entries(opts.replay ?? {})) catalog.addReplay(symbol, file);
+    return catalog;
+  }
+
+  private addSynthetic(text: string, seed: number): void {
+    const p = parseSymbol(text);
+    const profile = coinProfile(p.base);
+    if (p.settle === undefined) this.add(p.base, p.quote, 'spot', new SyntheticSource({ seed, profile, market: 'spot' }));
+    this.add(p.base, p.quote, 'perp', new SyntheticSource({ seed, profile, market: 'perp' }));
+  }
+
+  private addReplay(symbol: string, file: string): void {
+    const p = parseSymbol(symbol);
+    if (p.settle !== undefined && p.settle !== p.quote) {
+      throw new UsageError(`replay symbol "${symbol}": only linear perpetuals (BASE/QUOTE:QUOTE) are simulated`);
+    }
+    this.add(p.base, p.quote, p.settle === undefined ? 'spot' : 'perp', ReplaySource.fromFile(file));
+  }
+
+  private add(base: string, quote: string, kind: MarketKind, source: CandleSource): void {
+    const symbol = kind === 'spot' ? `${base}/${quote}` : `${base}/${quote}:${quote}`;
+    const market: SimMarket = { symbol, id: `${base}${quote}`, base, quote, kind, source };
+    (kind === 'spot' ? this.spot : this.perp).set(market.id, market);
+  }
+
+  /** Remove a market (a delisting); later requests for it answer "Invalid symbol". */
+  delist(kind: MarketKind, id: string): void {
+    (kind === 'spot' ? this.spot : this.perp).delete(id);
+  }
+}

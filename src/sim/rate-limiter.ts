@@ -1,0 +1,49 @@
+/** Binance's request-weight limit for one API family, with its 429 → 418 escalation. */
+export interface RateLimitConfig {
+  /** Weight allowed per window (Binance: spot 6000, USDT-M futures 2400 per minute). */
+  readonly limit: number;
+  readonly windowMs: number;
+  /** First IP ban for a client that keeps calling after a 429 (Binance: 2 minutes, growing). */
+  readonly banBaseMs: number;
+}
+
+export type Admission =
+  | { readonly ok: true; readonly used: number }
+  | { readonly ok: false; readonly status: 429 | 418; readonly used: number; readonly retryAfterMs: number };
+
+/**
+ * Fixed-window weight counter. Over the limit → 429 with Retry-After until the window ends. Calling
+ * again before that, or while banned, → 418 with a ban that doubles each time.
+ */
+export class WeightLimiter {
+  private windowStart = -1;
+  private used = 0;
+  private limitedUntil = 0;
+  private bannedUntil = 0;
+  private bans = 0;
+
+  constructor(
+    readonly config: RateLimitConfig,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  admit(weight: number): Admission {
+    const now = this.clock();
+    const windowStart = Math.floor(now / this.config.windowMs) * this.config.windowMs;
+    if (windowStart !== this.windowStart) {
+      this.windowStart = windowStart;
+      this.used = 0;
+    }
+    if (now < this.limitedUntil || now < this.bannedUntil) return this.ban(now);
+    this.used += weight;
+    if (this.used <= this.config.limit) return { ok: true, used: this.used };
+    this.limitedUntil = windowStart + this.config.windowMs;
+    return { ok: false, status: 429, used: this.used, retryAfterMs: this.limitedUntil - now };
+  }
+
+  private ban(now: number): Admission {
+    this.bannedUntil = now + this.config.banBaseMs * 2 ** this.bans;
+    this.bans++;
+    return { ok: false, status: 418, used: this.used, retryAfterMs: this.bannedUntil - now };
+  }
+}

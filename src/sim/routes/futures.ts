@@ -1,0 +1,29 @@
+import type { Router } from '../router.js';
+import type { SimMarket } from '../market-catalog.js';
+import { addMarketDataRoutes, type FamilyContext } from './market-data.js';
+import { marketFilters } from './market-filters.js';
+
+/** Binance USDT-M futures, `/fapi/v1`: klines weigh 1/2/5/10 by limit, at most 1500 rows. */
+export function addFuturesRoutes(router: Router, ctx: FamilyContext): void {
+  addMarketDataRoutes(router, {
+    family: 'futures',
+    prefix: '/fapi/v1',
+    markets: (c) => c.perp,
+    maxLimit: 1500,
+    klineWeight: (limit) => (limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10),
+    exchangeInfoWeight: 1,
+    describeMarket: describePerpetual,
+  }, ctx);
+}
+
+function describePerpetual(m: SimMarket): Record<string, unknown> {
+  return {
+    symbol: m.id, pair: m.id, contractType: 'PERPETUAL', deliveryDate: 4133404800000,
+    onboardDate: m.source.listedAt, status: 'TRADING', maintMarginPercent: '2.5000', requiredMarginPercent: '5.0000',
+    baseAsset: m.base, quoteAsset: m.quote, marginAsset: m.quote, pricePrecision: m.source.priceDecimals,
+    quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [],
+    triggerProtect: '0.0500', liquidationFee: '0.012500', marketTakeBound: '0.05', maxMoveOrderLimit: 10000,
+    filters: marketFilters(m), orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
+    timeInForce: ['GTC', 'IOC', 'FOK', 'GTX', 'GTD'], permissionSets: ['GRID', 'COPY'],
+  };
+}

@@ -1,0 +1,114 @@
+import { parseTimeframe, nextOpen, TIMEFRAME_NAMES, type Timeframe } from '../../core/timeframe.js';
+import type { BaseBars } from '../base-bars.js';
+import type { MarketCatalog, SimMarket } from '../market-catalog.js';
+import { binanceError, json, type ApiFamily, type Router, type SimResponse } from '../router.js';
+import { selectKlines, type KlineQuery } from '../select-klines.js';
+import type { RateLimitConfig } from '../rate-limiter.js';
+
+/** What the market-data routes of one API family need from the running simulator. */
+export interface FamilyContext {
+  readonly catalog: MarketCatalog;
+  readonly now: () => number;
+  readonly rateLimit: RateLimitConfig;
+}
+
+/** How one API family (spot /api/v3, USDT-M /fapi/v1) differs. */
+export interface FamilyDialect {
+  readonly family: ApiFamily;
+  readonly prefix: string;
+  readonly markets: (catalog: MarketCatalog) => ReadonlyMap<string, SimMarket>;
+  readonly maxLimit: number;
+  readonly klineWeight: (limit: number) => number;
+  readonly exchangeInfoWeight: number;
+  readonly describeMarket: (m: SimMarket) => Record<string, unknown>;
+}
+
+const DEFAULT_LIMIT = 500;
+
+/** ping, time, exchangeInfo and klines for one family. */
+export function addMarketDataRoutes(router: Router, d: FamilyDialect, ctx: FamilyContext): void {
+  const one = () => 1;
+  router.add('GET', `${d.prefix}/ping`, { family: d.family, weight: one, handle: () => json({}) });
+  router.add('GET', `${d.prefix}/time`, { family: d.family, weight: one, handle: () => json({ serverTime: ctx.now() }) });
+  router.add('GET', `${d.prefix}/exchangeInfo`, {
+    family: d.family, weight: () => d.exchangeInfoWeight,
+    handle: () => json(exchangeInfo(d, ctx)),
+  });
+  router.add('GET', `${d.prefix}/klines`, {
+    family: d.family,
+    weight: (q) => d.klineWeight(Number(q.get('limit') ?? DEFAULT_LIMIT) || DEFAULT_LIMIT),
+    handle: (req) => klines(d, ctx, req.query),
+  });
+}
+
+function exchangeInfo(d: FamilyDialect, ctx: FamilyContext): Record<string, unknown> {
+  const { limit, windowMs } = ctx.rateLimit;
+  return {
+    timezone: 'UTC',
+    serverTime: ctx.now(),
+    rateLimits: [
+      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: Math.max(1, Math.round(windowMs / 60_000)), limit },
+      { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
+      { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61000 },
+    ],
+    exchangeFilters: [],
+    symbols: [...d.markets(ctx.catalog).values()].map(d.describeMarket),
+  };
+}
+
+function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): SimResponse {
+  const parsed = parseKlineParams(d, q);
+  if ('status' in parsed) return parsed;
+  const market = d.markets(ctx.catalog).get(parsed.symbol);
+  if (!market) return binanceError(400, -1121, 'Invalid symbol.');
+  const bars = selectKlines(market.source, parsed.tf, parsed.query, ctx.now());
+  return { status: 200, body: klinesJson(bars, parsed.tf, market.source.priceDecimals) };
+}
+
+interface KlineParams { symbol: string; tf: Timeframe; query: KlineQuery }
+
+function parseKlineParams(d: FamilyDialect, q: URLSearchParams): KlineParams | SimResponse {
+  const symbol = q.get('symbol');
+  if (!symbol) return mandatory('symbol');
+  const interval = q.get('interval');
+  if (!interval) return mandatory('interval');
+  if (!TIMEFRAME_NAMES.includes(interval)) return binanceError(400, -1120, 'Invalid interval.');
+  const nums: Record<string, number | undefined> = {};
+  for (const name of ['startTime', 'endTime', 'limit']) {
+    const raw = q.get(name);
+    if (raw === null) continue;
+    if (!/^[0-9]{1,20}$/.test(raw)) {
+      return binanceError(400, -1100, `Illegal characters found in parameter '${name}'; legal range is '^[0-9]{1,20}$'.`);
+    }
+    nums[name] = Number(raw);
+  }
+  const limit = nums.limit ?? DEFAULT_LIMIT;
+  if (limit < 1 || limit > d.maxLimit) return binanceError(400, -1130, "Data sent for parameter 'limit' is not valid.");
+  const { startTime, endTime } = nums;
+  if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
+    return binanceError(400, -1023, 'Start time is greater than end time.');
+  }
+  return { symbol: symbol.toUpperCase(), tf: parseTimeframe(interval), query: { startTime, endTime, limit } };
+}
+
+function mandatory(name: string): SimResponse {
+  return binanceError(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
+}
+
+/** Binance's 12-field kline rows, prices and volumes as strings, built as text for speed. */
+export function klinesJson(b: BaseBars, tf: Timeframe, decimals: number): string {
+  const rows: string[] = new Array(b.time.length);
+  for (let i = 0; i < b.time.length; i++) {
+    const t = b.time[i]!;
+    rows[i] = `[${t},"${fmt(b.open[i]!, decimals)}","${fmt(b.high[i]!, decimals)}","${fmt(b.low[i]!, decimals)}",`
+      + `"${fmt(b.close[i]!, decimals)}","${fmt(b.volume[i]!, 8)}",${nextOpen(tf, t) - 1},"${fmt(b.quoteVolume[i]!, 8)}",`
+      + `${b.trades[i]!},"${fmt(b.takerBase[i]!, 8)}","${fmt(b.takerQuote[i]!, 8)}","0"]`;
+  }
+  return `[${rows.join(',')}]`;
+}
+
+/** Binance prints a fixed number of decimals; fall back to the shortest exact text if that would round. */
+function fmt(v: number, decimals: number): string {
+  const fixed = v.toFixed(decimals);
+  return Number(fixed) === v ? fixed : String(v);
+}

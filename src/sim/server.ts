@@ -1,0 +1,114 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UsageError } from '../core/errors.js';
+import { MarketCatalog } from './market-catalog.js';
+import { WeightLimiter, type RateLimitConfig } from './rate-limiter.js';
+import { binanceError, Router, type ApiFamily, type SimResponse } from './router.js';
+import { addFuturesRoutes } from './routes/futures.js';
+import { addSpotRoutes } from './routes/spot.js';
+
+export interface SimOptions {
+  /** Loopback address to bind (default 127.0.0.1); anything else is refused. */
+  readonly host?: string;
+  /** Port; 0 picks a free one (default 8787). */
+  readonly port?: number;
+  /** Fixed exchange time in epoch ms; default: the real clock. */
+  readonly now?: number;
+  readonly seed?: number;
+  readonly symbols?: readonly string[];
+  readonly replay?: Readonly<Record<string, string>>;
+  readonly rateLimits?: Partial<Record<ApiFamily, Partial<RateLimitConfig>>>;
+  /** Clock of the rate-limit windows (default: real time), so tests can step through them. */
+  readonly rateClock?: () => number;
+}
+
+export interface RunningSim {
+  readonly url: string;
+  readonly port: number;
+  readonly catalog: MarketCatalog;
+  now(): number;
+  /** Move the exchange's clock (epoch ms). */
+  setNow(t: number): void;
+  /** Requests served, by path (`/api/v3/klines` → 12). */
+  readonly requests: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
+  spot: { limit: 6000, windowMs: 60_000, banBaseMs: 120_000 },
+  futures: { limit: 2400, windowMs: 60_000, banBaseMs: 120_000 },
+};
+
+/** Start the Binance-dialect exchange simulator on loopback. */
+export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopback(host)) throw new UsageError(`--host "${host}" is not a loopback address (expected 127.x.x.x, ::1 or localhost)`);
+  let fixedNow = opts.now;
+  const now = () => fixedNow ?? Date.now();
+  const catalog = MarketCatalog.build({ seed: opts.seed ?? 1, symbols: opts.symbols, replay: opts.replay });
+  const limits = limitConfig(opts.rateLimits);
+  const limiters = {
+    spot: new WeightLimiter(limits.spot, opts.rateClock),
+    futures: new WeightLimiter(limits.futures, opts.rateClock),
+  };
+  const router = new Router();
+  addSpotRoutes(router, { catalog, now, rateLimit: limits.spot });
+  addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures });
+  const requests = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    requests.set(path, (requests.get(path) ?? 0) + 1);
+    serve(router, limiters, req, res);
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8787, host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port, catalog, now, requests,
+    setNow: (t) => { fixedNow = t; },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLimitConfig> {
+  return {
+    spot: { ...DEFAULT_LIMITS.spot, ...custom?.spot },
+    futures: { ...DEFAULT_LIMITS.futures, ...custom?.futures },
+  };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function serve(router: Router, limiters: Record<ApiFamily, WeightLimiter>, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://sim');
+  const route = router.find(req.method ?? 'GET', url.pathname);
+  const family: ApiFamily = url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
+  const admission = limiters[family].admit(route ? route.weight(url.searchParams) : 1);
+  const headers: Record<string, string> = { 'Content-Type': 'application/json;charset=UTF-8', 'X-MBX-USED-WEIGHT-1M': String(admission.used) };
+  let reply: SimResponse;
+  if (!admission.ok) {
+    headers['Retry-After'] = String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000)));
+    reply = admission.status === 429
+      ? binanceError(429, -1003, 'Too many requests; current limit of IP(127.0.0.1) is exceeded. Please use the websocket for live updates to avoid polling the API.')
+      : binanceError(418, -1003, `Way too many requests; IP(127.0.0.1) banned until ${Date.now() + admission.retryAfterMs}. Please use the websocket for live updates to avoid bans.`);
+  } else if (!route) {
+    reply = binanceError(404, -1000, `Unknown endpoint ${req.method} ${url.pathname}.`);
+  } else {
+    reply = handleSafely(() => route.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams }));
+  }
+  res.writeHead(reply.status, headers).end(reply.body);
+}
+
+function handleSafely(handle: () => SimResponse): SimResponse {
+  try {
+    return handle();
+  } catch (e) {
+    return binanceError(500, -1000, `An unknown error occurred while processing the request. (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,131 @@
+import type { MasterFrame } from '../core/frame.js';
+import { isoUtc } from '../core/time-format.js';
+import { candlesBetween, floorOpen, isAligned, nextOpen, type Timeframe } from '../core/timeframe.js';
+import { wilderAtr } from '../indicators/wilder-atr.js';
+import type { Finding, GapItem, TimeItem } from './findings.js';
+
+/** Columns as read from a store: any may be missing. Names are the store's (`Open`, `ATR`, ...). */
+export type StoreColumns = Partial<Record<(typeof STORE_COLUMNS)[number], Float64Array>>;
+
+export const STORE_COLUMNS = ['time', 'Open', 'High', 'Low', 'Close', 'Volume', 'ATR'] as const;
+
+export interface HealthOptions {
+  /** ATR period the store claims; the ATR column is recomputed with it. */
+  readonly atrPeriod?: number;
+  /** Current time, to flag a stored candle that had not closed yet. Omit to skip that check. */
+  readonly now?: number;
+}
+
+const EXAMPLES = 10;
+/** ATR is compared with a recomputation to this relative tolerance (ours are bit-identical). */
+const ATR_TOLERANCE = 1e-9;
+
+/**
+ * Health report of one store's columns. FAIL: empty, missing columns, NaN, non-positive prices,
+ * duplicate or unsorted times, an ATR that does not match a recomputation. WARN: High < Low, gaps
+ * (an interval over 1.1 × the timeframe), times off the timeframe grid, a stored open candle.
+ */
+export function checkHealth(cols: StoreColumns, tf: Timeframe, opts: HealthOptions = {}): Finding[] {
+  const missing = STORE_COLUMNS.filter((c) => cols[c] === undefined);
+  if (missing.length > 0) {
+    return [{ code: 'MISSING_COLUMNS', severity: 'fail', count: missing.length,
+      message: `missing column(s) ${missing.join(', ')}`, items: missing.map((column) => ({ column })) }];
+  }
+  const f = toMaster(cols);
+  if (f.time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
+  return [
+    checkNaN(f), checkNonPositive(f), checkDuplicatesAndOrder(f), checkHighLow(f), checkGaps(f, tf),
+    checkGrid(f, tf), checkOpenCandle(f, tf, opts.now), checkAtr(f, opts.atrPeriod),
+  ].flat();
+}
+
+function toMaster(c: StoreColumns): MasterFrame {
+  return { time: c.time!, open: c.Open!, high: c.High!, low: c.Low!, close: c.Close!, volume: c.Volume!, atr: c.ATR! };
+}
+
+function rowsWhere(f: MasterFrame, pred: (i: number) => boolean): number[] {
+  const rows: number[] = [];
+  for (let i = 0; i < f.time.length; i++) if (pred(i)) rows.push(i);
+  return rows;
+}
+
+function examples(f: MasterFrame, rows: readonly number[]): TimeItem[] {
+  return rows.slice(0, EXAMPLES).map((i) => ({ time: isoUtc(f.time[i]) ?? String(f.time[i]) }));
+}
+
+function finding(f: MasterFrame, code: Finding['code'], severity: Finding['severity'], rows: number[], what: string): Finding[] {
+  if (rows.length === 0) return [];
+  return [{ code, severity, count: rows.length, message: `${rows.length} ${what}`, items: examples(f, rows) }];
+}
+
+function checkNaN(f: MasterFrame): Finding[] {
+  const cols = [f.time, f.open, f.high, f.low, f.close, f.volume];
+  const rows = rowsWhere(f, (i) => cols.some((c) => Number.isNaN(c[i]!)));
+  return finding(f, 'NAN_VALUES', 'fail', rows, 'row(s) with NaN or null in time/Open/High/Low/Close/Volume');
+}
+
+function checkNonPositive(f: MasterFrame): Finding[] {
+  const rows = rowsWhere(f, (i) => !(f.open[i]! > 0 && f.high[i]! > 0 && f.low[i]! > 0 && f.close[i]! > 0)
+    && ![f.open, f.high, f.low, f.close].some((c) => Number.isNaN(c[i]!)));
+  return finding(f, 'NONPOSITIVE_PRICE', 'fail', rows, 'row(s) with a zero or negative price');
+}
+
+function checkDuplicatesAndOrder(f: MasterFrame): Finding[] {
+  const dup = rowsWhere(f, (i) => i > 0 && f.time[i] === f.time[i - 1]);
+  const back = rowsWhere(f, (i) => i > 0 && f.time[i]! < f.time[i - 1]!);
+  return [
+    ...finding(f, 'DUPLICATE_TIMES', 'fail', dup, 'duplicate timestamp(s)'),
+    ...finding(f, 'UNSORTED_TIMES', 'fail', back, 'timestamp(s) earlier than the row before'),
+  ];
+}
+
+function checkHighLow(f: MasterFrame): Finding[] {
+  return finding(f, 'HIGH_BELOW_LOW', 'warn', rowsWhere(f, (i) => f.high[i]! < f.low[i]!), 'row(s) with High < Low');
+}
+
+/** Gaps: a step longer than 1.1 × the timeframe (calendar months: longer than one month). */
+export function findGaps(time: Float64Array, tf: Timeframe): GapItem[] {
+  const gaps: GapItem[] = [];
+  for (let i = 1; i < time.length; i++) {
+    const prev = time[i - 1]!;
+    const cur = time[i]!;
+    const isGap = tf.calendarMonth ? cur > nextOpen(tf, floorOpen(tf, prev)) : cur - prev > 1.1 * tf.ms;
+    if (!isGap) continue;
+    const start = nextOpen(tf, floorOpen(tf, prev));
+    const missing = Math.max(1, candlesBetween(tf, start, floorOpen(tf, cur)));
+    const end = tf.calendarMonth ? floorOpen(tf, cur - 1) : start + (missing - 1) * tf.ms;
+    gaps.push({ start: isoUtc(start)!, end: isoUtc(end)!, missing });
+  }
+  return gaps;
+}
+
+function checkGaps(f: MasterFrame, tf: Timeframe): Finding[] {
+  const gaps = findGaps(f.time, tf);
+  if (gaps.length === 0) return [];
+  const missing = gaps.reduce((s, g) => s + g.missing, 0);
+  return [{ code: 'GAPS', severity: 'warn', count: gaps.length,
+    message: `${gaps.length} gap(s), ${missing} missing candle(s)`, items: gaps }];
+}
+
+function checkGrid(f: MasterFrame, tf: Timeframe): Finding[] {
+  const rows = rowsWhere(f, (i) => Number.isFinite(f.time[i]!) && !isAligned(tf, f.time[i]!));
+  return finding(f, 'OFF_GRID', 'warn', rows, `timestamp(s) not on the ${tf.name} grid`);
+}
+
+function checkOpenCandle(f: MasterFrame, tf: Timeframe, now: number | undefined): Finding[] {
+  if (now === undefined) return [];
+  const rows = rowsWhere(f, (i) => nextOpen(tf, f.time[i]!) > now);
+  return finding(f, 'OPEN_CANDLE', 'warn', rows, 'candle(s) that had not closed yet');
+}
+
+function checkAtr(f: MasterFrame, period: number | undefined): Finding[] {
+  if (period === undefined) return [];
+  const expected = wilderAtr(f.high, f.low, f.close, period);
+  const rows = rowsWhere(f, (i) => !sameAtr(f.atr[i]!, expected[i]!));
+  return finding(f, 'ATR_MISMATCH', 'fail', rows, `ATR value(s) differ from a Wilder ATR(${period}) recomputation`);
+}
+
+function sameAtr(stored: number, expected: number): boolean {
+  if (Number.isNaN(expected) || Number.isNaN(stored)) return Number.isNaN(expected) && Number.isNaN(stored);
+  return Math.abs(stored - expected) <= ATR_TOLERANCE * Math.max(Math.abs(expected), 1e-300);
+}

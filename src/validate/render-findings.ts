@@ -1,0 +1,47 @@
+import type { Finding, GapItem, Status } from './findings.js';
+
+/** One store's validation result, as printed by `validate` and `validate --json`. */
+export interface StoreHealth {
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly path: string;
+  readonly rows: number;
+  readonly first: string | null;
+  readonly last: string | null;
+  readonly status: Status;
+  readonly findings: readonly Finding[];
+}
+
+const MAX_TEXT_ITEMS = 5;
+
+/** Human-readable report: one header line per store, one indented line per finding. */
+export function renderHealthText(stores: readonly StoreHealth[]): string {
+  const lines: string[] = [];
+  for (const s of stores) {
+    const range = s.first ? `${s.first} → ${s.last}` : 'no rows';
+    lines.push(`${s.status.toUpperCase().padEnd(4)} ${s.symbol} ${s.timeframe}  ${s.rows} rows  ${range}  ${s.path}`);
+    for (const f of s.findings) lines.push(...renderFinding(f));
+  }
+  const failed = stores.filter((s) => s.status === 'fail').length;
+  const warned = stores.filter((s) => s.status === 'warn').length;
+  lines.push(`${stores.length} store(s): ${stores.length - failed - warned} ok, ${warned} warn, ${failed} fail`);
+  return lines.join('\n');
+}
+
+function renderFinding(f: Finding): string[] {
+  const out = [`  ${f.severity} ${f.code}: ${f.message}`];
+  const items = f.items ?? [];
+  for (const item of items.slice(0, MAX_TEXT_ITEMS)) out.push(`      ${renderItem(item)}`);
+  if (items.length > MAX_TEXT_ITEMS) out.push(`      … and ${items.length - MAX_TEXT_ITEMS} more (see --json)`);
+  return out;
+}
+
+function renderItem(item: NonNullable<Finding['items']>[number]): string {
+  if ('missing' in item) return gapText(item);
+  if ('time' in item) return item.time;
+  return item.column;
+}
+
+function gapText(g: GapItem): string {
+  return g.start === g.end ? `${g.start} (${g.missing} missing)` : `${g.start} → ${g.end} (${g.missing} missing)`;
+}
