@@ -1,3 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` via the prepare script).
-import('../dist/cli/main.js').then((m) => m.main(process.argv));
+// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` through the prepare script).
+import { main } from '../dist/cli/main.js';
+
+process.exit(await main(process.argv));

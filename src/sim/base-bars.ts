@@ -35,17 +35,7 @@ export interface CandleSource {
   dailyBars?(from: number, to: number): BaseBars;
 }
 
-/** Index of the first element ≥ t in an ascending array. */
-export function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
+export { lowerBoundTime as lowerBound } from '../core/search.js';
 
 const BAR_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume', 'quoteVolume', 'trades', 'takerBase', 'takerQuote'] as const;
 

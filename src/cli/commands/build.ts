@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { isoUtc, parseUserDate } from '../../core/time-format.js';
+import { runBuild, type BuildRange } from '../../pipeline/build.js';
+import type { CommandContext } from '../command-context.js';
+import { loadConfig } from '../config.js';
+import { withExchange } from '../exchange-session.js';
+import { checkSymbols, checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, type ExchangeFlags } from '../options.js';
+import { failureOf, renderOutcomes } from '../report.js';
+
+interface BuildFlags extends ExchangeFlags {
+  symbol?: string[]; timeframes?: string[]; years?: string; days?: string; since?: string; until?: string;
+  dryRun?: boolean; config?: string; json?: boolean;
+}
+
+export function registerBuild(program: Command, ctx: () => CommandContext): void {
+  program.command('build')
+    .description('fetch history, clean it, add ATR and write master stores')
+    .option('--symbol <symbol>', 'ccxt symbol, repeatable (ETH/USDT spot, BTC/USDT:USDT perpetual)', collect)
+    .option('--timeframes <tf...>', 'timeframes, e.g. 1h 4h 1d')
+    .option('--years <n>', 'history to fetch, in years (default from config: 5)')
+    .option('--days <n>', 'history to fetch, in days')
+    .option('--since <date>', 'first candle (inclusive), e.g. 2021-01-01')
+    .option('--until <date>', 'end (exclusive); default: the last closed candle')
+    .option('--dry-run', 'fetch only the last 30 days, run everything, write nothing')
+    .option('--exchange <id>', 'ccxt exchange id (default binance)')
+    .option('--data-dir <dir>', 'where stores live (default data/processed)')
+    .option('--api-url <url>', 'base URL for every API family, e.g. the simulator (env QML_API_URL)')
+    .option('--config <file>', 'YAML config overriding config/default.yaml')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: BuildFlags) => runBuildCommand(flags, ctx()));
+}
+
+async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<void> {
+  const cfg = loadConfig(flags.config);
+  const symbols = checkSymbols(flags.symbol ?? cfg.symbols);
+  const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
+  const range = buildRange(flags, cfg.years);
+  const settings = runSettings(cfg, flags);
+  const outcomes = await withExchange(exchangeSettings(cfg, flags), (client, onProgress) =>
+    runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false }, settings, { client, log: ctx.log, signal: ctx.signal, onProgress }));
+  ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
+  const failure = failureOf(outcomes);
+  if (failure) throw failure;
+}
+
+function buildRange(f: BuildFlags, defaultYears: number): BuildRange {
+  const given = [f.years, f.days, f.since].filter((v) => v !== undefined).length;
+  if (given > 1) throw new UsageError('give only one of --years, --days, --since');
+  const until = f.until === undefined ? undefined : parseUserDate(f.until, '--until');
+  if (f.since !== undefined) {
+    const since = parseUserDate(f.since, '--since');
+    if (until !== undefined && since >= until) throw new UsageError(`--since ${isoUtc(since)} is not before --until ${isoUtc(until)}`);
+    return { kind: 'since', since, until };
+  }
+  if (f.days !== undefined) return { kind: 'days', days: positiveNumber('--days', f.days)!, until };
+  return { kind: 'years', years: positiveNumber('--years', f.years) ?? defaultYears, until };
+}

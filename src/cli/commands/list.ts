@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { describeStores, findStores } from '../../pipeline/inspect.js';
+import { checkDataDir } from '../../store/master-path.js';
+import type { CommandContext } from '../command-context.js';
+import { loadConfig } from '../config.js';
+
+interface ListFlags { dataDir?: string; config?: string; json?: boolean }
+
+export function registerList(program: Command, ctx: () => CommandContext): void {
+  program.command('list')
+    .description('every store with its rows, time range, gaps, size and last update')
+    .option('--data-dir <dir>', 'where stores live (default data/processed)')
+    .option('--config <file>', 'YAML config overriding config/default.yaml')
+    .option('--json', 'print as JSON')
+    .action(async (flags: ListFlags) => {
+      const c = ctx();
+      const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
+      const stores = await describeStores(await findStores(dataDir, {}));
+      if (flags.json) return c.print(JSON.stringify({ stores }, null, 2));
+      const header = ['SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'GAPS', 'SIZE', 'UPDATED'];
+      const rows = stores.map((s) => [s.symbol, s.timeframe, String(s.rows), s.first ?? '-', s.last ?? '-', String(s.gaps),
+        kib(s.bytes), s.error ? `unreadable: ${s.error}` : s.updatedAt ?? '-']);
+      c.print(table([header, ...rows]) + `\n${stores.length} store(s) in ${dataDir}`);
+    });
+}
+
+function kib(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}

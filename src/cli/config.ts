@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+const RetrySchema = z.object({
+  attempts: z.number().int().min(1).max(100),
+  base_ms: z.number().int().min(0),
+  max_ms: z.number().int().min(0),
+  total_ms: z.number().int().min(0),
+}).strict();
+
+const ConfigSchema = z.object({
+  exchange: z.string().min(1),
+  symbols: z.array(z.string().min(1)).min(1),
+  timeframes: z.array(z.string().min(1)).min(1),
+  years: z.number().positive(),
+  atr_period: z.number().int().min(1).max(1000),
+  data_dir: z.string().min(1),
+  api_url: z.string().min(1).nullable(),
+  rate_limit_ms: z.number().int().min(0).nullable(),
+  timeout_ms: z.number().int().positive(),
+  concurrency: z.number().int().min(1).max(64),
+  lock_wait_ms: z.number().int().min(0),
+  retry: RetrySchema,
+}).strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+const DEFAULT_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
+
+/** The built-in defaults, overridden key by key by the user's file when one is given. */
+export function loadConfig(userFile?: string): Config {
+  const defaults = readYaml(DEFAULT_FILE);
+  const user = userFile ? readYaml(userFile) : {};
+  const merged = { ...defaults, ...user, retry: { ...(defaults.retry as object), ...(user.retry as object | undefined) } };
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const where = userFile ?? DEFAULT_FILE;
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${issueText(i)}`);
+    throw new ConfigError(`invalid config ${where}: ${issues.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code === 'unrecognized_keys') return `unknown key(s) ${i.keys.join(', ')}`;
+  return i.message;
+}
+
+function readYaml(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`config ${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config ${file} must be a mapping of keys to values`);
+  return doc as Record<string, unknown>;
+}

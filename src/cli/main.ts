@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, ExchangeError, InterruptedError, JobFailedError, StoreError, UsageError } from '../core/errors.js';
+import { TOOL_VERSION } from '../core/version.js';
+import type { CommandContext } from './command-context.js';
+import { registerBuild } from './commands/build.js';
+import { registerDemo } from './commands/demo.js';
+import { registerList } from './commands/list.js';
+import { registerSim } from './commands/sim.js';
+import { registerUpdate } from './commands/update.js';
+import { registerValidate } from './commands/validate.js';
+import { createLogger } from './logger.js';
+
+/** Exit codes, documented in the README. The only place errors become numbers. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, exchange: 3, store: 4, internal: 70, interrupted: 130 } as const;
+
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof UsageError || e instanceof ConfigError) return EXIT.usage;
+  if (e instanceof ExchangeError) return EXIT.exchange;
+  if (e instanceof StoreError) return EXIT.store;
+  if (e instanceof JobFailedError) return EXIT.failed;
+  if (e instanceof InterruptedError) return EXIT.interrupted;
+  return EXIT.internal;
+}
+
+/** Run the CLI; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const controller = new AbortController();
+  const program = new Command('qml-data')
+    .description('crypto candle history: fetch through ccxt, clean, ATR, Parquet master stores')
+    .version(TOOL_VERSION)
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', process.env['QML_LOG_LEVEL'] ?? 'info')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  let ctx: CommandContext | undefined;
+  const getCtx = () => (ctx ??= {
+    log: createLogger(program.opts<{ logLevel: string }>().logLevel),
+    signal: controller.signal,
+    print: (text: string) => { process.stdout.write(`${text}\n`); },
+  });
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerSim, registerDemo]) register(program, getCtx);
+  program.commands.forEach((c) => c.exitOverride().showHelpAfterError('(run with --help for usage)'));
+  const stopSignals = onStopSignals(controller, () => ctx?.log);
+  try {
+    await program.parseAsync([...argv]);
+    return EXIT.ok;
+  } catch (e) {
+    return reportError(e);
+  } finally {
+    stopSignals();
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+  }
+  const code = exitCodeOf(e);
+  if (code === EXIT.internal) process.stderr.write(`qml-data: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+  else if (code === EXIT.interrupted) process.stderr.write('qml-data: interrupted; stores written before the interruption are kept, run the command again to continue\n');
+  else process.stderr.write(`qml-data: ${(e as Error).message}\n`);
+  return code;
+}
+
+/** First Ctrl-C/SIGTERM: stop fetching, finish any write in progress, exit. A second one: exit now. */
+function onStopSignals(controller: AbortController, log: () => { warn: (o: object, m: string) => void } | undefined): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    log()?.warn({ signal }, 'stopping: finishing the write in progress (press Ctrl-C again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}

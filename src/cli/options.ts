@@ -1,0 +1,58 @@
+import { checkApiUrl } from '../exchange/api-url.js';
+import type { ExchangeSettings } from '../exchange/exchange-client.js';
+import { UsageError } from '../core/errors.js';
+import { parseSymbol } from '../core/symbol.js';
+import { parseTimeframe } from '../core/timeframe.js';
+import type { RunSettings } from '../pipeline/run-settings.js';
+import { checkDataDir } from '../store/master-path.js';
+import type { Config } from './config.js';
+
+/** Commander collector for repeatable flags (`--symbol A --symbol B`); commas also split. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+/** Flags shared by the commands that talk to an exchange. */
+export interface ExchangeFlags {
+  readonly exchange?: string;
+  readonly apiUrl?: string;
+  readonly dataDir?: string;
+}
+
+export function runSettings(cfg: Config, flags: ExchangeFlags): RunSettings {
+  return {
+    exchange: flags.exchange ?? cfg.exchange,
+    dataDir: checkDataDir(flags.dataDir ?? cfg.data_dir),
+    atrPeriod: cfg.atr_period,
+    concurrency: cfg.concurrency,
+    lockWaitMs: cfg.lock_wait_ms,
+    retry: { attempts: cfg.retry.attempts, baseMs: cfg.retry.base_ms, maxMs: cfg.retry.max_ms, totalMs: cfg.retry.total_ms },
+  };
+}
+
+/** The exchange to talk to: --api-url, else QML_API_URL, else the config, else the real exchange. */
+export function exchangeSettings(cfg: Config, flags: ExchangeFlags): ExchangeSettings {
+  const url = flags.apiUrl ?? process.env['QML_API_URL'] ?? cfg.api_url ?? undefined;
+  return {
+    exchange: flags.exchange ?? cfg.exchange,
+    apiUrl: url ? checkApiUrl(url) : undefined,
+    rateLimitMs: cfg.rate_limit_ms ?? undefined,
+    timeoutMs: cfg.timeout_ms,
+  };
+}
+
+export function checkSymbols(list: readonly string[]): string[] {
+  return [...new Set(list.map((s) => parseSymbol(s).symbol))];
+}
+
+export function checkTimeframes(list: readonly string[]): string[] {
+  return [...new Set(list.map((t) => parseTimeframe(t).name))];
+}
+
+/** A positive number flag; names the flag and the bad value. */
+export function positiveNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} "${text}" must be a number greater than 0`);
+  return n;
+}

@@ -1,0 +1,72 @@
+import { stat } from 'node:fs/promises';
+import { StoreError } from '../core/errors.js';
+import { parseSymbol } from '../core/symbol.js';
+import { isoUtc } from '../core/time-format.js';
+import { parseTimeframe } from '../core/timeframe.js';
+import { listStores, readStoreColumns, type StoreRef } from '../store/master-store.js';
+import { checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
+import { statusOf } from '../validate/findings.js';
+import type { StoreHealth } from '../validate/render-findings.js';
+
+export interface StoreFilter {
+  readonly symbols?: readonly string[];
+  readonly timeframes?: readonly string[];
+}
+
+/** Stores under dataDir matching the filter; named symbols/timeframes are validated first. */
+export async function findStores(dataDir: string, f: StoreFilter): Promise<StoreRef[]> {
+  const symbols = f.symbols?.map((s) => parseSymbol(s).symbol);
+  const tfs = f.timeframes?.map((t) => parseTimeframe(t).name);
+  return (await listStores(dataDir)).filter((r) => (!symbols || symbols.includes(r.symbol)) && (!tfs || tfs.includes(r.timeframe)));
+}
+
+/** Health report of each store; an unreadable file is a failing store, not a crash. */
+export async function validateStores(refs: readonly StoreRef[], now: number): Promise<StoreHealth[]> {
+  const out: StoreHealth[] = [];
+  for (const ref of refs) out.push(await validateOne(ref, now));
+  return out;
+}
+
+async function validateOne(ref: StoreRef, now: number): Promise<StoreHealth> {
+  const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
+  try {
+    const { columns, meta } = await readStoreColumns(ref.path);
+    const findings = checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now });
+    const time = columns.time ?? new Float64Array(0);
+    return { ...base, rows: time.length, first: isoUtc(time[0]), last: isoUtc(time[time.length - 1]), status: statusOf(findings), findings };
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    return { ...base, rows: 0, first: null, last: null, status: 'fail', findings: [{ code: 'UNREADABLE', severity: 'fail', count: 1, message: e.message }] };
+  }
+}
+
+export interface StoreListing {
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly path: string;
+  readonly rows: number;
+  readonly first: string | null;
+  readonly last: string | null;
+  readonly gaps: number;
+  readonly bytes: number;
+  readonly updatedAt: string | null;
+  readonly error?: string;
+}
+
+/** One line of facts per store, like freqtrade's `list-data --show-timerange`. */
+export async function describeStores(refs: readonly StoreRef[]): Promise<StoreListing[]> {
+  const out: StoreListing[] = [];
+  for (const ref of refs) {
+    const bytes = (await stat(ref.path)).size;
+    try {
+      const { columns, meta } = await readStoreColumns(ref.path);
+      const time = columns.time ?? new Float64Array(0);
+      out.push({ ...ref, rows: time.length, first: isoUtc(time[0]), last: isoUtc(time[time.length - 1]),
+        gaps: findGaps(time, parseTimeframe(ref.timeframe)).length, bytes, updatedAt: meta.updatedAt ?? null });
+    } catch (e) {
+      if (!(e instanceof StoreError)) throw e;
+      out.push({ ...ref, rows: 0, first: null, last: null, gaps: 0, bytes, updatedAt: null, error: e.message });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,24 @@
+import type { ExchangeClient } from '../exchange/exchange-client.js';
+import type { FetchProgress } from './fetch-history.js';
+import type { Log } from './log.js';
+import type { RetryPolicy } from './retry.js';
+
+/** Settings shared by build and update, already validated (config file + flags). */
+export interface RunSettings {
+  readonly exchange: string;
+  readonly dataDir: string;
+  readonly atrPeriod: number;
+  /** Stores fetched at the same time (ccxt's rate limiter is shared between them). */
+  readonly concurrency: number;
+  /** How long to wait for another run's lock on a store before giving up. */
+  readonly lockWaitMs: number;
+  readonly retry: RetryPolicy;
+}
+
+/** What a run talks to: the exchange, the log, Ctrl-C, progress display. */
+export interface RunDeps {
+  readonly client: ExchangeClient;
+  readonly log: Log;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: FetchProgress) => void;
+}

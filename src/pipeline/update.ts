@@ -1,0 +1,67 @@
+import { StoreError } from '../core/errors.js';
+import { parseSymbol } from '../core/symbol.js';
+import { floorOpen, lastClosedOpen, nextOpen, parseTimeframe } from '../core/timeframe.js';
+import { listStores, readMaster, type StoreRef } from '../store/master-store.js';
+import { masterPath } from '../store/master-path.js';
+import { fetchHistory } from './fetch-history.js';
+import { lockedJob, makeMaster, writeMaster } from './master-job.js';
+import { failedOutcome, mapPool, outcomeOf, type StoreOutcome } from './outcome.js';
+import { PauseGate, withRetry, type RetryContext } from './retry.js';
+import type { RunDeps, RunSettings } from './run-settings.js';
+
+export interface UpdateOptions {
+  /** Only these symbols (default: every store in the data folder). */
+  readonly symbols?: readonly string[];
+  /** Only these timeframes. */
+  readonly timeframes?: readonly string[];
+}
+
+/**
+ * Append newly closed candles to existing stores. A store that already holds the last closed candle
+ * costs no kline request.
+ */
+export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
+  const refs = await selectStores(o, s.dataDir);
+  if (refs.length === 0) return [];
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const now = await withRetry('fetch exchange time', retry, () => deps.client.serverTime());
+  return mapPool(refs, s.concurrency, (ref) => updateOne(ref, now, s, deps, retry));
+}
+
+/** Named stores (each must exist) or every store found. */
+async function selectStores(o: UpdateOptions, dataDir: string): Promise<StoreRef[]> {
+  const symbols = o.symbols?.map((x) => parseSymbol(x).symbol);
+  const tfs = o.timeframes?.map((x) => parseTimeframe(x).name);
+  const all = await listStores(dataDir);
+  if (!symbols) return all.filter((r) => !tfs || tfs.includes(r.timeframe));
+  return symbols.flatMap((symbol) => {
+    const mine = all.filter((r) => r.symbol === symbol && (!tfs || tfs.includes(r.timeframe)));
+    const wanted = tfs ?? (mine.length > 0 ? mine.map((r) => r.timeframe) : ['(any)']);
+    return wanted.map((timeframe) => mine.find((r) => r.timeframe === timeframe)
+      ?? { symbol, timeframe, path: timeframe === '(any)' ? `${dataDir}/${symbol}` : masterPath(dataDir, symbol, timeframe) });
+  });
+}
+
+async function updateOne(ref: StoreRef, now: number, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
+  const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
+  try {
+    if (ref.timeframe === '(any)') throw new StoreError(`no store for ${ref.symbol} in ${s.dataDir} (run build first)`);
+    const tf = parseTimeframe(ref.timeframe);
+    return await lockedJob(ref.path, s.lockWaitMs, async () => {
+      const { frame: stored, meta } = await readMaster(ref.path, { exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name });
+      const last = stored.time[stored.time.length - 1];
+      if (last === undefined) throw new StoreError(`${ref.path} is empty (run build to refill it)`);
+      if (last >= lastClosedOpen(tf, now)) return outcomeOf({ ...base, status: 'up-to-date' }, stored, tf);
+      const market = await withRetry(`look up ${ref.symbol}`, retry, () => deps.client.market(ref.symbol));
+      const fetched = await fetchHistory(deps.client, { market, tf, since: nextOpen(tf, last), until: floorOpen(tf, now) }, retry, deps.onProgress);
+      const atrPeriod = meta.atrPeriod ?? s.atrPeriod;
+      const { frame, report } = makeMaster(stored, fetched, atrPeriod);
+      const bytes = await writeMaster({ path: ref.path, exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name, atrPeriod }, frame);
+      deps.log.info({ symbol: ref.symbol, timeframe: tf.name, added: frame.time.length - stored.time.length }, 'store updated');
+      return outcomeOf({ ...base, status: 'written' }, frame, tf, { fetched: fetched.time.length, clean: report, bytes });
+    });
+  } catch (e) {
+    deps.log.warn({ symbol: ref.symbol, timeframe: ref.timeframe, err: (e as Error).message }, 'store failed');
+    return failedOutcome(base, e);
+  }
+}

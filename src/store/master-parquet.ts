@@ -1,0 +1,126 @@
+import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import { ByteWriter, parquetWrite } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet';
+import { StoreError } from '../core/errors.js';
+import type { MasterFrame } from '../core/frame.js';
+import { DISK_COLUMNS, META_KEYS, type StoreMeta } from './master-schema.js';
+
+/** Rows per row group: small enough that a date-range read skips most of a multi-year 5m store. */
+const ROW_GROUP_ROWS = 50_000;
+const NS_PER_MS = 1_000_000n;
+
+const SCHEMA: SchemaElement[] = [
+  { name: 'schema', num_children: DISK_COLUMNS.length },
+  // TIMESTAMP(NANOS, UTC): pandas reads datetime64[ns, UTC], DuckDB TIMESTAMP WITH TIME ZONE.
+  { name: 'time', type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' } },
+  ...(['Open', 'High', 'Low', 'Close', 'Volume'] as const).map((name): SchemaElement => ({ name, type: 'DOUBLE', repetition_type: 'REQUIRED' })),
+  { name: 'ATR', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+];
+
+/** Encode a master frame as Parquet bytes with its footer metadata. */
+export function encodeMaster(f: MasterFrame, meta: StoreMeta): Uint8Array {
+  const writer = new ByteWriter();
+  parquetWrite({
+    writer,
+    schema: SCHEMA,
+    columnData: [
+      { name: 'time', data: nanosFromMillis(f.time) },
+      { name: 'Open', data: f.open }, { name: 'High', data: f.high }, { name: 'Low', data: f.low },
+      { name: 'Close', data: f.close }, { name: 'Volume', data: f.volume },
+      { name: 'ATR', data: Array.from(f.atr, (v) => (Number.isNaN(v) ? null : v)) },
+    ],
+    rowGroupSize: ROW_GROUP_ROWS,
+    kvMetadata: Object.entries(META_KEYS).map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) })),
+    createdBy: `qml-data ${meta.toolVersion}`,
+  });
+  return new Uint8Array(writer.getBuffer());
+}
+
+function nanosFromMillis(time: Float64Array): BigInt64Array {
+  const out = new BigInt64Array(time.length);
+  for (let i = 0; i < time.length; i++) out[i] = BigInt(time[i]!) * NS_PER_MS;
+  return out;
+}
+
+/** Parse the footer; throws StoreError when the bytes are not a Parquet file. */
+export function readFooter(bytes: Uint8Array, path: string): FileMetaData {
+  try {
+    return parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  } catch (e) {
+    throw new StoreError(`${path} is not a readable Parquet file (${(e as Error).message}); restore it or delete it and run build`);
+  }
+}
+
+/** Footer metadata as StoreMeta, or undefined where a key is missing (a file we did not write). */
+export function storeMetaOf(md: FileMetaData): Partial<StoreMeta> {
+  const kv = new Map((md.key_value_metadata ?? []).map((e) => [e.key, e.value]));
+  const out: Record<string, string | number> = {};
+  for (const [k, key] of Object.entries(META_KEYS)) {
+    const v = kv.get(key);
+    if (v !== undefined) out[k] = k === 'atrPeriod' ? Number(v) : v;
+  }
+  return out as Partial<StoreMeta>;
+}
+
+/** Names of the file's top-level columns. */
+export function columnNames(md: FileMetaData): string[] {
+  return parquetSchema(md).children.map((c) => c.element.name);
+}
+
+/** The store's row groups whose time statistics overlap [start, end); all when unbounded. */
+export function rowRangeFor(md: FileMetaData, start: number, end: number): { rowStart: number; rowEnd: number } {
+  let row = 0;
+  let rowStart = -1;
+  let rowEnd = 0;
+  for (const rg of md.row_groups) {
+    const n = Number(rg.num_rows);
+    const stats = rg.columns[0]?.meta_data?.statistics;
+    const min = statMillis(stats?.min_value);
+    const max = statMillis(stats?.max_value);
+    const overlaps = min === undefined || max === undefined || (max >= start && min < end);
+    if (overlaps) {
+      if (rowStart < 0) rowStart = row;
+      rowEnd = row + n;
+    }
+    row += n;
+  }
+  return rowStart < 0 ? { rowStart: 0, rowEnd: 0 } : { rowStart, rowEnd };
+}
+
+function statMillis(v: unknown): number | undefined {
+  if (typeof v === 'bigint') return Number(v / NS_PER_MS);
+  if (v instanceof Date) return v.getTime();
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** Decode the named columns of rows [rowStart, rowEnd) into Float64Arrays (time in epoch ms, null → NaN). */
+export async function decodeColumns(
+  bytes: Uint8Array, md: FileMetaData, columns: readonly string[], rowStart: number, rowEnd: number, path: string,
+): Promise<Record<string, Float64Array>> {
+  const out: Record<string, Float64Array> = {};
+  for (const c of columns) out[c] = new Float64Array(rowEnd - rowStart).fill(NaN);
+  try {
+    await parquetRead({
+      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      metadata: md,
+      columns: [...columns],
+      rowStart,
+      rowEnd,
+      parsers: { timestampFromNanoseconds: (ns: bigint) => Number(ns / NS_PER_MS) },
+      onChunk: (chunk) => copyChunk(out[chunk.columnName], chunk.columnData, chunk.rowStart - rowStart),
+    });
+  } catch (e) {
+    throw new StoreError(`${path} is corrupt or truncated (${(e as Error).message}); restore it or delete it and run build`);
+  }
+  return out;
+}
+
+function copyChunk(dst: Float64Array | undefined, src: ArrayLike<unknown>, at: number): void {
+  if (!dst) return;
+  for (let i = 0; i < src.length; i++) {
+    const j = at + i;
+    if (j < 0 || j >= dst.length) continue;
+    const v = src[i];
+    dst[j] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : NaN;
+  }
+}

@@ -1,0 +1,125 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StoreError } from '../core/errors.js';
+import type { MasterFrame } from '../core/frame.js';
+import { symbolFromDirName } from '../core/symbol.js';
+import { lowerBoundTime } from '../core/search.js';
+import { DISK_COLUMNS, type StoreMeta } from './master-schema.js';
+import { columnNames, decodeColumns, readFooter, rowRangeFor, storeMetaOf } from './master-parquet.js';
+import { masterPath, timeframeOfFile } from './master-path.js';
+
+export interface StoreRef {
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly path: string;
+}
+
+export interface LoadedStore {
+  readonly frame: MasterFrame;
+  readonly meta: Partial<StoreMeta>;
+}
+
+/** Which store a caller expects to find; a file claiming anything else is refused. */
+export interface StoreIdentity {
+  readonly exchange?: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+}
+
+/** Read a whole store, checking its schema and that its metadata names the expected store. */
+export async function readMaster(path: string, expect: StoreIdentity, range?: { start: number; end: number }): Promise<LoadedStore> {
+  const bytes = await readBytes(path);
+  const md = readFooter(bytes, path);
+  const names = columnNames(md);
+  const missing = DISK_COLUMNS.filter((c) => !names.includes(c));
+  if (missing.length > 0) {
+    throw new StoreError(`${path} has another schema (missing column(s) ${missing.join(', ')}); it is not a qml-data master store`);
+  }
+  const meta = storeMetaOf(md);
+  checkIdentity(path, meta, expect);
+  const rows = range ? rowRangeFor(md, range.start, range.end) : { rowStart: 0, rowEnd: Number(md.num_rows) };
+  const cols = await decodeColumns(bytes, md, DISK_COLUMNS, rows.rowStart, rows.rowEnd, path);
+  const frame = toFrame(cols);
+  return { frame: range ? trim(frame, range.start, range.end) : frame, meta };
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StoreError(code === 'ENOENT' ? `no store at ${path} (run build first)` : `cannot read ${path}: ${code ?? (e as Error).message}`);
+  }
+}
+
+function checkIdentity(path: string, meta: Partial<StoreMeta>, expect: StoreIdentity): void {
+  const clash: string[] = [];
+  if (meta.symbol !== undefined && meta.symbol !== expect.symbol) clash.push(`symbol ${meta.symbol}`);
+  if (meta.timeframe !== undefined && meta.timeframe !== expect.timeframe) clash.push(`timeframe ${meta.timeframe}`);
+  if (expect.exchange && meta.exchange !== undefined && meta.exchange !== expect.exchange) clash.push(`exchange ${meta.exchange}`);
+  if (clash.length > 0) {
+    throw new StoreError(`${path} holds ${clash.join(', ')}, not ${expect.exchange ?? ''} ${expect.symbol} ${expect.timeframe}; refusing to mix them`.replace('  ', ' '));
+  }
+}
+
+function toFrame(c: Record<string, Float64Array>): MasterFrame {
+  return { time: c.time!, open: c.Open!, high: c.High!, low: c.Low!, close: c.Close!, volume: c.Volume!, atr: c.ATR! };
+}
+
+function trim(f: MasterFrame, start: number, end: number): MasterFrame {
+  const a = lowerBoundTime(f.time, start);
+  const b = lowerBoundTime(f.time, end);
+  if (a === 0 && b === f.time.length) return f;
+  return { time: f.time.slice(a, b), open: f.open.slice(a, b), high: f.high.slice(a, b), low: f.low.slice(a, b),
+    close: f.close.slice(a, b), volume: f.volume.slice(a, b), atr: f.atr.slice(a, b) };
+}
+
+/** Whatever columns a file has, for validation (which reports missing ones rather than failing). */
+export async function readStoreColumns(path: string): Promise<{ columns: Record<string, Float64Array>; meta: Partial<StoreMeta> }> {
+  const bytes = await readBytes(path);
+  const md = readFooter(bytes, path);
+  const present = DISK_COLUMNS.filter((c) => columnNames(md).includes(c));
+  const columns = await decodeColumns(bytes, md, present, 0, Number(md.num_rows), path);
+  return { columns, meta: storeMetaOf(md) };
+}
+
+export interface LoadMasterOptions {
+  readonly symbol: string;
+  readonly timeframe: string;
+  /** Inclusive lower bound on open time (epoch ms or Date). */
+  readonly start?: number | Date;
+  /** Exclusive upper bound on open time. */
+  readonly end?: number | Date;
+  readonly dataDir?: string;
+}
+
+/**
+ * Library API: a store's columns for [start, end). Row groups whose time statistics lie outside the
+ * range are not decoded.
+ */
+export async function loadMaster(o: LoadMasterOptions): Promise<MasterFrame> {
+  const path = masterPath(o.dataDir ?? 'data/processed', o.symbol, o.timeframe);
+  const start = o.start === undefined ? -Infinity : Number(o.start);
+  const end = o.end === undefined ? Infinity : Number(o.end);
+  const { frame } = await readMaster(path, { symbol: o.symbol.toUpperCase(), timeframe: o.timeframe }, { start, end });
+  return frame;
+}
+
+/** Every store under the data folder, sorted by symbol then timeframe. */
+export async function listStores(dataDir: string): Promise<StoreRef[]> {
+  const dirs = await readdir(dataDir, { withFileTypes: true }).catch(() => []);
+  const out: StoreRef[] = [];
+  for (const d of dirs) {
+    const symbol = d.isDirectory() ? symbolFromDirName(d.name) : undefined;
+    if (!symbol) continue;
+    for (const name of await readdir(join(dataDir, d.name))) {
+      const timeframe = timeframeOfFile(name);
+      if (timeframe) out.push({ symbol, timeframe, path: join(dataDir, d.name, name) });
+    }
+  }
+  return out.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.timeframe.localeCompare(b.timeframe));
+}
+
+export async function storeExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}

@@ -1,0 +1,97 @@
+import { hostname } from 'node:os';
+import { link, open, readFile, rename, unlink, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { StoreError } from '../core/errors.js';
+import { storeWriteError } from './atomic-write.js';
+
+export interface LockOptions {
+  /** How long to wait for another run holding the lock; 0 fails at once. */
+  readonly waitMs: number;
+  readonly pollMs?: number;
+}
+
+interface LockOwner { pid: number; host: string; startedAt: string }
+
+/**
+ * Run `fn` holding the store's lock file (`<store>.lock`, created exclusively). A lock left by a
+ * process that no longer runs on this host is stale and is cleared; a live one is waited for, then
+ * reported with its owner.
+ */
+export async function withStoreLock<T>(storePath: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const lockPath = `${storePath}.lock`;
+  await acquire(lockPath, storePath, opts);
+  try {
+    return await fn();
+  } finally {
+    await unlink(lockPath).catch(() => undefined);
+  }
+}
+
+async function acquire(lockPath: string, storePath: string, opts: LockOptions): Promise<void> {
+  const deadline = Date.now() + opts.waitMs;
+  await mkdir(dirname(lockPath), { recursive: true }).catch((e) => { throw storeWriteError(e, storePath); });
+  for (;;) {
+    if (await tryCreate(lockPath, storePath)) return;
+    const owner = await readOwner(lockPath);
+    if (owner && isStale(owner)) {
+      await clearStale(lockPath, owner);
+      continue;
+    }
+    if (Date.now() >= deadline) throw lockedError(storePath, lockPath, owner);
+    await delay(opts.pollMs ?? 100);
+  }
+}
+
+async function tryCreate(lockPath: string, storePath: string): Promise<boolean> {
+  try {
+    const fh = await open(lockPath, 'wx', 0o644);
+    const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+    await fh.writeFile(JSON.stringify(owner));
+    await fh.close();
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw storeWriteError(e, storePath);
+  }
+}
+
+async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
+  try {
+    const o = JSON.parse(await readFile(lockPath, 'utf8')) as LockOwner;
+    return typeof o.pid === 'number' ? o : undefined;
+  } catch {
+    return undefined; // vanished or half-written: try again
+  }
+}
+
+function isStale(o: LockOwner): boolean {
+  if (o.host !== hostname()) return false; // cannot see other hosts' processes: never steal
+  if (o.pid === process.pid) return false;
+  try {
+    process.kill(o.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Move the stale lock aside, and put it back if it turned out to be a fresh one taken meanwhile. */
+async function clearStale(lockPath: string, seen: LockOwner): Promise<void> {
+  const aside = `${lockPath}.stale.${process.pid}`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return;
+  }
+  const moved = await readOwner(aside);
+  if (moved && (moved.pid !== seen.pid || moved.startedAt !== seen.startedAt)) {
+    await link(aside, lockPath).catch(() => undefined);
+  }
+  await unlink(aside).catch(() => undefined);
+}
+
+function lockedError(storePath: string, lockPath: string, o: LockOwner | undefined): StoreError {
+  const who = o ? `process ${o.pid} on ${o.host} since ${o.startedAt}` : 'another process';
+  return new StoreError(`${storePath} is being written by ${who}; wait for it to finish (or remove ${lockPath} if that process is gone)`);
+}
