@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { wilderAtr } from '../../src/indicators/wilder-atr.js';
+import { parseTimeframe } from '../../src/core/timeframe.js';
+import { checkHealth, type StoreColumns } from '../../src/validate/check-health.js';
+import { fixture, readFreqtrade, shared } from '../helpers/fixtures.js';
+
+function storeColumns(path: string): Required<StoreColumns> {
+  const f = readFreqtrade(path);
+  return { time: f.time, Open: f.open, High: f.high, Low: f.low, Close: f.close, Volume: f.volume, ATR: wilderAtr(f.high, f.low, f.close, 14) };
+}
+
+const H1 = parseTimeframe('1h');
+
+describe('checkHealth', () => {
+  it('finds the one real 2017 maintenance gap and nothing else', () => {
+    const findings = checkHealth(storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json')), H1, { atrPeriod: 14 });
+    expect(findings).toEqual([{
+      code: 'GAPS', severity: 'warn', count: 1, message: '1 gap(s), 6 missing candle(s)',
+      items: [{ start: '2017-09-06T17:00:00.000Z', end: '2017-09-06T22:00:00.000Z', missing: 6 }],
+    }]);
+  });
+
+  it.skipIf(!shared('candles/binance_spot_BTCUSDT_1h.djienne.freqtrade.json'))('lists the 27 gaps / 127 missing hours SOURCES.md records for 2017–2022', () => {
+    const findings = checkHealth(storeColumns(shared('candles/binance_spot_BTCUSDT_1h.djienne.freqtrade.json')!), H1, { atrPeriod: 14 });
+    const gaps = findings.find((f) => f.code === 'GAPS')!;
+    expect(gaps.count).toBe(27);
+    expect(gaps.message).toBe('27 gap(s), 127 missing candle(s)');
+    // SOURCES.md: last bar before it 2018-02-08 00:00, next 2018-02-09 10:00, 33 hours missing in between.
+    expect(gaps.items).toContainEqual({ start: '2018-02-08T01:00:00.000Z', end: '2018-02-09T09:00:00.000Z', missing: 33 });
+    expect(findings.map((f) => f.code)).toEqual(['GAPS']);
+  });
+
+  it('fails on empty stores, missing columns, NaN and non-positive prices', () => {
+    const c = storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
+    expect(checkHealth({ ...c, time: new Float64Array(0), Open: new Float64Array(0), High: new Float64Array(0), Low: new Float64Array(0), Close: new Float64Array(0), Volume: new Float64Array(0), ATR: new Float64Array(0) }, H1)[0]!.code).toBe('EMPTY');
+    expect(checkHealth({ ...c, ATR: undefined }, H1)[0]).toMatchObject({ code: 'MISSING_COLUMNS', severity: 'fail', items: [{ column: 'ATR' }] });
+    const bad = { ...c, Close: c.Close.slice(), Low: c.Low.slice() };
+    bad.Close[100] = NaN;
+    bad.Low[200] = 0;
+    const codes = checkHealth(bad, H1).map((f) => [f.code, f.severity, f.count]);
+    expect(codes).toContainEqual(['NAN_VALUES', 'fail', 1]);
+    expect(codes).toContainEqual(['NONPOSITIVE_PRICE', 'fail', 1]);
+  });
+
+  it('warns on High < Low, off-grid times and a stored open candle; fails on duplicates, disorder and a wrong ATR', () => {
+    const c = storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
+    const x = { ...c, time: c.time.slice(), High: c.High.slice(), ATR: c.ATR.slice() };
+    x.High[50] = x.Low[50]! - 1;
+    x.time[10] = x.time[9]!; // duplicate
+    x.time[20] = x.time[20]! + 60_000; // off the hour
+    const last = x.time[x.time.length - 1]!;
+    const byCode = new Map(checkHealth(x, H1, { atrPeriod: 14, now: last + 1_800_000 }).map((f) => [f.code, f]));
+    expect(byCode.get('HIGH_BELOW_LOW')?.severity).toBe('warn');
+    expect(byCode.get('DUPLICATE_TIMES')?.severity).toBe('fail');
+    expect(byCode.get('OFF_GRID')?.items).toEqual([{ time: new Date(x.time[20]!).toISOString() }]);
+    expect(byCode.get('OPEN_CANDLE')?.count).toBe(1);
+    const wrongAtr = { ...c, ATR: c.ATR.slice() };
+    wrongAtr.ATR[500] = wrongAtr.ATR[500]! * (1 + 1e-6);
+    wrongAtr.ATR[3] = 1; // a value inside the warm-up, where the store must hold null
+    expect(checkHealth(wrongAtr, H1, { atrPeriod: 14 }).find((f) => f.code === 'ATR_MISMATCH')).toMatchObject({ severity: 'fail', count: 2 });
+    expect(checkHealth(c, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
+    const unsorted = { ...c, time: c.time.slice() };
+    unsorted.time[30] = unsorted.time[5]!;
+    expect(checkHealth(unsorted, H1).map((f) => f.code)).toContain('UNSORTED_TIMES');
+  });
+});
