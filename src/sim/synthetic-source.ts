@@ -1,4 +1,4 @@
-import { aggregateBars, round8 } from './aggregate.js';
+import { aggregateBars } from './aggregate.js';
 import { allocBaseBars, concatBars, lowerBound, pickBars, sliceBars, type BaseBars, type CandleSource } from './base-bars.js';
 import { maintenanceWindows } from './maintenance.js';
 import { hash32, makeRng, normal } from './rng.js';
@@ -113,26 +113,28 @@ export class SyntheticSource implements CandleSource {
     for (let i = 0; i < PER_DAY; i++) {
       const o = this.price(Math.exp(path[i]!));
       const c = this.price(Math.exp(path[i + 1]!));
-      const wick = () => Math.exp(Math.abs(normal(rng)) * sigma * 0.6);
       const seasonal = 1 + 0.5 * Math.sin((2 * Math.PI * (i - 780)) / PER_DAY);
       const v = this.volume(perMinute * seasonal * Math.exp(0.6 * normal(rng)));
       out.time[i] = dayStart + i * MINUTE;
       out.open[i] = o;
       out.close[i] = c;
-      out.high[i] = this.price(Math.max(o, c) * wick());
-      out.low[i] = Math.min(Math.min(o, c), this.price(Math.min(o, c) / wick()));
+      out.high[i] = this.price(Math.max(o, c) * Math.exp(Math.abs(normal(rng)) * sigma * 0.6));
+      out.low[i] = Math.min(o, c, this.price(Math.min(o, c) / Math.exp(Math.abs(normal(rng)) * sigma * 0.6)));
       out.volume[i] = v;
       setExtras(out, i, v, (o + c) / 2, rng());
     }
     return out;
   }
 
+  /** Round to the tick. k / 10^d is the double nearest the decimal, as parsing Binance's text gives. */
   private price(v: number): number {
-    return Math.max(Number(v.toFixed(this.priceDecimals)), 10 ** -this.priceDecimals);
+    const scale = 10 ** this.priceDecimals;
+    return Math.max(Math.round(v * scale), 1) / scale;
   }
 
   private volume(v: number): number {
-    return Number(v.toFixed(this.volumeDecimals));
+    const scale = 10 ** this.volumeDecimals;
+    return Math.round(v * scale) / scale;
   }
 
   /** Drop bars before listing and inside gaps; flatten the halted hour before each gap. */
@@ -160,10 +162,15 @@ function brownianBridge(rng: () => number, x0: number, x1: number, sigma: number
 }
 
 function setExtras(out: BaseBars, i: number, v: number, mid: number, u: number): void {
-  out.quoteVolume[i] = round8(v * mid);
+  out.quoteVolume[i] = fast8(v * mid);
   out.trades[i] = v > 0 ? Math.max(1, Math.round(v * 50 * (0.5 + u))) : 0;
-  out.takerBase[i] = round8(v * (0.3 + 0.4 * u));
-  out.takerQuote[i] = round8(out.takerBase[i]! * mid);
+  out.takerBase[i] = fast8(v * (0.3 + 0.4 * u));
+  out.takerQuote[i] = fast8(out.takerBase[i]! * mid);
+}
+
+/** 8-decimal rounding without string formatting, for generated (not recorded) values. */
+function fast8(v: number): number {
+  return Math.round(v * 1e8) / 1e8;
 }
 
 /** A halted market: Binance still prints the candle, flat at the last price, with no trades. */

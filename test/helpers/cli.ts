@@ -1,0 +1,34 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './fixtures.js';
+
+export interface CliResult { code: number | null; stdout: string; stderr: string }
+
+/**
+ * Run the real `qml-data` binary. Asynchronous on purpose: the simulator usually runs in this same
+ * process and must keep answering while the binary talks to it.
+ */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...args], {
+      env: { ...process.env, QML_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix = 'qml-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Arguments that point a command at the simulator with fast, test-friendly retry settings. */
+export function simArgs(url: string, dataDir: string): string[] {
+  return ['--api-url', url, '--data-dir', dataDir];
+}
