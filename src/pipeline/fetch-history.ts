@@ -1,7 +1,7 @@
 import { concatFrames, sliceFrame, type CandleFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
 import { nextOpen, type Timeframe } from '../core/timeframe.js';
-import { TemporaryExchangeError } from '../core/errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ExchangeClient, MarketInfo } from '../exchange/exchange-client.js';
 import { withRetry, type RetryContext } from './retry.js';
 
@@ -50,17 +50,22 @@ export async function fetchHistory(
   return concatFrames(pages);
 }
 
+/**
+ * One page. ccxt turns a malformed body into an empty list, so an empty page is asked again a few times
+ * before it is believed to mean "no more candles" (a delisting, or a maintenance gap at the very end).
+ */
 async function fetchPage(client: ExchangeClient, req: HistoryRequest, cursor: number, retry: RetryContext): Promise<CandleFrame> {
   const what = `${req.market.symbol} ${req.tf.name} from ${isoUtc(cursor)}`;
-  let checks = 0;
-  return withRetry(what, retry, async () => {
-    const page = await client.fetchCandles({
-      symbol: req.market.symbol, timeframe: req.tf.name, since: cursor, until: req.until, limit: req.market.maxCandlesPerRequest,
-    });
-    // ccxt turns a malformed body into an empty list: ask again before taking it as "no more data".
-    if (page.time.length === 0 && checks++ < EMPTY_PAGE_CHECKS) throw new TemporaryExchangeError(`empty page for ${what}`);
-    return page;
-  });
+  const ask = () => withRetry(what, retry, () => client.fetchCandles({
+    symbol: req.market.symbol, timeframe: req.tf.name, since: cursor, until: req.until, limit: req.market.maxCandlesPerRequest,
+  }));
+  let page = await ask();
+  for (let check = 1; page.time.length === 0 && check <= EMPTY_PAGE_CHECKS; check++) {
+    retry.log.debug({ symbol: req.market.symbol, timeframe: req.tf.name, check }, 'empty page; asking again');
+    await delay(Math.min(retry.policy.maxMs, retry.policy.baseMs * check), undefined, { signal: retry.signal }).catch(() => undefined);
+    page = await ask();
+  }
+  return page;
 }
 
 function keepRange(page: CandleFrame, from: number, until: number): CandleFrame {
