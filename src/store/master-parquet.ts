@@ -1,5 +1,6 @@
 import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
+import { snappyCompress, snappyUncompress } from 'hysnappy';
 import type { SchemaElement } from 'hyparquet';
 import { StoreError } from '../core/errors.js';
 import type { MasterFrame } from '../core/frame.js';
@@ -24,12 +25,15 @@ export function encodeMaster(f: MasterFrame, meta: StoreMeta): Uint8Array {
     writer,
     schema: SCHEMA,
     columnData: [
-      { name: 'time', data: nanosFromMillis(f.time) },
+      // Regular open times delta-encode to almost nothing (17 MiB → 0.1 MiB for 2.6 M rows).
+      { name: 'time', data: nanosFromMillis(f.time), encoding: 'DELTA_BINARY_PACKED' },
       { name: 'Open', data: f.open }, { name: 'High', data: f.high }, { name: 'Low', data: f.low },
       { name: 'Close', data: f.close }, { name: 'Volume', data: f.volume },
       { name: 'ATR', data: Array.from(f.atr, (v) => (Number.isNaN(v) ? null : v)) },
     ],
     rowGroupSize: ROW_GROUP_ROWS,
+    // hysnappy is hyparam's WASM Snappy: same bytes as the default JS codec, 3× faster (npm run bench).
+    compressors: { SNAPPY: snappyCompress },
     kvMetadata: Object.entries(META_KEYS).map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) })),
     createdBy: `qml-data ${meta.toolVersion}`,
   });
@@ -106,7 +110,10 @@ export async function decodeColumns(
       columns: [...columns],
       rowStart,
       rowEnd,
-      parsers: { timestampFromNanoseconds: (ns: bigint) => Number(ns / NS_PER_MS) },
+      compressors: { SNAPPY: snappyUncompress },
+      // ns are whole ms × 1e6; a double holds them to ±256 ns, so rounding recovers the ms exactly
+      // without slow BigInt division.
+      parsers: { timestampFromNanoseconds: (ns: bigint) => Math.round(Number(ns) / 1e6) },
       onChunk: (chunk) => copyChunk(out[chunk.columnName], chunk.columnData, chunk.rowStart - rowStart),
     });
   } catch (e) {

@@ -1,0 +1,132 @@
+// `npm run bench`: prints throughput figures. Never a test: numbers vary with the machine.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, existsSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanCandles } from '../src/clean/clean-candles.js';
+import { candleColumns } from '../src/core/frame.js';
+import { wilderAtr } from '../src/indicators/wilder-atr.js';
+import { writeMaster } from '../src/pipeline/master-job.js';
+import { SyntheticSource } from '../src/sim/synthetic-source.js';
+import { coinProfile } from '../src/sim/symbol-profiles.js';
+import { startSim } from '../src/sim/server.js';
+import { readMaster } from '../src/store/master-store.js';
+import { encodeMaster } from '../src/store/master-parquet.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'qml-data.js');
+const YEAR = 365 * 86_400_000;
+
+function time<T>(fn: () => T): [T, number] {
+  const t0 = performance.now();
+  const out = fn();
+  return [out, performance.now() - t0];
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const out = await fn();
+  return [out, performance.now() - t0];
+}
+
+const rate = (rows: number, ms: number) => `${((rows / ms) * 1000 / 1e6).toFixed(1)} M rows/s`;
+
+async function coreAndParquet(): Promise<void> {
+  const src = new SyntheticSource({ seed: 1, profile: coinProfile('BTC'), market: 'spot' });
+  const from = Date.parse('2020-01-01T00:00Z');
+  const [bars, genMs] = time(() => src.bars(from, from + 5 * YEAR));
+  const raw = candleColumns(bars);
+  const n = raw.time.length;
+  console.log(`input: ${n.toLocaleString('en-US')} 1m candles (5 years, simulator generated in ${genMs.toFixed(0)} ms)`);
+  const [cleaned, cleanMs] = time(() => cleanCandles(raw));
+  const [atr, atrMs] = time(() => wilderAtr(cleaned.frame.high, cleaned.frame.low, cleaned.frame.close, 14));
+  console.log(`clean:          ${cleanMs.toFixed(0).padStart(6)} ms  ${rate(n, cleanMs)}`);
+  console.log(`Wilder ATR(14): ${atrMs.toFixed(0).padStart(6)} ms  ${rate(n, atrMs)}`);
+  console.log(`clean + ATR:    ${(cleanMs + atrMs).toFixed(0).padStart(6)} ms  ${rate(n, cleanMs + atrMs)}`);
+  const frame = { ...cleaned.frame, atr };
+  const meta = { toolVersion: 'bench', schemaVersion: '1', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14, updatedAt: new Date().toISOString() };
+  const [bytes, encMs] = time(() => encodeMaster(frame, meta));
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
+  const path = join(dir, 'BTC_USDT', '1m_master.parquet');
+  const [, writeMs] = await timeAsync(() => writeMaster({ path, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14 }, frame));
+  const [, readMs] = await timeAsync(() => readMaster(path, { symbol: 'BTC/USDT', timeframe: '1m' }));
+  const [, rangeMs] = await timeAsync(() => readMaster(path, { symbol: 'BTC/USDT', timeframe: '1m' }, { start: from + 2 * YEAR, end: from + 2 * YEAR + 30 * 86_400_000 }));
+  console.log(`parquet encode: ${encMs.toFixed(0).padStart(6)} ms  ${rate(n, encMs)}  (${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB)`);
+  console.log(`parquet write:  ${writeMs.toFixed(0).padStart(6)} ms  ${rate(n, writeMs)}  (encode + atomic replace with fsync)`);
+  console.log(`parquet read:   ${readMs.toFixed(0).padStart(6)} ms  ${rate(n, readMs)}`);
+  console.log(`read 30 days:   ${rangeMs.toFixed(0).padStart(6)} ms  (row groups outside the range skipped)`);
+}
+
+function runCli(args: string[]): { ms: number; status: number | null } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+  return { ms: performance.now() - t0, status: r.status };
+}
+
+async function updateEndToEnd(): Promise<void> {
+  const sharedFile = join(ROOT, '..', 'shared', 'fixtures', 'candles', 'binance_spot_BTCUSDT_1h.djienne.freqtrade.json');
+  const replay = existsSync(sharedFile);
+  const end = replay ? Date.parse('2022-10-11T11:30:00Z') : Date.parse('2024-06-01T00:30:00Z');
+  const sim = await startSim({ port: 0, now: end - 86_400_000, ...(replay ? { replay: { 'BTC/USDT': sharedFile } } : {}) });
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
+  const since = replay ? '2017-01-01' : new Date(end - 5.14 * YEAR).toISOString().slice(0, 10);
+  // Spawned synchronously would block the in-process simulator, so run the CLI in a child via the event loop.
+  const build = await cli(['build', '--symbol', 'BTC/USDT', '--timeframes', '1h', '--since', since, '--api-url', sim.url, '--data-dir', dir]);
+  sim.setNow(end);
+  const upd = await cli(['update', '--api-url', sim.url, '--data-dir', dir]);
+  const noop = await cli(['update', '--api-url', sim.url, '--data-dir', dir]);
+  const { frame } = await readMaster(join(dir, 'BTC_USDT', '1h_master.parquet'), { symbol: 'BTC/USDT', timeframe: '1h' });
+  await sim.close();
+  console.log(`\nstore: BTC/USDT 1h, ${frame.time.length.toLocaleString('en-US')} rows (${replay ? 'replayed Binance 2017–2022' : 'synthetic'})`);
+  console.log(`build (fetch ${Math.ceil(frame.time.length / 1000)} pages): ${build.toFixed(0)} ms`);
+  console.log(`update, 1 day of new candles: ${upd.toFixed(0)} ms  (process start, read, fetch, clean, ATR, write)`);
+  console.log(`update, already current:      ${noop.toFixed(0)} ms  (no kline request)`);
+}
+
+function cli(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    import('node:child_process').then(({ spawn }) => {
+      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+      child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`qml-data ${args[0]} exited ${code}`))));
+    }, reject);
+  });
+}
+
+function startup(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
+  const node = Array.from({ length: 5 }, () => { const t0 = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t0; });
+  const runs = Array.from({ length: 7 }, () => runCli(['validate', '--data-dir', dir]).ms);
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  console.log(`\nvalidate start-up (empty data dir, median of 7): ${median(runs).toFixed(0)} ms  (bare node: ${median(node).toFixed(0)} ms)`);
+}
+
+async function simThroughput(): Promise<void> {
+  const sim = await startSim({ port: 0, now: Date.parse('2024-06-01T00:00Z'), rateLimits: { spot: { limit: 1e12 } } });
+  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+  const get = (path: string) => new Promise<number>((resolve, reject) => {
+    request(`${sim.url}${path}`, { agent }, (res) => { let n = 0; res.on('data', (d: Buffer) => { n += d.length; }); res.on('end', () => resolve(n)); }).on('error', reject).end();
+  });
+  const start = Date.parse('2024-05-01T00:00Z');
+  for (const [label, interval, stepMs] of [['1m', '1m', 60_000], ['1h', '1h', 3_600_000]] as const) {
+    for (let i = 0; i < 20; i++) await get(`/api/v3/klines?symbol=BTCUSDT&interval=${interval}&startTime=${start - (i % 4) * 1000 * stepMs}&limit=1000`); // warm the day cache
+    const N = 400;
+    const t0 = performance.now();
+    let bytes = 0;
+    await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+      for (let i = w; i < N; i += 4) bytes += await get(`/api/v3/klines?symbol=BTCUSDT&interval=${interval}&startTime=${start - (i % 4) * 1000 * stepMs}&limit=1000`);
+    }));
+    const s = (performance.now() - t0) / 1000;
+    console.log(`simulator: ${(N / s).toFixed(0)} requests/s of 1000 ${label} candles (${(bytes / N / 1024).toFixed(0)} KiB each, 4 keep-alive clients)`);
+  }
+  agent.destroy();
+  await sim.close();
+}
+
+console.log(`qml-data bench on node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
+await coreAndParquet();
+await updateEndToEnd();
+startup();
+console.log('');
+await simThroughput();
