@@ -109,16 +109,20 @@ async function simThroughput(): Promise<void> {
     request(`${sim.url}${path}`, { agent }, (res) => { let n = 0; res.on('data', (d: Buffer) => { n += d.length; }); res.on('end', () => resolve(n)); }).on('error', reject).end();
   });
   const start = Date.parse('2024-05-01T00:00Z');
-  for (const [label, interval, stepMs] of [['1m', '1m', 60_000], ['1h', '1h', 3_600_000]] as const) {
-    for (let i = 0; i < 20; i++) await get(`/api/v3/klines?symbol=BTCUSDT&interval=${interval}&startTime=${start - (i % 4) * 1000 * stepMs}&limit=1000`); // warm the day cache
-    const N = 400;
+  const load = async (label: string, path: (i: number) => string, n: number) => {
     const t0 = performance.now();
     let bytes = 0;
     await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-      for (let i = w; i < N; i += 4) bytes += await get(`/api/v3/klines?symbol=BTCUSDT&interval=${interval}&startTime=${start - (i % 4) * 1000 * stepMs}&limit=1000`);
+      for (let i = w; i < n; i += 4) bytes += await get(path(i));
     }));
     const s = (performance.now() - t0) / 1000;
-    console.log(`simulator: ${(N / s).toFixed(0)} requests/s of 1000 ${label} candles (${(bytes / N / 1024).toFixed(0)} KiB each, 4 keep-alive clients)`);
+    console.log(`simulator: ${(n / s).toFixed(0).padStart(5)} requests/s, ${label} (${(bytes / n / 1024).toFixed(0)} KiB each, 4 keep-alive clients)`);
+  };
+  for (const [interval, stepMs] of [['1m', 60_000], ['1h', 3_600_000]] as const) {
+    // every page different and never served before: generated, aggregated and formatted from scratch
+    await load(`1000 ${interval} candles, cold`, (i) => `/api/v3/klines?symbol=ETHUSDT&interval=${interval}&startTime=${start - (i + 1) * 1000 * stepMs}&limit=1000`, interval === '1m' ? 400 : 60);
+    // the same 4 pages again and again: the immutable-page cache answers
+    await load(`1000 ${interval} candles, repeated`, (i) => `/api/v3/klines?symbol=BTCUSDT&interval=${interval}&startTime=${start - (i % 4) * 1000 * stepMs}&limit=1000`, 2000);
   }
   agent.destroy();
   await sim.close();

@@ -1,3 +1,4 @@
+import type { Timeframe } from '../core/timeframe.js';
 import { allocFrame, type CandleFrame } from '../core/frame.js';
 
 /**
@@ -33,6 +34,11 @@ export interface CandleSource {
    * (synthetic history over years); undefined means aggregate from bars().
    */
   dailyBars?(from: number, to: number): BaseBars;
+  /**
+   * Candles of an intraday `tf` (one that divides a day) opening in [from, to), for whole days in the
+   * past, when the source can keep them ready; undefined means aggregate from bars().
+   */
+  intradayCandles?(tf: Timeframe, from: number, to: number): BaseBars;
 }
 
 export { lowerBoundTime as lowerBound } from '../core/search.js';

@@ -9,8 +9,8 @@ export interface SimRequest {
 
 export interface SimResponse {
   readonly status: number;
-  /** JSON text, already serialized (kline pages are built as strings for speed). */
-  readonly body: string;
+  /** JSON, already serialized (kline pages are written as bytes for speed). */
+  readonly body: string | Uint8Array;
 }
 
 export interface Route {

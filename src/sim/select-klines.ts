@@ -62,14 +62,17 @@ function selectBackward(src: CandleSource, tf: Timeframe, lowest: number, end: n
 /** Candles of `tf` opening in [from, to), as known at `now`. */
 function candlesIn(src: CandleSource, tf: Timeframe, from: number, to: number, now: number): BaseBars {
   const todayStart = Math.floor(now / DAY) * DAY;
-  let base: BaseBars;
-  if (src.dailyBars && tf.ms >= DAY && from < todayStart) {
-    const cut = Math.min(to, todayStart);
-    base = concatBars([src.dailyBars(from, cut), baseBarsUntilNow(src, cut, to, now)]);
-  } else {
-    base = baseBarsUntilNow(src, from, to, now);
+  const aggregate = (b: BaseBars) => (!tf.calendarMonth && tf.ms === src.baseMs ? b : aggregateBars(b, tf));
+  if (from >= todayStart) return aggregate(baseBarsUntilNow(src, from, to, now));
+  // Whole past days come from the source's caches; only today is cut at now.
+  const cut = Math.min(to, todayStart);
+  if (src.dailyBars && tf.ms >= DAY) {
+    return aggregate(concatBars([src.dailyBars(from, cut), baseBarsUntilNow(src, cut, to, now)]));
   }
-  return !tf.calendarMonth && tf.ms === src.baseMs ? base : aggregateBars(base, tf);
+  if (src.intradayCandles && tf.ms > src.baseMs && DAY % tf.ms === 0) {
+    return concatBars([src.intradayCandles(tf, from, cut), aggregate(baseBarsUntilNow(src, cut, to, now))]);
+  }
+  return aggregate(baseBarsUntilNow(src, from, to, now));
 }
 
 /** Base bars opening in [from, to) and at or before now; the one containing now is cut short. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../core/errors.js';
 import { MarketCatalog } from './market-catalog.js';
+import { PageCache } from './page-cache.js';
 import { WeightLimiter, type RateLimitConfig } from './rate-limiter.js';
 import { binanceError, Router, type ApiFamily, type SimResponse } from './router.js';
 import { addFuturesRoutes } from './routes/futures.js';
@@ -52,8 +53,9 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
     futures: new WeightLimiter(limits.futures, opts.rateClock),
   };
   const router = new Router();
-  addSpotRoutes(router, { catalog, now, rateLimit: limits.spot });
-  addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures });
+  const pageCache = new PageCache();
+  addSpotRoutes(router, { catalog, now, rateLimit: limits.spot, pageCache });
+  addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures, pageCache });
   const requests = new Map<string, number>();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;

@@ -3,7 +3,7 @@ import { allocBaseBars, concatBars, lowerBound, pickBars, sliceBars, type BaseBa
 import { maintenanceWindows } from './maintenance.js';
 import { hash32, makeRng, normal } from './rng.js';
 import { priceDecimalsFor, volumeDecimalsFor, type CoinProfile } from './symbol-profiles.js';
-import { parseTimeframe } from '../core/timeframe.js';
+import { parseTimeframe, type Timeframe } from '../core/timeframe.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -11,6 +11,8 @@ const PER_DAY = 1440;
 /** Pull of the daily random walk towards the anchor: keeps decade-long histories in a sensible range. */
 const REVERSION = 0.01;
 const DAY_CACHE = 512;
+/** Aggregated days kept per source (a day of 1h candles is 24 rows). */
+const INTRADAY_CACHE = 20_000;
 
 export interface SyntheticOptions {
   readonly seed: number;
@@ -32,6 +34,7 @@ export class SyntheticSource implements CandleSource {
   private readonly dayLogOpens: number[] = [];
   private readonly dayCache = new Map<number, BaseBars>();
   private readonly dailyCache = new Map<number, BaseBars>();
+  private readonly intradayCache = new Map<string, BaseBars>();
   private readonly key: string;
   private readonly basis: number;
 
@@ -70,6 +73,23 @@ export class SyntheticSource implements CandleSource {
       days.push(summary);
     }
     return concatBars(days);
+  }
+
+  intradayCandles(tf: Timeframe, from: number, to: number): BaseBars {
+    const parts: BaseBars[] = [];
+    for (let day = Math.floor(Math.max(from, this.listedAt) / DAY); day * DAY < to; day++) {
+      const key = `${tf.name}|${day}`;
+      let candles = this.intradayCache.get(key);
+      if (!candles) {
+        candles = aggregateBars(this.dayBars(day), tf);
+        this.intradayCache.set(key, candles);
+        if (this.intradayCache.size > INTRADAY_CACHE) this.intradayCache.delete(this.intradayCache.keys().next().value!);
+      }
+      const a = lowerBound(candles.time, from);
+      const b = lowerBound(candles.time, to);
+      if (b > a) parts.push(sliceBars(candles, a, b));
+    }
+    return concatBars(parts);
   }
 
   private dayBars(day: number): BaseBars {

@@ -1,5 +1,6 @@
-import { parseTimeframe, nextOpen, TIMEFRAME_NAMES, type Timeframe } from '../../core/timeframe.js';
-import type { BaseBars } from '../base-bars.js';
+import { nextOpen, parseTimeframe, TIMEFRAME_NAMES, type Timeframe } from '../../core/timeframe.js';
+import type { PageCache } from '../page-cache.js';
+import { klinePageBytes } from '../kline-bytes.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
 import { binanceError, json, type ApiFamily, type Router, type SimResponse } from '../router.js';
 import { selectKlines, type KlineQuery } from '../select-klines.js';
@@ -10,6 +11,8 @@ export interface FamilyContext {
   readonly catalog: MarketCatalog;
   readonly now: () => number;
   readonly rateLimit: RateLimitConfig;
+  /** Immutable pages already served (shared by the families; keys include the family). */
+  readonly pageCache: PageCache;
 }
 
 /** How one API family (spot /api/v3, USDT-M /fapi/v1) differs. */
@@ -61,8 +64,16 @@ function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): SimRe
   if ('status' in parsed) return parsed;
   const market = d.markets(ctx.catalog).get(parsed.symbol);
   if (!market) return binanceError(400, -1121, 'Invalid symbol.');
-  const bars = selectKlines(market.source, parsed.tf, parsed.query, ctx.now());
-  return { status: 200, body: klinesJson(bars, parsed.tf, market.source.priceDecimals) };
+  const { tf, query } = parsed;
+  const key = `${d.family}|${market.id}|${tf.name}|${query.startTime}|${query.endTime}|${query.limit}`;
+  const cached = ctx.pageCache.get(key);
+  if (cached) return { status: 200, body: cached };
+  const now = ctx.now();
+  const bars = selectKlines(market.source, tf, query, now);
+  const body = klinePageBytes(bars, tf, market.source.priceDecimals);
+  const last = bars.time[bars.time.length - 1];
+  if (bars.time.length === query.limit && last !== undefined && nextOpen(tf, last) <= now) ctx.pageCache.set(key, body);
+  return { status: 200, body };
 }
 
 interface KlineParams { symbol: string; tf: Timeframe; query: KlineQuery }
@@ -93,22 +104,4 @@ function parseKlineParams(d: FamilyDialect, q: URLSearchParams): KlineParams | S
 
 function mandatory(name: string): SimResponse {
   return binanceError(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
-}
-
-/** Binance's 12-field kline rows, prices and volumes as strings, built as text for speed. */
-export function klinesJson(b: BaseBars, tf: Timeframe, decimals: number): string {
-  const rows: string[] = new Array(b.time.length);
-  for (let i = 0; i < b.time.length; i++) {
-    const t = b.time[i]!;
-    rows[i] = `[${t},"${fmt(b.open[i]!, decimals)}","${fmt(b.high[i]!, decimals)}","${fmt(b.low[i]!, decimals)}",`
-      + `"${fmt(b.close[i]!, decimals)}","${fmt(b.volume[i]!, 8)}",${nextOpen(tf, t) - 1},"${fmt(b.quoteVolume[i]!, 8)}",`
-      + `${b.trades[i]!},"${fmt(b.takerBase[i]!, 8)}","${fmt(b.takerQuote[i]!, 8)}","0"]`;
-  }
-  return `[${rows.join(',')}]`;
-}
-
-/** Binance prints a fixed number of decimals; fall back to the shortest exact text if that would round. */
-function fmt(v: number, decimals: number): string {
-  const fixed = v.toFixed(decimals);
-  return Number(fixed) === v ? fixed : String(v);
 }
