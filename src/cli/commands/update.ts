@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { runUpdate } from '../../pipeline/update.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
@@ -28,6 +29,7 @@ export function registerUpdate(program: Command, ctx: () => CommandContext): voi
       const settings = runSettings(cfg, flags);
       const outcomes = await withExchange(exchangeSettings(cfg, flags), (client, onProgress) =>
         runUpdate(options, settings, { client, log: c.log, signal: c.signal, onProgress }));
+      if (outcomes.length === 0) throw new UsageError(`no stores in ${settings.dataDir} to update (run build first)`);
       c.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
       const failure = failureOf(outcomes);
       if (failure) throw failure;

@@ -22,6 +22,7 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
       const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes });
+      if (refs.length === 0) throw new JobFailedError(`no stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
       const stores = await validateStores(refs, Date.now());
       c.print(flags.json ? JSON.stringify({ stores }, null, 2) : renderHealthText(stores));
       const bad = stores.filter((s) => s.status === 'fail' || (flags.strict && s.status === 'warn'));
