@@ -23,6 +23,7 @@ const ConfigSchema = z.object({
   timeout_ms: z.number().int().positive(),
   concurrency: z.number().int().min(1).max(64),
   lock_wait_ms: z.number().int().min(0),
+  checkpoint_ms: z.number().int().min(0),
   retry: RetrySchema,
 }).strict();
 

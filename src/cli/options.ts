@@ -26,6 +26,7 @@ export function runSettings(cfg: Config, flags: ExchangeFlags): RunSettings {
     atrPeriod: cfg.atr_period,
     concurrency: cfg.concurrency,
     lockWaitMs: cfg.lock_wait_ms,
+    checkpointMs: cfg.checkpoint_ms,
     retry: { attempts: cfg.retry.attempts, baseMs: cfg.retry.base_ms, maxMs: cfg.retry.max_ms, totalMs: cfg.retry.total_ms },
   };
 }

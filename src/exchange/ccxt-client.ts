@@ -55,8 +55,15 @@ class CcxtClient implements ExchangeClient {
 
   async fetchCandles(r: CandleRequest): Promise<CandleFrame> {
     const rows = await this.call(`fetch ${r.symbol} ${r.timeframe} candles`, () =>
-      this.ex.fetchOHLCV(r.symbol, r.timeframe, r.since, r.limit, { until: r.until - 1 }));
+      this.ex.fetchOHLCV(r.symbol, r.timeframe, r.since, r.limit, { until: r.until - 1 }), true);
     return frameFromRows(rows as unknown[][]);
+  }
+
+  async lastCandleOpen(symbol: string, timeframe: string, before: number): Promise<number | undefined> {
+    const rows = await this.call(`fetch ${symbol} ${timeframe} latest candle`, () =>
+      this.ex.fetchOHLCV(symbol, timeframe, undefined, 1, { until: before - 1 }), true);
+    const t = Number((rows as unknown[][])[0]?.[0]);
+    return Number.isFinite(t) && t < before ? t : undefined;
   }
 
   async close(): Promise<void> {
@@ -64,17 +71,18 @@ class CcxtClient implements ExchangeClient {
   }
 
   /** Run a ccxt call and translate its errors into ours. */
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, fn: () => Promise<T>, listed = false): Promise<T> {
     try {
       return await fn();
     } catch (e) {
-      throw this.translate(e, what);
+      throw this.translate(e, what, listed);
     }
   }
 
-  private translate(e: unknown, what: string): Error {
+  /** `listed`: the market was found at start, so "invalid symbol" now means it was delisted. */
+  private translate(e: unknown, what: string, listed: boolean): Error {
     const msg = `${this.id}: ${what} failed: ${oneLine(e)}`;
-    if (e instanceof ccxt.BadSymbol) return new UsageError(msg);
+    if (e instanceof ccxt.BadSymbol) return listed ? new ExchangeError(`${msg} (delisted during the run?)`) : new UsageError(msg);
     if (e instanceof ccxt.NetworkError) return new TemporaryExchangeError(msg, this.retryAfterMs());
     if (e instanceof ccxt.ExchangeNotAvailable || e instanceof ccxt.OnMaintenance) return new TemporaryExchangeError(msg);
     if (e instanceof ccxt.BaseError) return new ExchangeError(msg);

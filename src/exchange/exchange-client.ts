@@ -32,6 +32,8 @@ export interface ExchangeClient {
   serverTime(): Promise<number>;
   /** One page of candles, ascending, as the exchange returned them (not yet cleaned). */
   fetchCandles(req: CandleRequest): Promise<CandleFrame>;
+  /** Open time of the newest candle opening before `before`, or undefined when there is none. */
+  lastCandleOpen(symbol: string, timeframe: string, before: number): Promise<number | undefined>;
   close(): Promise<void>;
 }
 

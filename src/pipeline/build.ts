@@ -1,11 +1,11 @@
 import { UsageError } from '../core/errors.js';
-import { emptyFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import type { MarketInfo } from '../exchange/exchange-client.js';
 import { masterPath } from '../store/master-path.js';
-import { fetchHistory } from './fetch-history.js';
-import { lockedJob, makeMaster, writeMaster } from './master-job.js';
+import { removeCheckpoint, takeCheckpoint, type PartialTag } from './checkpoint.js';
+import { extendMaster } from './extend-master.js';
+import { lockedJob, writeMaster } from './master-job.js';
 import { failedOutcome, mapPool, outcomeOf, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -71,16 +71,21 @@ async function buildOne(
 ): Promise<StoreOutcome> {
   const path = masterPath(s.dataDir, market.symbol, tf.name);
   const base = { symbol: market.symbol, timeframe: tf.name, path };
+  const target = { path, exchange: s.exchange, symbol: market.symbol, timeframe: tf.name, atrPeriod: s.atrPeriod };
+  const tag: PartialTag | undefined = dryRun ? undefined : { job: 'build', since: span.since };
   try {
     const job = async (): Promise<StoreOutcome> => {
-      const fetched = span.since < span.until
-        ? await fetchHistory(deps.client, { market, tf, ...span }, retry, deps.onProgress)
-        : emptyFrame();
-      const { frame, report } = makeMaster(undefined, fetched, s.atrPeriod);
-      const extra = { fetched: fetched.time.length, clean: report };
+      const resumed = tag ? await takeCheckpoint(target, tag, deps.log) : undefined;
+      const since = resumed ? nextOpen(tf, resumed.time[resumed.time.length - 1]!) : span.since;
+      const { frame, report, fetched } = await extendMaster({
+        client: deps.client, market, tf, base: resumed, since, until: span.until, target, tag,
+        checkpointMs: s.checkpointMs, retry, log: deps.log, onProgress: deps.onProgress,
+      });
+      const extra = { fetched, clean: report, ...(resumed ? { resumed: resumed.time.length } : {}) };
       if (dryRun) return outcomeOf({ ...base, status: 'dry-run' }, frame, tf, extra);
       if (frame.time.length === 0) return outcomeOf({ ...base, status: 'empty' }, frame, tf, extra);
-      const bytes = await writeMaster({ path, exchange: s.exchange, symbol: market.symbol, timeframe: tf.name, atrPeriod: s.atrPeriod }, frame);
+      const bytes = await writeMaster(target, frame);
+      await removeCheckpoint(path);
       deps.log.info({ symbol: market.symbol, timeframe: tf.name, rows: frame.time.length, path }, 'store written');
       return outcomeOf({ ...base, status: 'written' }, frame, tf, { ...extra, bytes });
     };

@@ -1,9 +1,10 @@
-import { concatFrames, sliceFrame, type CandleFrame } from '../core/frame.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ExchangeError } from '../core/errors.js';
+import { sliceFrame, type CandleFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
 import { nextOpen, type Timeframe } from '../core/timeframe.js';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ExchangeClient, MarketInfo } from '../exchange/exchange-client.js';
-import { withRetry, type RetryContext } from './retry.js';
+import { throwIfAborted, withRetry, type RetryContext } from './retry.js';
 
 export interface HistoryRequest {
   readonly market: MarketInfo;
@@ -24,48 +25,77 @@ export interface FetchProgress {
   readonly rows: number;
 }
 
-/** Times an empty page inside the requested range is asked again before it is believed. */
-const EMPTY_PAGE_CHECKS = 2;
-
-/**
- * Fetch [since, until) page by page. We paginate ourselves: step past the last returned open time,
- * ask for the exchange's maximum page, stop at `until` (ccxt's own pagination moves an old `since`
- * forward and fires every page at once). Rows outside the range are dropped here, never stored.
- */
-export async function fetchHistory(
-  client: ExchangeClient, req: HistoryRequest, retry: RetryContext, onProgress?: (p: FetchProgress) => void,
-): Promise<CandleFrame> {
-  const pages: CandleFrame[] = [];
-  let rows = 0;
-  let cursor = req.since;
-  while (cursor < req.until) {
-    const page = await fetchPage(client, req, cursor, retry);
-    const inRange = keepRange(page, cursor, req.until);
-    if (inRange.time.length === 0) break;
-    pages.push(inRange);
-    rows += inRange.time.length;
-    cursor = nextOpen(req.tf, maxTime(inRange.time));
-    onProgress?.({ symbol: req.market.symbol, timeframe: req.tf.name, since: req.since, until: req.until, reached: cursor, rows });
-  }
-  return concatFrames(pages);
+/** Where fetched pages go, so a caller still has them when the fetch fails half-way. */
+export interface PageSink {
+  readonly pages: CandleFrame[];
+  /** Called after each page; the caller may write a resume checkpoint. */
+  afterPage?(pages: readonly CandleFrame[]): Promise<void>;
 }
 
 /**
- * One page. ccxt turns a malformed body into an empty list, so an empty page is asked again a few times
- * before it is believed to mean "no more candles" (a delisting, or a maintenance gap at the very end).
+ * Fetch [since, until) page by page into `sink`. We paginate ourselves: step past the last returned
+ * open time, ask for the exchange's maximum page, stop at `until` (ccxt's own pagination moves an old
+ * `since` forward and fires every page at once). Rows outside the range are dropped here.
+ */
+export async function fetchHistory(
+  client: ExchangeClient, req: HistoryRequest, retry: RetryContext, sink: PageSink, onProgress?: (p: FetchProgress) => void,
+): Promise<void> {
+  let rows = 0;
+  let cursor = req.since;
+  while (cursor < req.until) {
+    throwIfAborted(retry.signal);
+    const page = keepRange(await fetchPage(client, req, cursor, retry), cursor, req.until);
+    if (page.time.length === 0) break;
+    sink.pages.push(page);
+    rows += page.time.length;
+    cursor = nextOpen(req.tf, maxTime(page.time));
+    onProgress?.({ symbol: req.market.symbol, timeframe: req.tf.name, since: req.since, until: req.until, reached: cursor, rows });
+    await sink.afterPage?.(sink.pages);
+  }
+}
+
+/**
+ * One page, checked. ccxt turns a malformed body into an empty list, so an empty page is only believed
+ * when the exchange's newest candle confirms there is nothing at or after the cursor; otherwise it is
+ * a failure and is asked again. A page with impossible values is asked again once; if the exchange
+ * insists, cleaning repairs the rows and counts them.
  */
 async function fetchPage(client: ExchangeClient, req: HistoryRequest, cursor: number, retry: RetryContext): Promise<CandleFrame> {
-  const what = `${req.market.symbol} ${req.tf.name} from ${isoUtc(cursor)}`;
-  const ask = () => withRetry(what, retry, () => client.fetchCandles({
-    symbol: req.market.symbol, timeframe: req.tf.name, since: cursor, until: req.until, limit: req.market.maxCandlesPerRequest,
+  const { symbol } = req.market;
+  const what = `${symbol} ${req.tf.name} ${isoUtc(cursor)} → ${isoUtc(req.until)}`;
+  const ask = () => withRetry(`fetch ${what}`, retry, () => client.fetchCandles({
+    symbol, timeframe: req.tf.name, since: cursor, until: req.until, limit: req.market.maxCandlesPerRequest,
   }));
-  let page = await ask();
-  for (let check = 1; page.time.length === 0 && check <= EMPTY_PAGE_CHECKS; check++) {
-    retry.log.debug({ symbol: req.market.symbol, timeframe: req.tf.name, check }, 'empty page; asking again');
-    await delay(Math.min(retry.policy.maxMs, retry.policy.baseMs * check), undefined, { signal: retry.signal }).catch(() => undefined);
-    page = await ask();
+  let recheckedBadRows = false;
+  let endConfirmations = 0;
+  for (let attempt = 1; ; attempt++) {
+    const page = await ask();
+    if (page.time.length > 0) {
+      if (recheckedBadRows || !hasImpossibleRows(page)) return page;
+      recheckedBadRows = true;
+      retry.log.warn({ symbol, timeframe: req.tf.name }, `page with impossible values for ${what}; asking again`);
+      continue;
+    }
+    const newest = await withRetry(`probe ${what}`, retry, () => client.lastCandleOpen(symbol, req.tf.name, req.until));
+    if (newest === undefined || newest < cursor) {
+      if (endConfirmations++ >= 1) return page; // asked twice, and the exchange has nothing newer: the end
+      continue;
+    }
+    if (attempt >= retry.policy.attempts) {
+      throw new ExchangeError(`fetch ${what}: the exchange keeps returning empty pages although it has candles up to ${isoUtc(newest)}`);
+    }
+    retry.log.warn({ symbol, timeframe: req.tf.name, attempt }, `empty page inside known history for ${what}; retrying`);
+    await delay(Math.min(retry.policy.maxMs, retry.policy.baseMs * 2 ** (attempt - 1)), undefined, { signal: retry.signal }).catch(() => undefined);
   }
-  return page;
+}
+
+/** Rows no exchange should send: missing or non-positive prices, negative volume, High < Low. */
+function hasImpossibleRows(f: CandleFrame): boolean {
+  for (let i = 0; i < f.time.length; i++) {
+    const o = f.open[i]!, h = f.high[i]!, l = f.low[i]!, c = f.close[i]!, v = f.volume[i]!;
+    if (!(o > 0 && h > 0 && l > 0 && c > 0 && v >= 0 && h >= l) || !Number.isFinite(f.time[i]!)) return true;
+  }
+  return false;
 }
 
 function keepRange(page: CandleFrame, from: number, until: number): CandleFrame {

@@ -27,10 +27,10 @@ export interface WriteTarget {
 }
 
 /** Encode and atomically replace a store. The caller holds the store's lock. */
-export async function writeMaster(t: WriteTarget, frame: MasterFrame, now: Date = new Date()): Promise<number> {
+export async function writeMaster(t: WriteTarget, frame: MasterFrame, now: Date = new Date(), partial?: string): Promise<number> {
   const meta: StoreMeta = {
     toolVersion: TOOL_VERSION, schemaVersion: STORE_SCHEMA_VERSION, exchange: t.exchange, symbol: t.symbol,
-    timeframe: t.timeframe, atrPeriod: t.atrPeriod, updatedAt: now.toISOString(),
+    timeframe: t.timeframe, atrPeriod: t.atrPeriod, updatedAt: now.toISOString(), partial,
   };
   const bytes = encodeMaster(frame, meta);
   await writeFileAtomic(t.path, bytes);

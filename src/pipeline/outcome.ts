@@ -16,6 +16,8 @@ export interface StoreOutcome {
   readonly last: string | null;
   /** Candles received from the exchange in this run. */
   readonly fetched: number;
+  /** Rows taken over from an interrupted run's checkpoint instead of fetched again. */
+  readonly resumed?: number;
   readonly gaps: number;
   readonly bytes?: number;
   readonly clean?: CleanReport;

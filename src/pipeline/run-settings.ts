@@ -13,6 +13,8 @@ export interface RunSettings {
   /** How long to wait for another run's lock on a store before giving up. */
   readonly lockWaitMs: number;
   readonly retry: RetryPolicy;
+  /** Least time between resume checkpoints while fetching. */
+  readonly checkpointMs: number;
 }
 
 /** What a run talks to: the exchange, the log, Ctrl-C, progress display. */

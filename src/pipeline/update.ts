@@ -3,8 +3,9 @@ import { parseSymbol } from '../core/symbol.js';
 import { floorOpen, lastClosedOpen, nextOpen, parseTimeframe } from '../core/timeframe.js';
 import { listStores, readMaster, type StoreRef } from '../store/master-store.js';
 import { masterPath } from '../store/master-path.js';
-import { fetchHistory } from './fetch-history.js';
-import { lockedJob, makeMaster, writeMaster } from './master-job.js';
+import { removeCheckpoint, takeCheckpoint, type PartialTag } from './checkpoint.js';
+import { extendMaster } from './extend-master.js';
+import { lockedJob, writeMaster } from './master-job.js';
 import { failedOutcome, mapPool, outcomeOf, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -49,16 +50,23 @@ async function updateOne(ref: StoreRef, now: number, s: RunSettings, deps: RunDe
     const tf = parseTimeframe(ref.timeframe);
     return await lockedJob(ref.path, s.lockWaitMs, async () => {
       const { frame: stored, meta } = await readMaster(ref.path, { exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name });
-      const last = stored.time[stored.time.length - 1];
-      if (last === undefined) throw new StoreError(`${ref.path} is empty (run build to refill it)`);
-      if (last >= lastClosedOpen(tf, now)) return outcomeOf({ ...base, status: 'up-to-date' }, stored, tf);
+      const storedLast = stored.time[stored.time.length - 1];
+      if (storedLast === undefined) throw new StoreError(`${ref.path} is empty (run build to refill it)`);
+      const target = { path: ref.path, exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name, atrPeriod: meta.atrPeriod ?? s.atrPeriod };
+      const tag: PartialTag = { job: 'update', baseRows: stored.time.length, baseLast: storedLast };
+      const resumed = await takeCheckpoint(target, tag, deps.log);
+      const start = resumed ?? stored;
+      const last = start.time[start.time.length - 1]!;
+      if (!resumed && last >= lastClosedOpen(tf, now)) return outcomeOf({ ...base, status: 'up-to-date' }, stored, tf);
       const market = await withRetry(`look up ${ref.symbol}`, retry, () => deps.client.market(ref.symbol));
-      const fetched = await fetchHistory(deps.client, { market, tf, since: nextOpen(tf, last), until: floorOpen(tf, now) }, retry, deps.onProgress);
-      const atrPeriod = meta.atrPeriod ?? s.atrPeriod;
-      const { frame, report } = makeMaster(stored, fetched, atrPeriod);
-      const bytes = await writeMaster({ path: ref.path, exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name, atrPeriod }, frame);
+      const { frame, report, fetched } = await extendMaster({
+        client: deps.client, market, tf, base: start, since: nextOpen(tf, last), until: floorOpen(tf, now), target, tag,
+        checkpointMs: s.checkpointMs, retry, log: deps.log, onProgress: deps.onProgress,
+      });
+      const bytes = await writeMaster(target, frame);
+      await removeCheckpoint(ref.path);
       deps.log.info({ symbol: ref.symbol, timeframe: tf.name, added: frame.time.length - stored.time.length }, 'store updated');
-      return outcomeOf({ ...base, status: 'written' }, frame, tf, { fetched: fetched.time.length, clean: report, bytes });
+      return outcomeOf({ ...base, status: 'written' }, frame, tf, { fetched, clean: report, bytes, ...(resumed ? { resumed: resumed.time.length - stored.time.length } : {}) });
     });
   } catch (e) {
     deps.log.warn({ symbol: ref.symbol, timeframe: ref.timeframe, err: (e as Error).message }, 'store failed');

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../core/errors.js';
+import { answerWithFault, mangleReply, rewriteRequest } from './apply-fault.js';
+import { FaultPlan, parseFaultSpec, type FaultRule } from './faults.js';
 import { MarketCatalog } from './market-catalog.js';
 import { PageCache } from './page-cache.js';
 import { WeightLimiter, type RateLimitConfig } from './rate-limiter.js';
@@ -21,6 +23,8 @@ export interface SimOptions {
   readonly rateLimits?: Partial<Record<ApiFamily, Partial<RateLimitConfig>>>;
   /** Clock of the rate-limit windows (default: real time), so tests can step through them. */
   readonly rateClock?: () => number;
+  /** Faults to inject (see faults.ts for the spec language). */
+  readonly faults?: string | readonly FaultRule[];
 }
 
 export interface RunningSim {
@@ -32,6 +36,12 @@ export interface RunningSim {
   setNow(t: number): void;
   /** Requests served, by path (`/api/v3/klines` → 12). */
   readonly requests: Map<string, number>;
+  /** Responses by HTTP status (to check that a client backs off after a 429). */
+  readonly statuses: Map<number, number>;
+  /** The injected faults, and how often each fired. */
+  readonly faults: FaultPlan;
+  /** Request headers seen, lower-cased names (to check that no API key is ever sent). */
+  readonly headerNames: Set<string>;
   close(): Promise<void>;
 }
 
@@ -57,10 +67,16 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   addSpotRoutes(router, { catalog, now, rateLimit: limits.spot, pageCache });
   addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures, pageCache });
   const requests = new Map<string, number>();
+  const statuses = new Map<number, number>();
+  const headerNames = new Set<string>();
+  const faults = new FaultPlan(typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults ?? []);
+  const ctx: ServeContext = { router, limiters, faults, catalog, seed: opts.seed ?? 1 };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     requests.set(path, (requests.get(path) ?? 0) + 1);
-    serve(router, limiters, req, res);
+    for (const name of Object.keys(req.headers)) headerNames.add(name);
+    res.on('finish', () => statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1));
+    serve(ctx, req, res);
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +86,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, catalog, now, requests,
+    port, catalog, now, requests, statuses, faults, headerNames,
     setNow: (t) => { fixedNow = t; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
@@ -87,12 +103,23 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-function serve(router: Router, limiters: Record<ApiFamily, WeightLimiter>, req: IncomingMessage, res: ServerResponse): void {
+interface ServeContext {
+  readonly router: Router;
+  readonly limiters: Record<ApiFamily, WeightLimiter>;
+  readonly faults: FaultPlan;
+  readonly catalog: MarketCatalog;
+  readonly seed: number;
+}
+
+function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sim');
-  const route = router.find(req.method ?? 'GET', url.pathname);
   const family: ApiFamily = url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
-  const admission = limiters[family].admit(route ? route.weight(url.searchParams) : 1);
+  const fault = ctx.faults.pick(url.pathname, url.searchParams.get('symbol')?.toUpperCase() ?? null);
+  const route = ctx.router.find(req.method ?? 'GET', url.pathname);
+  const admission = ctx.limiters[family].admit(route ? route.weight(url.searchParams) : 1);
   const headers: Record<string, string> = { 'Content-Type': 'application/json;charset=UTF-8', 'X-MBX-USED-WEIGHT-1M': String(admission.used) };
+  if (fault && answerWithFault(fault, res, headers)) return;
+  if (fault) rewriteRequest(fault, url.searchParams, ctx.catalog, family);
   let reply: SimResponse;
   if (!admission.ok) {
     headers['Retry-After'] = String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000)));
@@ -104,7 +131,16 @@ function serve(router: Router, limiters: Record<ApiFamily, WeightLimiter>, req: 
   } else {
     reply = handleSafely(() => route.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams }));
   }
+  if (fault) reply = mangleReply(fault, reply, ctx.seed, ctx.faults.fired.get(fault.kind) ?? 0);
+  if (fault?.kind === 'reset') return resetMidBody(res, headers, reply);
   res.writeHead(reply.status, headers).end(reply.body);
+}
+
+/** Send the headers and half the body, then drop the connection. */
+function resetMidBody(res: ServerResponse, headers: Record<string, string>, reply: SimResponse): void {
+  const body = Buffer.from(reply.body);
+  res.writeHead(reply.status, { ...headers, 'Content-Length': String(body.length) });
+  res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
 }
 
 function handleSafely(handle: () => SimResponse): SimResponse {

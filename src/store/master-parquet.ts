@@ -34,7 +34,9 @@ export function encodeMaster(f: MasterFrame, meta: StoreMeta): Uint8Array {
     rowGroupSize: ROW_GROUP_ROWS,
     // hysnappy is hyparam's WASM Snappy: same bytes as the default JS codec, 3× faster (npm run bench).
     compressors: { SNAPPY: snappyCompress },
-    kvMetadata: Object.entries(META_KEYS).map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) })),
+    kvMetadata: Object.entries(META_KEYS)
+      .filter(([k]) => meta[k as keyof StoreMeta] !== undefined)
+      .map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) })),
     createdBy: `qml-data ${meta.toolVersion}`,
   });
   return new Uint8Array(writer.getBuffer());

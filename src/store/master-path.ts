@@ -15,6 +15,11 @@ export function masterPath(dataDir: string, symbol: string, timeframe: string): 
   return path;
 }
 
+/** The resume checkpoint kept beside a store while a build or update is unfinished. */
+export function partialPath(storePath: string): string {
+  return storePath.replace(/_master\.parquet$/, '_master.partial.parquet');
+}
+
 /** The timeframe of a store file name (`4h_master.parquet` → `4h`), or undefined if not a store. */
 export function timeframeOfFile(name: string): string | undefined {
   if (!name.endsWith(SUFFIX)) return undefined;

@@ -14,6 +14,8 @@ export interface StoreMeta {
   readonly atrPeriod: number;
   /** When the store was last written, ISO UTC. */
   readonly updatedAt: string;
+  /** Only on resume checkpoints: which unfinished job the rows belong to (JSON). */
+  readonly partial?: string;
 }
 
 /** Footer keys, prefixed so they never collide with pandas/arrow metadata. */
@@ -25,4 +27,5 @@ export const META_KEYS: Record<keyof StoreMeta, string> = {
   timeframe: 'qml.timeframe',
   atrPeriod: 'qml.atr_period',
   updatedAt: 'qml.updated_at',
+  partial: 'qml.partial',
 };

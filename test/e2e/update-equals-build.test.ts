@@ -15,7 +15,7 @@ const LISTING = Date.parse('2017-08-17T04:00Z');
 const END = Date.parse('2017-11-25T10:30Z'); // just after the slice's last bar (09:00) closed
 
 const settings = (dataDir: string): RunSettings => ({
-  exchange: 'binance', dataDir, atrPeriod: 14, concurrency: 2, lockWaitMs: 0,
+  exchange: 'binance', dataDir, atrPeriod: 14, concurrency: 2, lockWaitMs: 0, checkpointMs: 30_000,
   retry: { attempts: 2, baseMs: 1, maxMs: 1, totalMs: 1000 },
 });
 
