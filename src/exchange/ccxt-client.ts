@@ -84,8 +84,10 @@ class CcxtClient implements ExchangeClient {
     const msg = `${this.id}: ${what} failed: ${oneLine(e)}`;
     if (e instanceof ccxt.BadSymbol) return listed ? new ExchangeError(`${msg} (delisted during the run?)`) : new UsageError(msg);
     if (e instanceof ccxt.NetworkError) return new TemporaryExchangeError(msg, this.retryAfterMs());
-    if (e instanceof ccxt.ExchangeNotAvailable || e instanceof ccxt.OnMaintenance) return new TemporaryExchangeError(msg);
+    // OperationFailed covers malformed and empty bodies (BadResponse, NullResponse): worth asking again.
+    if (e instanceof ccxt.OperationFailed) return new TemporaryExchangeError(msg);
     if (e instanceof ccxt.BaseError) return new ExchangeError(msg);
+    if (isNetworkFailure(e)) return new TemporaryExchangeError(msg);
     return e instanceof Error ? e : new Error(String(e));
   }
 
@@ -96,6 +98,21 @@ class CcxtClient implements ExchangeClient {
     const seconds = value === undefined ? NaN : Number(value);
     return Number.isFinite(seconds) ? seconds * 1000 : undefined;
   }
+}
+
+const NETWORK_CODES = /^(ECONNRESET|ECONNREFUSED|ECONNABORTED|EPIPE|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|ENETUNREACH|EHOSTUNREACH|UND_ERR_\w+)$/;
+
+/**
+ * A connection dropped mid-body reaches us from Node's fetch (undici) without ccxt's wrapping,
+ * e.g. "other side closed" with code UND_ERR_SOCKET: a network failure, worth retrying.
+ */
+function isNetworkFailure(e: unknown): boolean {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = (x as Error & { cause?: unknown }).cause, depth++) {
+    const code = (x as NodeJS.ErrnoException).code;
+    if (code && NETWORK_CODES.test(code)) return true;
+    if (x.name === 'SocketError' || /other side closed|fetch failed|socket hang up/i.test(x.message)) return true;
+  }
+  return false;
 }
 
 function oneLine(e: unknown): string {
