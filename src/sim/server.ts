@@ -25,6 +25,8 @@ export interface SimOptions {
   readonly rateClock?: () => number;
   /** Faults to inject (see faults.ts for the spec language). */
   readonly faults?: string | readonly FaultRule[];
+  /** Called as each request arrives, before it is answered (tests use it to act at an exact moment). */
+  readonly onRequest?: (path: string, query: URLSearchParams) => void;
 }
 
 export interface RunningSim {
@@ -75,6 +77,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
     const path = (req.url ?? '/').split('?')[0]!;
     requests.set(path, (requests.get(path) ?? 0) + 1);
     for (const name of Object.keys(req.headers)) headerNames.add(name);
+    opts.onRequest?.(path, new URL(req.url ?? '/', 'http://sim').searchParams);
     res.on('finish', () => statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1));
     serve(ctx, req, res);
   });

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
-import { link, open, readFile, rename, unlink, mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StoreError } from '../core/errors.js';
@@ -12,6 +13,8 @@ export interface LockOptions {
 }
 
 interface LockOwner { pid: number; host: string; startedAt: string }
+
+const UNREADABLE_LOCK_MS = 10_000;
 
 /**
  * Run `fn` holding the store's lock file (`<store>.lock`, created exclusively). A lock left by a
@@ -34,7 +37,7 @@ async function acquire(lockPath: string, storePath: string, opts: LockOptions): 
   for (;;) {
     if (await tryCreate(lockPath, storePath)) return;
     const owner = await readOwner(lockPath);
-    if (owner && isStale(owner)) {
+    if ((owner && isStale(owner)) || (!owner && await isUnreadableAndOld(lockPath))) {
       await clearStale(lockPath, owner);
       continue;
     }
@@ -43,17 +46,29 @@ async function acquire(lockPath: string, storePath: string, opts: LockOptions): 
   }
 }
 
+/**
+ * Create the lock with its owner already inside: write a private temp file, then link() it into place,
+ * which fails if the lock exists. A kill at any moment leaves no lock, or a complete one.
+ */
 async function tryCreate(lockPath: string, storePath: string): Promise<boolean> {
+  const tmp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   try {
-    const fh = await open(lockPath, 'wx', 0o644);
-    const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-    await fh.writeFile(JSON.stringify(owner));
-    await fh.close();
+    await writeFile(tmp, JSON.stringify(owner), { mode: 0o644 });
+    await link(tmp, lockPath);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw storeWriteError(e, storePath);
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
+}
+
+/** A lock file nobody can read (left by an older version, or a damaged disk) counts as stale after a while. */
+async function isUnreadableAndOld(lockPath: string): Promise<boolean> {
+  const st = await stat(lockPath).catch(() => undefined);
+  return st !== undefined && Date.now() - st.mtimeMs > UNREADABLE_LOCK_MS;
 }
 
 async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
@@ -77,7 +92,7 @@ function isStale(o: LockOwner): boolean {
 }
 
 /** Move the stale lock aside, and put it back if it turned out to be a fresh one taken meanwhile. */
-async function clearStale(lockPath: string, seen: LockOwner): Promise<void> {
+async function clearStale(lockPath: string, seen: LockOwner | undefined): Promise<void> {
   const aside = `${lockPath}.stale.${process.pid}`;
   try {
     await rename(lockPath, aside);
@@ -85,7 +100,7 @@ async function clearStale(lockPath: string, seen: LockOwner): Promise<void> {
     return;
   }
   const moved = await readOwner(aside);
-  if (moved && (moved.pid !== seen.pid || moved.startedAt !== seen.startedAt)) {
+  if (moved && (moved.pid !== seen?.pid || moved.startedAt !== seen?.startedAt)) {
     await link(aside, lockPath).catch(() => undefined);
   }
   await unlink(aside).catch(() => undefined);

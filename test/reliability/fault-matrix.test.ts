@@ -34,7 +34,7 @@ async function columns(dir: string) {
 beforeAll(async () => {
   const dir = await tempDir();
   config = join(dir, 'fast-retry.yaml');
-  await writeFile(config, 'timeout_ms: 1500\nretry:\n  attempts: 5\n  base_ms: 20\n  max_ms: 200\n  total_ms: 30000\n');
+  await writeFile(config, 'rate_limit_ms: 5\ntimeout_ms: 1500\nretry:\n  attempts: 5\n  base_ms: 20\n  max_ms: 200\n  total_ms: 30000\n');
   const s = await sim({});
   reference = await tempDir();
   splitStore = await tempDir();

@@ -1,0 +1,159 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTimeframe } from '../../src/core/timeframe.js';
+import { validateStores } from '../../src/pipeline/inspect.js';
+import { makeRng } from '../../src/sim/rng.js';
+import { startSim, type RunningSim } from '../../src/sim/server.js';
+import { partialPath, masterPath } from '../../src/store/master-path.js';
+import { readMaster } from '../../src/store/master-store.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { ROOT } from '../helpers/fixtures.js';
+
+const NOW = Date.parse('2024-03-10T12:34:00Z');
+const SYMBOL = 'ETH/USDT';
+const TF = '5m';
+const SINCE = '2024-01-20T00:00:00Z'; // ~50 days of 5m: 15 pages
+const SPLIT = '2024-02-20T00:00:00Z';
+const KEYS = ['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const;
+
+let sim: RunningSim;
+let config: string;
+let after: Record<string, Buffer>;
+let afterRows: number;
+let splitDir: string;
+let splitBytes: Buffer;
+
+type Frame = Awaited<ReturnType<typeof readMaster>>['frame'];
+const colBytes = (f: Frame, rows = f.time.length) => Object.fromEntries(KEYS.map((k) => [k, Buffer.from(f[k].buffer, f[k].byteOffset, rows * 8)]));
+
+function args(job: 'build' | 'update', dir: string): string[] {
+  const head = job === 'build' ? ['build', '--symbol', SYMBOL, '--timeframes', TF, '--since', SINCE] : ['update'];
+  return [...head, '--config', config, '--api-url', sim.url, '--data-dir', dir];
+}
+
+function spawnCli(a: string[]) {
+  return spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...a], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+}
+
+/** The store is absent or exactly the version before/after; a checkpoint is exactly the first rows of "after". */
+async function expectConsistent(dir: string, before: Buffer | undefined) {
+  const path = masterPath(dir, SYMBOL, TF);
+  const exists = await stat(path).then(() => true, () => false);
+  if (exists) {
+    const bytes = await readFile(path);
+    if (!(before && bytes.equals(before))) {
+      const { frame } = await readMaster(path, { symbol: SYMBOL, timeframe: TF });
+      expect(colBytes(frame)).toEqual(after);
+    }
+    const [health] = await validateStores([{ symbol: SYMBOL, timeframe: TF, path }], NOW);
+    expect(health!.status).not.toBe('fail');
+  } else {
+    expect(before).toBeUndefined();
+  }
+  const partial = partialPath(path);
+  if (await stat(partial).then(() => true, () => false)) {
+    const { frame } = await readMaster(partial, { symbol: SYMBOL, timeframe: TF });
+    expect(frame.time.length).toBeGreaterThan(0);
+    expect(frame.time.length).toBeLessThanOrEqual(afterRows);
+    const prefix = Object.fromEntries(KEYS.map((k) => [k, after[k]!.subarray(0, frame.time.length * 8)]));
+    expect(colBytes(frame)).toEqual(prefix);
+  }
+}
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, now: NOW, seed: 21, symbols: ['ETH/USDT'] });
+  const dir = await tempDir();
+  config = join(dir, 'crash.yaml');
+  await writeFile(config, 'checkpoint_ms: 20\nrate_limit_ms: 5\ntimeout_ms: 5000\nretry:\n  attempts: 3\n  base_ms: 20\n  max_ms: 100\n  total_ms: 10000\n');
+  const ref = await tempDir();
+  expect((await runCli(args('build', ref))).code).toBe(0);
+  const { frame } = await readMaster(masterPath(ref, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
+  after = colBytes(frame);
+  afterRows = frame.time.length;
+  splitDir = await tempDir();
+  expect((await runCli(['build', '--symbol', SYMBOL, '--timeframes', TF, '--since', SINCE, '--until', SPLIT, '--config', config, '--api-url', sim.url, '--data-dir', splitDir])).code).toBe(0);
+  splitBytes = await readFile(masterPath(splitDir, SYMBOL, TF));
+});
+
+describe('kill -9 at 50 seeded moments: stores stay whole, the next run finishes the job', () => {
+  const rng = makeRng(20261122);
+  const moments = Array.from({ length: 50 }, (_, i) => ({ job: i % 2 === 0 ? 'build' as const : 'update' as const, fraction: rng() }));
+  let durations: Record<'build' | 'update', number>;
+
+  it('measures an uninterrupted run of each job (the range the kill moments are drawn from)', async () => {
+    durations = { build: 0, update: 0 };
+    for (const job of ['build', 'update'] as const) {
+      const dir = await tempDir();
+      if (job === 'update') await cp(splitDir, dir, { recursive: true });
+      const t0 = performance.now();
+      expect((await runCli(args(job, dir))).code).toBe(0);
+      durations[job] = performance.now() - t0;
+    }
+  });
+
+  for (const [i, m] of moments.entries()) {
+    it(`#${i + 1} ${m.job} killed at ${(m.fraction * 100).toFixed(0)}% of a normal run`, async () => {
+      const dir = await tempDir();
+      if (m.job === 'update') await cp(splitDir, dir, { recursive: true });
+      const before = m.job === 'update' ? splitBytes : undefined;
+      const child = spawnCli(args(m.job, dir));
+      const timer = setTimeout(() => child.kill('SIGKILL'), Math.round(m.fraction * durations[m.job]));
+      await once(child, 'close');
+      clearTimeout(timer);
+      await expectConsistent(dir, before);
+      const next = await runCli(args(m.job, dir));
+      expect(next.code, next.stderr).toBe(0);
+      const { frame } = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
+      expect(colBytes(frame)).toEqual(after);
+      expect(await stat(partialPath(masterPath(dir, SYMBOL, TF))).then(() => true, () => false)).toBe(false);
+    });
+  }
+});
+
+describe('Ctrl-C and resume', () => {
+  it('SIGINT stops at a page boundary, keeps the pages as a checkpoint, and the next build fetches only the rest', async () => {
+    const dir = await tempDir();
+    let klines = 0;
+    let child: ReturnType<typeof spawnCli> | undefined;
+    const hanging = await startSim({
+      port: 0, now: NOW, seed: 21, symbols: ['ETH/USDT'], faults: 'hang@klines#6',
+      onRequest: (path) => { if (path.endsWith('/klines') && ++klines === 6) child?.kill('SIGINT'); },
+    });
+    const a = (j: 'build') => args(j, dir).map((x) => (x === sim.url ? hanging.url : x));
+    child = spawnCli(a('build'));
+    let stderr = '';
+    child.stderr!.on('data', (d) => { stderr += d; });
+    const [code] = await once(child, 'close');
+    expect(code).toBe(130);
+    expect(stderr).toContain('qml-data: interrupted; stores written before the interruption are kept');
+    const partial = partialPath(masterPath(dir, SYMBOL, TF));
+    const { frame } = await readMaster(partial, { symbol: SYMBOL, timeframe: TF });
+    expect(frame.time.length).toBe(5 * 1000);
+    expect(await stat(masterPath(dir, SYMBOL, TF)).then(() => true, () => false)).toBe(false);
+
+    const kBefore = sim.requests.get('/api/v3/klines') ?? 0;
+    const r = await runCli(['--log-level', 'info', ...args('build', dir)]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('resuming from checkpoint');
+    expect((sim.requests.get('/api/v3/klines') ?? 0) - kBefore).toBe(Math.ceil((afterRows - 5000) / 1000));
+    const done = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
+    expect(colBytes(done.frame)).toEqual(after);
+    await hanging.close();
+  });
+
+  it('a second run on a locked store exits 4 with a message naming the holder, and writes nothing', async () => {
+    const dir = await tempDir();
+    await cp(splitDir, dir, { recursive: true });
+    const path = masterPath(dir, SYMBOL, TF);
+    await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), startedAt: '2026-01-01T00:00:00Z' }));
+    const r = await runCli(args('update', dir));
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain(`is being written by process ${process.pid}`);
+    expect((await readFile(path)).equals(splitBytes)).toBe(true);
+  });
+});
+
+void parseTimeframe;
