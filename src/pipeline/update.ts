@@ -25,7 +25,10 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
   const refs = await selectStores(o, s.dataDir);
   if (refs.length === 0) return [];
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const now = await withRetry('fetch exchange time', retry, () => deps.client.serverTime());
+  // Asked once, and only after a store has passed its checks: a foreign or corrupt store is reported
+  // as such without touching the network.
+  let clock: Promise<number> | undefined;
+  const now = () => (clock ??= withRetry('fetch exchange time', retry, () => deps.client.serverTime()));
   return mapPool(refs, s.concurrency, (ref) => updateOne(ref, now, s, deps, retry));
 }
 
@@ -43,7 +46,7 @@ async function selectStores(o: UpdateOptions, dataDir: string): Promise<StoreRef
   });
 }
 
-async function updateOne(ref: StoreRef, now: number, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
+async function updateOne(ref: StoreRef, exchangeNow: () => Promise<number>, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
   const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
   try {
     if (ref.timeframe === '(any)') throw new StoreError(`no store for ${ref.symbol} in ${s.dataDir} (run build first)`);
@@ -55,6 +58,7 @@ async function updateOne(ref: StoreRef, now: number, s: RunSettings, deps: RunDe
       const target = { path: ref.path, exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name, atrPeriod: meta.atrPeriod ?? s.atrPeriod };
       const tag: PartialTag = { job: 'update', baseRows: stored.time.length, baseLast: storedLast };
       const resumed = await takeCheckpoint(target, tag, deps.log);
+      const now = await exchangeNow();
       const start = resumed ?? stored;
       const last = start.time[start.time.length - 1]!;
       if (!resumed && last >= lastClosedOpen(tf, now)) return outcomeOf({ ...base, status: 'up-to-date' }, stored, tf);

@@ -54,6 +54,7 @@ export function storeWriteError(e: unknown, path: string): StoreError {
   const why: Record<string, string> = {
     ENOSPC: 'the disk is full', EDQUOT: 'the disk quota is exceeded', EACCES: 'permission denied',
     EPERM: 'permission denied', EROFS: 'the file system is read-only', ENOTDIR: 'a parent is not a folder',
+    EEXIST: 'a file stands where a folder is needed',
   };
   return new StoreError(`cannot write ${path}: ${(code && why[code]) ?? (e as Error).message}; the previous version is unchanged`);
 }

@@ -1,0 +1,157 @@
+import { execFileSync } from 'node:child_process';
+import { copyFile, cp, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type RunningSim } from '../../src/sim/server.js';
+import { masterPath } from '../../src/store/master-path.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { fixture } from '../helpers/fixtures.js';
+import { masters, snapshot } from '../helpers/store-bytes.js';
+
+const NOW = Date.parse('2017-11-25T10:30:00Z');
+
+let sim: RunningSim;
+let seeded: string;
+
+/** A data folder holding one good BTC/USDT 1h store (the real 2017 slice). */
+async function dataDir(): Promise<string> {
+  const d = await tempDir();
+  await cp(seeded, d, { recursive: true });
+  return d;
+}
+
+function canMount(): boolean {
+  try {
+    const d = execFileSync('mktemp', ['-d']).toString().trim();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', d], { stdio: 'ignore' });
+    execFileSync('umount', [d]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  sim = await startSim({ port: 0, now: NOW, replay: { 'BTC/USDT': fixture('btcusdt-1h-2017.djienne.freqtrade.json') }, symbols: ['ETH/USDT'] });
+  seeded = await tempDir();
+  const r = await runCli(['build', '--symbol', 'BTC/USDT', '--timeframes', '1h', '--since', '2017-08-01', '--until', '2017-10-01', '--api-url', sim.url, '--data-dir', seeded]);
+  expect(r.code, r.stderr).toBe(0);
+});
+afterAll(async () => { await sim.close(); });
+
+interface Case {
+  name: string;
+  /** Arguments; DIR is replaced by the case's data folder, URL by the simulator's. */
+  args: string[];
+  prepare?: (dir: string) => Promise<void>;
+  code: number;
+  message: RegExp;
+}
+
+const store = (dir: string) => masterPath(dir, 'BTC/USDT', '1h');
+const build = (...extra: string[]) => ['build', '--api-url', 'URL', '--data-dir', 'DIR', ...extra];
+const update = (...extra: string[]) => ['update', '--api-url', 'URL', '--data-dir', 'DIR', ...extra];
+
+const CASES: Case[] = [
+  { name: 'malformed symbol', args: build('--symbol', 'ETH-USDT'), code: 2, message: /^qml-data: malformed symbol "ETH-USDT" \(expected BASE\/QUOTE like ETH\/USDT/ },
+  { name: 'symbol unknown to the exchange', args: build('--symbol', 'NOPE/USDT', '--timeframes', '1h'), code: 2, message: /^qml-data: symbol "NOPE\/USDT" is not listed on binance$/ },
+  { name: 'unknown timeframe', args: build('--symbol', 'BTC/USDT', '--timeframes', '7h'), code: 2, message: /^qml-data: unknown timeframe "7h" \(expected one of 1m 3m 5m/ },
+  { name: '--since after --until', args: build('--symbol', 'BTC/USDT', '--since', '2017-10-01', '--until', '2017-09-01'), code: 2, message: /^qml-data: --since 2017-10-01T00:00:00.000Z is not before --until 2017-09-01T00:00:00.000Z$/ },
+  { name: '--until in the future', args: build('--symbol', 'BTC/USDT', '--timeframes', '1h', '--since', '2017-09-01', '--until', '2099-01-01'), code: 2, message: /^qml-data: --until 2099-01-01T00:00:00.000Z is in the future \(exchange time is 2017-11-25T10:30:00.000Z\)$/ },
+  { name: '--since in the future', args: build('--symbol', 'BTC/USDT', '--timeframes', '1h', '--since', '2030-01-01'), code: 2, message: /^qml-data: --since 2030-01-01T00:00:00.000Z is in the future/ },
+  { name: '--years 0', args: build('--symbol', 'BTC/USDT', '--years', '0'), code: 2, message: /^qml-data: --years "0" must be a number greater than 0$/ },
+  { name: '--years negative', args: build('--symbol', 'BTC/USDT', '--years=-2'), code: 2, message: /^qml-data: --years "-2" must be a number greater than 0$/ },
+  { name: 'symbol that would escape the data folder', args: build('--symbol', '../../etc/passwd'), code: 2, message: /^qml-data: malformed symbol "..\/..\/etc\/passwd"/ },
+  { name: '--data-dir that would escape', args: ['build', '--symbol', 'BTC/USDT', '--api-url', 'URL', '--data-dir', 'DIR/../../elsewhere'], code: 2, message: /^qml-data: --data-dir ".*\/\.\.\/\.\.\/elsewhere" contains "\.\."/ },
+  { name: '--api-url over plain http to a non-loopback host', args: ['build', '--symbol', 'BTC/USDT', '--api-url', 'http://192.0.2.1:80', '--data-dir', 'DIR'], code: 2, message: /^qml-data: --api-url "http:\/\/192.0.2.1:80" is not allowed/ },
+  {
+    name: 'truncated Parquet store', args: update(), code: 4, message: /^qml-data: .*1h_master\.parquet is (corrupt or truncated|not a readable Parquet file)/,
+    prepare: async (d) => { await truncate(store(d), 2000); },
+  },
+  {
+    name: 'corrupt Parquet store', args: update(), code: 4, message: /^qml-data: .*1h_master\.parquet is not a readable Parquet file/,
+    prepare: async (d) => { await writeFile(store(d), Buffer.from('PAR1 this is not really parquet PAR1')); },
+  },
+  {
+    name: 'Parquet file with another schema', args: update(), code: 4, message: /^qml-data: .*1h_master\.parquet has another schema \(missing column\(s\) time, Open/,
+    prepare: async (d) => { await writeFile(store(d), new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'price', data: [1, 2], type: 'DOUBLE' }] }))); },
+  },
+  {
+    name: 'store whose metadata names another symbol', args: update('--symbol', 'ETH/USDT'), code: 4, message: /^qml-data: .*ETH_USDT\/1h_master\.parquet holds symbol BTC\/USDT, not binance ETH\/USDT 1h; refusing to mix them$/,
+    prepare: async (d) => { await mkdir(join(d, 'ETH_USDT')); await copyFile(store(d), join(d, 'ETH_USDT', '1h_master.parquet')); },
+  },
+  {
+    name: 'store whose metadata names another timeframe', args: update('--timeframes', '4h'), code: 4, message: /holds timeframe 1h, not binance BTC\/USDT 4h/,
+    prepare: async (d) => { await copyFile(store(d), join(d, 'BTC_USDT', '4h_master.parquet')); },
+  },
+  { name: 'store whose metadata names another exchange', args: update('--exchange', 'kraken'), code: 4, message: /holds exchange binance, not kraken BTC\/USDT 1h/ },
+  {
+    name: 'bad YAML config', args: update('--config', 'DIR/cfg.yaml'), code: 2, message: /^qml-data: config .*cfg\.yaml is not valid YAML/,
+    prepare: async (d) => { await writeFile(join(d, 'cfg.yaml'), 'symbols: [ETH/USDT\n'); },
+  },
+  {
+    name: 'config with an unknown key', args: update('--config', 'DIR/cfg.yaml'), code: 2, message: /^qml-data: invalid config .*cfg\.yaml: \(root\): unknown key\(s\) atr_perid$/,
+    prepare: async (d) => { await writeFile(join(d, 'cfg.yaml'), 'atr_perid: 10\n'); },
+  },
+  {
+    name: 'config with a wrong type', args: update('--config', 'DIR/cfg.yaml'), code: 2, message: /^qml-data: invalid config .*cfg\.yaml: retry\.attempts: Invalid input: expected number, received string$/,
+    prepare: async (d) => { await writeFile(join(d, 'cfg.yaml'), 'retry:\n  attempts: many\n'); },
+  },
+  {
+    name: 'unwritable data folder (a file stands where a folder should be)', args: build('--symbol', 'ETH/USDT', '--timeframes', '4h', '--days', '5'), code: 4,
+    message: /^qml-data: 1 of 1 store\(s\) failed: cannot write .*ETH_USDT.*: a file stands where a folder is needed; the previous version is unchanged$/,
+    prepare: async (d) => { await writeFile(join(d, 'ETH_USDT'), 'a file, not a folder'); },
+  },
+];
+
+describe('bad input: one-line message, documented exit code, every store unchanged', () => {
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const dir = await dataDir();
+      await c.prepare?.(dir);
+      const before = masters(await snapshot(dir));
+      const r = await runCli(c.args.map((a) => a.replace('DIR', dir).replace('URL', sim.url)), { QML_LOG_LEVEL: 'silent' });
+      expect(r.code).toBe(c.code);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(c.message);
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(masters(await snapshot(dir))).toEqual(before);
+    });
+  }
+
+  it.skipIf(!canMount())('full disk (ENOSPC) during a write: exit 4, the old store intact, no temp file left', async () => {
+    const mnt = await tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    try {
+      await cp(seeded, mnt, { recursive: true });
+      const before = await readFile(store(mnt));
+      // Fill the disk so the update's new version (the old one plus two months) cannot be written.
+      execFileSync('sh', ['-c', `dd if=/dev/zero of=${mnt}/filler bs=4k 2>/dev/null || true`]);
+      const r = await runCli(['update', '--api-url', sim.url, '--data-dir', mnt], { QML_LOG_LEVEL: 'silent' });
+      expect(r.code).toBe(4);
+      expect(r.stderr.trim()).toMatch(/^qml-data: 1 of 1 store\(s\) failed: cannot write .*1h_master(\.partial)?\.parquet: the disk is full; the previous version is unchanged$/);
+      expect((await readFile(store(mnt))).equals(before)).toBe(true);
+      const left = execFileSync('ls', ['-a', join(mnt, 'BTC_USDT')]).toString().split('\n').filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'));
+      expect(left).toEqual([]);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+
+  it.skipIf(!canMount())('read-only data folder (EROFS): exit 4 and the store intact', async () => {
+    const mnt = await tempDir();
+    await cp(seeded, mnt, { recursive: true });
+    const before = await readFile(store(mnt));
+    execFileSync('mount', ['--bind', '-o', 'ro', mnt, mnt]);
+    try {
+      const r = await runCli(['update', '--api-url', sim.url, '--data-dir', mnt], { QML_LOG_LEVEL: 'silent' });
+      expect(r.code).toBe(4);
+      expect(r.stderr.trim()).toMatch(/^qml-data: 1 of 1 store\(s\) failed: cannot write .*: the file system is read-only; the previous version is unchanged$/);
+      expect((await readFile(store(mnt))).equals(before)).toBe(true);
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
+  });
+});
