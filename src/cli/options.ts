@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { checkApiUrl } from '../exchange/api-url.js';
 import type { ExchangeSettings } from '../exchange/exchange-client.js';
 import { UsageError } from '../core/errors.js';
@@ -56,4 +57,16 @@ export function positiveNumber(flag: string, text: string | undefined): number |
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} "${text}" must be a number greater than 0`);
   return n;
+}
+
+/** The flags several commands share, declared once so their help text cannot drift apart. */
+export function storeOptions(cmd: Command, o: { exchange?: boolean; json?: string } = {}): Command {
+  if (o.exchange) {
+    cmd.option('--exchange <id>', 'ccxt exchange id (default binance)')
+      .option('--api-url <url>', 'base URL for every API family, e.g. the simulator (env QML_API_URL)');
+  }
+  return cmd
+    .option('--data-dir <dir>', 'where stores live (default data/processed)')
+    .option('--config <file>', 'YAML config overriding config/default.yaml')
+    .option('--json', o.json ?? 'print the result as JSON');
 }

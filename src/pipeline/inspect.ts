@@ -6,7 +6,7 @@ import { parseTimeframe } from '../core/timeframe.js';
 import { listStores, readStoreColumns, type StoreRef } from '../store/master-store.js';
 import { checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
 import { statusOf } from '../validate/findings.js';
-import type { StoreHealth } from '../validate/render-findings.js';
+import type { StoreHealth, StoreSummary } from '../validate/render-findings.js';
 
 export interface StoreFilter {
   readonly symbols?: readonly string[];
@@ -40,13 +40,7 @@ async function validateOne(ref: StoreRef, now: number): Promise<StoreHealth> {
   }
 }
 
-export interface StoreListing {
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly path: string;
-  readonly rows: number;
-  readonly first: string | null;
-  readonly last: string | null;
+export interface StoreListing extends StoreSummary {
   readonly gaps: number;
   readonly bytes: number;
   readonly updatedAt: string | null;

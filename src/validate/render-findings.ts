@@ -1,13 +1,17 @@
 import type { Finding, GapItem, Status } from './findings.js';
 
-/** One store's validation result, as printed by `validate` and `validate --json`. */
-export interface StoreHealth {
+/** Which store, and the time range it holds. */
+export interface StoreSummary {
   readonly symbol: string;
   readonly timeframe: string;
   readonly path: string;
   readonly rows: number;
   readonly first: string | null;
   readonly last: string | null;
+}
+
+/** One store's validation result, as printed by `validate` and `validate --json`. */
+export interface StoreHealth extends StoreSummary {
   readonly status: Status;
   readonly findings: readonly Finding[];
 }

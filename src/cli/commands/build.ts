@@ -5,7 +5,7 @@ import { runBuild, type BuildRange } from '../../pipeline/build.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { checkSymbols, checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, type ExchangeFlags } from '../options.js';
+import { checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
 
 interface BuildFlags extends ExchangeFlags {
@@ -14,7 +14,7 @@ interface BuildFlags extends ExchangeFlags {
 }
 
 export function registerBuild(program: Command, ctx: () => CommandContext): void {
-  program.command('build')
+  storeOptions(program.command('build')
     .description('fetch history, clean it, add ATR and write master stores')
     .option('--symbol <symbol>', 'ccxt symbol, repeatable (ETH/USDT spot, BTC/USDT:USDT perpetual)', collect)
     .option('--timeframes <tf...>', 'timeframes, e.g. 1h 4h 1d')
@@ -22,12 +22,7 @@ export function registerBuild(program: Command, ctx: () => CommandContext): void
     .option('--days <n>', 'history to fetch, in days')
     .option('--since <date>', 'first candle (inclusive), e.g. 2021-01-01')
     .option('--until <date>', 'end (exclusive); default: the last closed candle')
-    .option('--dry-run', 'fetch only the last 30 days, run everything, write nothing')
-    .option('--exchange <id>', 'ccxt exchange id (default binance)')
-    .option('--data-dir <dir>', 'where stores live (default data/processed)')
-    .option('--api-url <url>', 'base URL for every API family, e.g. the simulator (env QML_API_URL)')
-    .option('--config <file>', 'YAML config overriding config/default.yaml')
-    .option('--json', 'print the result as JSON')
+    .option('--dry-run', 'fetch only the last 30 days, run everything, write nothing'), { exchange: true })
     .action(async (flags: BuildFlags) => runBuildCommand(flags, ctx()));
 }
 

@@ -2,16 +2,14 @@ import type { Command } from 'commander';
 import { describeStores, findStores } from '../../pipeline/inspect.js';
 import { checkDataDir } from '../../store/master-path.js';
 import type { CommandContext } from '../command-context.js';
+import { storeOptions } from '../options.js';
 import { loadConfig } from '../config.js';
 
 interface ListFlags { dataDir?: string; config?: string; json?: boolean }
 
 export function registerList(program: Command, ctx: () => CommandContext): void {
-  program.command('list')
-    .description('every store with its rows, time range, gaps, size and last update')
-    .option('--data-dir <dir>', 'where stores live (default data/processed)')
-    .option('--config <file>', 'YAML config overriding config/default.yaml')
-    .option('--json', 'print as JSON')
+  storeOptions(program.command('list')
+    .description('every store with its rows, time range, gaps, size and last update'), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);

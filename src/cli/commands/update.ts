@@ -4,21 +4,16 @@ import { runUpdate } from '../../pipeline/update.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { checkSymbols, checkTimeframes, collect, exchangeSettings, runSettings, type ExchangeFlags } from '../options.js';
+import { checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, runSettings, storeOptions } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
 
 interface UpdateFlags extends ExchangeFlags { symbol?: string[]; timeframes?: string[]; config?: string; json?: boolean }
 
 export function registerUpdate(program: Command, ctx: () => CommandContext): void {
-  program.command('update')
+  storeOptions(program.command('update')
     .description('append newly closed candles to existing stores')
     .option('--symbol <symbol>', 'only this symbol, repeatable (default: every store)', collect)
-    .option('--timeframes <tf...>', 'only these timeframes')
-    .option('--exchange <id>', 'ccxt exchange id (default binance)')
-    .option('--data-dir <dir>', 'where stores live (default data/processed)')
-    .option('--api-url <url>', 'base URL for every API family, e.g. the simulator (env QML_API_URL)')
-    .option('--config <file>', 'YAML config overriding config/default.yaml')
-    .option('--json', 'print the result as JSON')
+    .option('--timeframes <tf...>', 'only these timeframes'), { exchange: true })
     .action(async (flags: UpdateFlags) => {
       const c = ctx();
       const cfg = loadConfig(flags.config);

@@ -5,19 +5,16 @@ import { checkDataDir } from '../../store/master-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { collect } from '../options.js';
+import { collect, storeOptions } from '../options.js';
 
 interface ValidateFlags { symbol?: string[]; timeframes?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean }
 
 export function registerValidate(program: Command, ctx: () => CommandContext): void {
-  program.command('validate')
+  storeOptions(program.command('validate')
     .description('health report of every store (exit 1 when one fails)')
     .option('--symbol <symbol>', 'only this symbol, repeatable', collect)
     .option('--timeframes <tf...>', 'only these timeframes')
-    .option('--data-dir <dir>', 'where stores live (default data/processed)')
-    .option('--config <file>', 'YAML config overriding config/default.yaml')
-    .option('--json', 'print the report as JSON')
-    .option('--strict', 'fail on warnings too')
+    .option('--strict', 'fail on warnings too'), { json: 'print the report as JSON' })
     .action(async (flags: ValidateFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
