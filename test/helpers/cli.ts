@@ -24,8 +24,9 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
   });
 }
 
+/** A fresh folder under this test run's temp root (removed when the run ends). */
 export function tempDir(prefix = 'qml-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  return mkdtemp(join(process.env['QML_TEST_TMP'] ?? tmpdir(), prefix));
 }
 
 /** Arguments that point a command at the simulator with fast, test-friendly retry settings. */
