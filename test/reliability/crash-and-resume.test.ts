@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTimeframe } from '../../src/core/timeframe.js';
 import { validateStores } from '../../src/pipeline/inspect.js';
 import { makeRng } from '../../src/sim/rng.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
@@ -156,4 +155,3 @@ describe('Ctrl-C and resume', () => {
   });
 });
 
-void parseTimeframe;

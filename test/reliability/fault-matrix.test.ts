@@ -1,13 +1,12 @@
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../../src/sim/faults.js';
 import { startSim, type SimOptions } from '../../src/sim/server.js';
 import { loadMaster } from '../../src/store/master-store.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { masters, snapshot } from '../helpers/store-bytes.js';
 
-const H = 3_600_000;
 const NOW = Date.parse('2024-03-10T12:34:00Z');
 const SINCE = '2023-11-01T00:00:00Z';
 const SPLIT = '2024-01-15T00:00:00Z'; // update cases start from a store built up to here
@@ -94,5 +93,3 @@ describe('fault matrix: every simulator fault against build and update', () => {
   });
 });
 
-afterAll(() => undefined);
-void H;
