@@ -53,7 +53,7 @@ export async function describeStores(refs: readonly StoreRef[]): Promise<StoreLi
   for (const ref of refs) {
     const bytes = (await stat(ref.path)).size;
     try {
-      const { columns, meta } = await readStoreColumns(ref.path);
+      const { columns, meta } = await readStoreColumns(ref.path, ['time']);
       const time = columns.time ?? new Float64Array(0);
       out.push({ ...ref, rows: time.length, first: isoUtc(time[0]), last: isoUtc(time[time.length - 1]),
         gaps: findGaps(time, parseTimeframe(ref.timeframe)).length, bytes, updatedAt: meta.updatedAt ?? null });

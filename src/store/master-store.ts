@@ -74,11 +74,16 @@ function trim(f: MasterFrame, start: number, end: number): MasterFrame {
     close: f.close.slice(a, b), volume: f.volume.slice(a, b), atr: f.atr.slice(a, b) };
 }
 
-/** Whatever columns a file has, for validation (which reports missing ones rather than failing). */
-export async function readStoreColumns(path: string): Promise<{ columns: Record<string, Float64Array>; meta: Partial<StoreMeta> }> {
+/**
+ * Whatever of `wanted` a file has (default: every store column), for validation and listing, which report
+ * missing columns rather than fail on them.
+ */
+export async function readStoreColumns(
+  path: string, wanted: readonly string[] = DISK_COLUMNS,
+): Promise<{ columns: Record<string, Float64Array>; meta: Partial<StoreMeta> }> {
   const bytes = await readBytes(path);
   const md = readFooter(bytes, path);
-  const present = DISK_COLUMNS.filter((c) => columnNames(md).includes(c));
+  const present = wanted.filter((c) => columnNames(md).includes(c));
   const columns = await decodeColumns(bytes, md, present, 0, Number(md.num_rows), path);
   return { columns, meta: storeMetaOf(md) };
 }
