@@ -1,6 +1,6 @@
 import { UsageError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/loopback.js';
 
-const LOOPBACK = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])$/;
 
 /**
  * Check an --api-url: https anywhere, plain http only on loopback (so neither keys nor data cross a
@@ -13,7 +13,7 @@ export function checkApiUrl(text: string): string {
   } catch {
     throw new UsageError(`--api-url "${text}" is not a URL (expected https://host or http://127.0.0.1:PORT)`);
   }
-  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname));
+  const ok = url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
   if (!ok || url.search || url.hash || url.username) {
     throw new UsageError(`--api-url "${text}" is not allowed (expected https://..., or http:// on a loopback address only)`);
   }

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../core/errors.js';
+import { isLoopbackHost } from '../core/loopback.js';
 import { answerWithFault, mangleReply, rewriteRequest } from './apply-fault.js';
 import { FaultPlan, parseFaultSpec, type FaultRule } from './faults.js';
 import { MarketCatalog } from './market-catalog.js';
@@ -55,7 +56,7 @@ const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
 /** Start the Binance-dialect exchange simulator on loopback. */
 export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   const host = opts.host ?? '127.0.0.1';
-  if (!isLoopback(host)) throw new UsageError(`--host "${host}" is not a loopback address (expected 127.x.x.x, ::1 or localhost)`);
+  if (!isLoopbackHost(host)) throw new UsageError(`--host "${host}" is not a loopback address (expected 127.x.x.x, ::1 or localhost)`);
   let fixedNow = opts.now;
   const now = () => fixedNow ?? Date.now();
   const catalog = MarketCatalog.build({ seed: opts.seed ?? 1, symbols: opts.symbols, replay: opts.replay });
@@ -100,10 +101,6 @@ function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLi
     spot: { ...DEFAULT_LIMITS.spot, ...custom?.spot },
     futures: { ...DEFAULT_LIMITS.futures, ...custom?.futures },
   };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 interface ServeContext {
