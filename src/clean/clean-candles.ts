@@ -97,15 +97,30 @@ function gatherRows(raw: CandleFrame, rows: Uint32Array): CandleFrame {
   return out;
 }
 
-/** Turn every unusable value into NaN (missing): non-finite, price ≤ 0, volume < 0. */
+/** A price must be finite and positive. */
+export function isUsablePrice(v: number): boolean {
+  return Number.isFinite(v) && v > 0;
+}
+
+/** A volume must be finite and not negative (zero is real: a halted market). */
+export function isUsableVolume(v: number): boolean {
+  return Number.isFinite(v) && v >= 0;
+}
+
+/** True when a row needs no repair at all: usable time, prices and volume, and High ≥ Low. */
+export function isSoundRow(f: CandleFrame, i: number): boolean {
+  return Number.isFinite(f.time[i]!) && isUsablePrice(f.open[i]!) && isUsablePrice(f.high[i]!) && isUsablePrice(f.low[i]!)
+    && isUsablePrice(f.close[i]!) && isUsableVolume(f.volume[i]!) && f.high[i]! >= f.low[i]!;
+}
+
+/** Turn every unusable value into NaN (missing). */
 function blankUnusableValues(f: CandleFrame): Record<ValueKey, number> {
   const counts = { open: 0, high: 0, low: 0, close: 0, volume: 0 };
   for (const k of VALUE_KEYS) {
     const col = f[k];
-    const isPrice = (PRICE_KEYS as readonly string[]).includes(k);
+    const usable = (PRICE_KEYS as readonly string[]).includes(k) ? isUsablePrice : isUsableVolume;
     for (let i = 0; i < col.length; i++) {
-      const v = col[i]!;
-      if (Number.isFinite(v) && (isPrice ? v > 0 : v >= 0)) continue;
+      if (usable(col[i]!)) continue;
       col[i] = NaN;
       counts[k]++;
     }

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { isSoundRow } from '../clean/clean-candles.js';
 import { ExchangeError } from '../core/errors.js';
 import { sliceFrame, type CandleFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
@@ -89,12 +90,9 @@ async function fetchPage(client: ExchangeClient, req: HistoryRequest, cursor: nu
   }
 }
 
-/** Rows no exchange should send: missing or non-positive prices, negative volume, High < Low. */
+/** Rows no exchange should send, by the same rules cleaning repairs them with. */
 function hasImpossibleRows(f: CandleFrame): boolean {
-  for (let i = 0; i < f.time.length; i++) {
-    const o = f.open[i]!, h = f.high[i]!, l = f.low[i]!, c = f.close[i]!, v = f.volume[i]!;
-    if (!(o > 0 && h > 0 && l > 0 && c > 0 && v >= 0 && h >= l) || !Number.isFinite(f.time[i]!)) return true;
-  }
+  for (let i = 0; i < f.time.length; i++) if (!isSoundRow(f, i)) return true;
   return false;
 }
 
