@@ -22,34 +22,33 @@ export interface UpdateOptions {
  * costs no kline request.
  */
 export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
-  const refs = await selectStores(o, s.dataDir);
-  if (refs.length === 0) return [];
+  const { refs, missing } = await selectStores(o, s.dataDir);
+  const absent = missing.map((m) => failedOutcome(m, new StoreError(`no ${m.timeframe === '*' ? '' : `${m.timeframe} `}store for ${m.symbol} in ${s.dataDir} (run build first)`)));
+  if (refs.length === 0) return absent;
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   // Asked once, and only after a store has passed its checks: a foreign or corrupt store is reported
   // as such without touching the network.
   let clock: Promise<number> | undefined;
   const now = () => (clock ??= withRetry('fetch exchange time', retry, () => deps.client.serverTime()));
-  return mapPool(refs, s.concurrency, (ref) => updateOne(ref, now, s, deps, retry));
+  return [...await mapPool(refs, s.concurrency, (ref) => updateOne(ref, now, s, deps, retry)), ...absent];
 }
 
-/** Named stores (each must exist) or every store found. */
-async function selectStores(o: UpdateOptions, dataDir: string): Promise<StoreRef[]> {
+/** Named stores, or every store found; named ones that do not exist come back as `missing`. */
+async function selectStores(o: UpdateOptions, dataDir: string): Promise<{ refs: StoreRef[]; missing: StoreRef[] }> {
   const symbols = o.symbols?.map((x) => parseSymbol(x).symbol);
   const tfs = o.timeframes?.map((x) => parseTimeframe(x).name);
-  const all = await listStores(dataDir);
-  if (!symbols) return all.filter((r) => !tfs || tfs.includes(r.timeframe));
-  return symbols.flatMap((symbol) => {
-    const mine = all.filter((r) => r.symbol === symbol && (!tfs || tfs.includes(r.timeframe)));
-    const wanted = tfs ?? (mine.length > 0 ? mine.map((r) => r.timeframe) : ['(any)']);
-    return wanted.map((timeframe) => mine.find((r) => r.timeframe === timeframe)
-      ?? { symbol, timeframe, path: timeframe === '(any)' ? `${dataDir}/${symbol}` : masterPath(dataDir, symbol, timeframe) });
-  });
+  const all = (await listStores(dataDir)).filter((r) => !tfs || tfs.includes(r.timeframe));
+  if (!symbols) return { refs: all, missing: [] };
+  const refs = all.filter((r) => symbols.includes(r.symbol));
+  const missing = symbols.flatMap((symbol) => (tfs ?? ['*'])
+    .filter((timeframe) => !refs.some((r) => r.symbol === symbol && (timeframe === '*' || r.timeframe === timeframe)))
+    .map((timeframe) => ({ symbol, timeframe, path: timeframe === '*' ? dataDir : masterPath(dataDir, symbol, timeframe) })));
+  return { refs, missing };
 }
 
 async function updateOne(ref: StoreRef, exchangeNow: () => Promise<number>, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
   const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
   try {
-    if (ref.timeframe === '(any)') throw new StoreError(`no store for ${ref.symbol} in ${s.dataDir} (run build first)`);
     const tf = parseTimeframe(ref.timeframe);
     return await lockedJob(ref.path, s.lockWaitMs, async () => {
       const { frame: stored, meta } = await readMaster(ref.path, { exchange: s.exchange, symbol: ref.symbol, timeframe: tf.name });
