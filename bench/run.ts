@@ -1,5 +1,5 @@
 // `npm run bench`: prints throughput figures. Never a test: numbers vary with the machine.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -71,7 +71,6 @@ async function updateEndToEnd(): Promise<void> {
   const sim = await startSim({ port: 0, now: end - 86_400_000, ...(replay ? { replay: { 'BTC/USDT': sharedFile } } : {}) });
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
   const since = replay ? '2017-01-01' : new Date(end - 5.14 * YEAR).toISOString().slice(0, 10);
-  // Spawned synchronously would block the in-process simulator, so run the CLI in a child via the event loop.
   const build = await cli(['build', '--symbol', 'BTC/USDT', '--timeframes', '1h', '--since', since, '--api-url', sim.url, '--data-dir', dir]);
   sim.setNow(end);
   const upd = await cli(['update', '--api-url', sim.url, '--data-dir', dir]);
@@ -84,13 +83,13 @@ async function updateEndToEnd(): Promise<void> {
   console.log(`update, already current:      ${noop.toFixed(0)} ms  (no kline request)`);
 }
 
+/** Run the CLI without blocking the event loop: the simulator answering it lives in this process. */
 function cli(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    import('node:child_process').then(({ spawn }) => {
-      const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
-      child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`qml-data ${args[0]} exited ${code}`))));
-    }, reject);
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`qml-data ${args[0]} exited ${code}`))));
   });
 }
 
