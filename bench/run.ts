@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { cleanCandles } from '../src/clean/clean-candles.js';
 import { candleColumns } from '../src/core/frame.js';
 import { wilderAtr } from '../src/indicators/wilder-atr.js';
-import { writeMaster } from '../src/pipeline/master-job.js';
+import { withStoreForWrite, type WriteIdentity } from '../src/store/store-writer.js';
+import type { MasterFrame } from '../src/core/frame.js';
 import { SyntheticSource } from '../src/sim/synthetic-source.js';
 import { coinProfile } from '../src/sim/symbol-profiles.js';
 import { startSim } from '../src/sim/server.js';
@@ -45,17 +46,23 @@ async function coreAndParquet(): Promise<void> {
   console.log(`Wilder ATR(14): ${atrMs.toFixed(0).padStart(6)} ms  ${rate(n, atrMs)}`);
   console.log(`clean + ATR:    ${(cleanMs + atrMs).toFixed(0).padStart(6)} ms  ${rate(n, cleanMs + atrMs)}`);
   const frame = { ...cleaned.frame, atr };
-  const meta = { toolVersion: 'bench', schemaVersion: '1', exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14, updatedAt: new Date().toISOString() };
+  const meta = { toolVersion: 'bench', schemaVersion: '1', exchange: 'binance', source: 'exchange', marketType: 'spot', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14, updatedAt: new Date().toISOString() };
   const [bytes, encMs] = time(() => encodeMaster(frame, meta));
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
   const path = join(dir, 'BTC_USDT', '1m_master.parquet');
-  const [, writeMs] = await timeAsync(() => writeMaster({ path, exchange: 'binance', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14 }, frame));
+  const [, writeMs] = await timeAsync(() => writeStore(path, frame, 'BTC/USDT'));
   const [, readMs] = await timeAsync(() => readMaster(path, { symbol: 'BTC/USDT', timeframe: '1m' }));
   const [, rangeMs] = await timeAsync(() => readMaster(path, { symbol: 'BTC/USDT', timeframe: '1m' }, { start: from + 2 * YEAR, end: from + 2 * YEAR + 30 * 86_400_000 }));
   console.log(`parquet encode: ${encMs.toFixed(0).padStart(6)} ms  ${rate(n, encMs)}  (${(bytes.byteLength / 2 ** 20).toFixed(1)} MiB)`);
   console.log(`parquet write:  ${writeMs.toFixed(0).padStart(6)} ms  ${rate(n, writeMs)}  (encode + atomic replace with fsync)`);
   console.log(`parquet read:   ${readMs.toFixed(0).padStart(6)} ms  ${rate(n, readMs)}`);
   console.log(`read 30 days:   ${rangeMs.toFixed(0).padStart(6)} ms  (row groups outside the range skipped)`);
+}
+
+/** A 1m store written through the store layer, replacing whatever is there. */
+function writeStore(path: string, frame: MasterFrame, symbol: string): Promise<number> {
+  const id: WriteIdentity = { exchange: 'binance', source: 'exchange', marketType: 'spot', symbol, timeframe: '1m', atrPeriod: 14 };
+  return withStoreForWrite(path, id, { waitMs: 0, erase: true }, (h) => h.replace(frame, id));
 }
 
 function runCli(args: string[]): { ms: number; status: number | null } {
@@ -98,7 +105,7 @@ async function startup(): Promise<void> {
   const src = new SyntheticSource({ seed: 1, profile: coinProfile('ETH'), market: 'spot' });
   const raw = candleColumns(src.bars(Date.parse('2024-01-01T00:00Z'), Date.parse('2024-01-08T00:00Z')));
   const f = cleanCandles(raw).frame;
-  await writeMaster({ path: join(dir, 'ETH_USDT', '1m_master.parquet'), exchange: 'binance', symbol: 'ETH/USDT', timeframe: '1m', atrPeriod: 14 }, { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) });
+  await writeStore(join(dir, 'ETH_USDT', '1m_master.parquet'), { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) }, 'ETH/USDT');
   const node = Array.from({ length: 5 }, () => { const t0 = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t0; });
   const runs = Array.from({ length: 7 }, () => runCli(['validate', '--data-dir', dir]).ms);
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -1,4 +1,4 @@
-import { allocFrame, CANDLE_KEYS, PRICE_KEYS, type CandleFrame, type CandleKey } from '../core/frame.js';
+import { allocFrame, CANDLE_KEYS, pickRows, PRICE_KEYS, type CandleFrame, type CandleKey } from '../core/frame.js';
 
 /** What cleaning changed, counted so that no fix is ever silent. */
 export interface CleanReport {
@@ -30,7 +30,7 @@ const VALUE_KEYS: readonly ValueKey[] = ['open', 'high', 'low', 'close', 'volume
  */
 export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: CleanReport } {
   const order = orderUniqueRows(raw.time);
-  const f = gatherRows(raw, order.rows);
+  const f = pickRows(raw, order.rows);
   const badValues = blankUnusableValues(f);
   const filled = forwardFill(f);
   const start = firstCompleteRow(f);
@@ -85,16 +85,6 @@ function identity(n: number): Uint32Array {
   const a = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   return a;
-}
-
-function gatherRows(raw: CandleFrame, rows: Uint32Array): CandleFrame {
-  const out = allocFrame(rows.length);
-  for (const k of CANDLE_KEYS) {
-    const src = raw[k];
-    const dst = out[k];
-    for (let i = 0; i < rows.length; i++) dst[i] = src[rows[i]!]!;
-  }
-  return out;
 }
 
 /** A price must be finite and positive. */

@@ -1,12 +1,24 @@
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { UsageError } from '../core/errors.js';
 
 /** Keys whose values never reach a log line, wherever they appear. */
 const REDACT = ['apiKey', 'secret', 'password', 'uid', '*.apiKey', '*.secret', '*.password', 'headers.authorization', '*.headers.authorization'];
 
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Spellings users bring from Python's logging. */
+const ALIASES: Record<string, string> = { warning: 'warn', critical: 'fatal' };
+
+/** A --log-level (or QML_LOG_LEVEL) value as pino's level name; throws UsageError naming it. */
+export function parseLogLevel(text: string): string {
+  const level = ALIASES[text.toLowerCase()] ?? text.toLowerCase();
+  if (!LEVELS.includes(level)) throw new UsageError(`--log-level "${text}" is not a level (expected one of ${LEVELS.join(' ')})`);
+  return level;
+}
+
 /** pino on stderr: pretty on a terminal, JSON lines otherwise. Results go to stdout, never here. */
-export function createLogger(level: string): Logger {
-  const opts = { level, redact: { paths: REDACT, censor: '[redacted]' } };
+export function createLogger(levelText: string): Logger {
+  const opts = { level: parseLogLevel(levelText), redact: { paths: REDACT, censor: '[redacted]' } };
   if (process.stderr.isTTY) {
     return pino(opts, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkApiUrl } from '../exchange/api-url.js';
+import { checkApiUrl, sourceOfApiUrl } from '../exchange/api-url.js';
 import type { ExchangeSettings } from '../exchange/exchange-client.js';
 import { UsageError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
@@ -8,9 +8,11 @@ import type { RunSettings } from '../pipeline/run-settings.js';
 import { checkDataDir } from '../store/master-path.js';
 import type { Config } from './config.js';
 
-/** Commander collector for repeatable flags (`--symbol A --symbol B`); commas also split. */
+/** Commander collector for repeatable flags (`--symbol A --symbol B`); commas also split. An empty value is a mistake. */
 export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+  const items = value.split(',').map((v) => v.trim());
+  if (items.some((v) => v === '')) throw new UsageError(`--symbol "${value}" is empty or has an empty item (expected symbols like ETH/USDT, separated by commas)`);
+  return [...(previous ?? []), ...items];
 }
 
 /** Flags shared by the commands that talk to an exchange. */
@@ -23,6 +25,7 @@ export interface ExchangeFlags {
 export function runSettings(cfg: Config, flags: ExchangeFlags): RunSettings {
   return {
     exchange: flags.exchange ?? cfg.exchange,
+    source: sourceOfApiUrl(apiUrlOf(cfg, flags)),
     dataDir: checkDataDir(flags.dataDir ?? cfg.data_dir),
     atrPeriod: cfg.atr_period,
     concurrency: cfg.concurrency,
@@ -34,13 +37,17 @@ export function runSettings(cfg: Config, flags: ExchangeFlags): RunSettings {
 
 /** The exchange to talk to: --api-url, else QML_API_URL, else the config, else the real exchange. */
 export function exchangeSettings(cfg: Config, flags: ExchangeFlags): ExchangeSettings {
-  const url = flags.apiUrl ?? process.env['QML_API_URL'] ?? cfg.api_url ?? undefined;
   return {
     exchange: flags.exchange ?? cfg.exchange,
-    apiUrl: url ? checkApiUrl(url) : undefined,
+    apiUrl: apiUrlOf(cfg, flags),
     rateLimitMs: cfg.rate_limit_ms ?? undefined,
     timeoutMs: cfg.timeout_ms,
   };
+}
+
+function apiUrlOf(cfg: Config, flags: ExchangeFlags): string | undefined {
+  const url = flags.apiUrl ?? process.env['QML_API_URL'] ?? cfg.api_url ?? undefined;
+  return url ? checkApiUrl(url) : undefined;
 }
 
 export function checkSymbols(list: readonly string[]): string[] {
@@ -56,6 +63,14 @@ export function positiveNumber(flag: string, text: string | undefined): number |
   if (text === undefined) return undefined;
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} "${text}" must be a number greater than 0`);
+  return n;
+}
+
+/** A whole-number flag, zero allowed; names the flag and the bad value. */
+export function wholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || text.trim() === '') throw new UsageError(`${flag} "${text}" must be a whole number, 0 or more`);
   return n;
 }
 

@@ -1,17 +1,22 @@
-import { JobFailedError, ExchangeError, StoreError, UsageError } from '../core/errors.js';
-import type { StoreOutcome } from '../pipeline/outcome.js';
+import { ConfigError, JobFailedError, ExchangeError, StoreError, UsageError } from '../core/errors.js';
+import { causeOf, type StoreOutcome } from '../pipeline/outcome.js';
 
 /** Text summary of a build/update: one line per store and a total. */
 export function renderOutcomes(outcomes: readonly StoreOutcome[]): string {
   const lines = outcomes.map((o) => {
-    const head = `${o.status.padEnd(10)} ${o.symbol} ${o.timeframe}`;
+    const head = `${o.status.padEnd(14)} ${o.symbol} ${o.timeframe ?? ''}`.trimEnd();
     if (o.status === 'failed') return `${head}  ${o.error?.message ?? ''}`;
     const range = o.first ? `${o.first} → ${o.last}` : 'no candles';
-    return `${head}  ${o.rows.toLocaleString('en-US')} rows  ${range}  fetched ${o.fetched.toLocaleString('en-US')}${fixesText(o)}  gaps ${o.gaps}  ${o.path}`;
+    return `${head}  ${o.rows.toLocaleString('en-US')} rows  ${range}  fetched ${o.fetched.toLocaleString('en-US')}${addedText(o)}${fixesText(o)}  gaps ${o.gaps}  ${o.path}`;
   });
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   lines.push(`${outcomes.length} store(s), ${failed} failed`);
   return lines.join('\n');
+}
+
+function addedText(o: StoreOutcome): string {
+  if (o.prepended === undefined || o.appended === undefined) return '';
+  return `  prepended ${o.prepended.toLocaleString('en-US')}, appended ${o.appended.toLocaleString('en-US')}`;
 }
 
 function fixesText(o: StoreOutcome): string {
@@ -26,17 +31,25 @@ function fixesText(o: StoreOutcome): string {
   return fixes.length > 0 ? `  fixes: ${fixes.join(', ')}` : '';
 }
 
-/** The error a run ends with when stores failed: the common kind if all failed alike, else JobFailedError. */
+/**
+ * The error a run ends with when stores failed. A bug inside a store's job is rethrown as it is (exit 70,
+ * with its stack). When every store failed for the same kind of reason, the run exits with that kind's
+ * code; a mix, or some stores written, exits 1.
+ */
 export function failureOf(outcomes: readonly StoreOutcome[]): Error | undefined {
   const failed = outcomes.filter((o) => o.status === 'failed');
   if (failed.length === 0) return undefined;
-  const kinds = new Set(failed.map((o) => o.error?.kind));
+  const causes = failed.map((o) => causeOf(o) ?? new JobFailedError(o.error?.message ?? 'failed'));
+  const bug = causes.find((e) => kindOf(e) === undefined);
+  if (bug) return bug;
   const msg = `${failed.length} of ${outcomes.length} store(s) failed: ${failed[0]!.error?.message ?? ''}`;
-  if (failed.length === outcomes.length && kinds.size === 1) {
-    const kind = [...kinds][0];
-    if (kind === 'ExchangeError' || kind === 'TemporaryExchangeError') return new ExchangeError(msg);
-    if (kind === 'StoreError') return new StoreError(msg);
-    if (kind === 'UsageError') return new UsageError(msg);
-  }
-  return new JobFailedError(msg);
+  const kinds = new Set(causes.map(kindOf));
+  const Kind = kinds.size === 1 && failed.length === outcomes.length ? [...kinds][0]! : JobFailedError;
+  return new Kind(msg);
+}
+
+const KINDS = [UsageError, ConfigError, ExchangeError, StoreError, JobFailedError] as const;
+
+function kindOf(e: Error): (typeof KINDS)[number] | undefined {
+  return KINDS.find((K) => e instanceof K);
 }

@@ -54,6 +54,17 @@ export function concatFrames(frames: readonly CandleFrame[]): CandleFrame {
   return out;
 }
 
+/** The given rows of a frame's candle columns, in the given order, copied. */
+export function pickRows(f: CandleFrame, rows: ArrayLike<number>): CandleFrame {
+  const out = allocFrame(rows.length);
+  for (const k of CANDLE_KEYS) {
+    const src = f[k];
+    const dst = out[k];
+    for (let i = 0; i < rows.length; i++) dst[i] = src[rows[i]!]!;
+  }
+  return out;
+}
+
 /** Only the candle columns of a frame (drops ATR), sharing memory. */
 export function candleColumns(f: CandleFrame): CandleFrame {
   return { time: f.time, open: f.open, high: f.high, low: f.low, close: f.close, volume: f.volume };

@@ -1,6 +1,15 @@
 import { UsageError } from '../core/errors.js';
 import { isLoopbackHost } from '../core/loopback.js';
 
+/**
+ * Where candles fetched through an API base URL come from, as recorded in each store (`qml.source`):
+ * the real exchange, the simulator (any loopback URL), or another URL (a testnet, a proxy) by its origin.
+ */
+export function sourceOfApiUrl(apiUrl: string | undefined): string {
+  if (apiUrl === undefined) return 'exchange';
+  const url = new URL(apiUrl);
+  return isLoopbackHost(url.hostname) ? 'simulator' : `api-url ${url.origin}`;
+}
 
 /**
  * Check an --api-url: https anywhere, plain http only on loopback (so neither keys nor data cross a

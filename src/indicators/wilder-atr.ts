@@ -21,7 +21,8 @@ export function wilderAtr(high: Float64Array, low: Float64Array, close: Float64A
   return atr;
 }
 
-function trueRange(high: Float64Array, low: Float64Array, close: Float64Array, i: number): number {
+/** True range of bar i (i ≥ 1), in TA-Lib's order of operations. */
+export function trueRange(high: Float64Array, low: Float64Array, close: Float64Array, i: number): number {
   const h = high[i]!;
   const l = low[i]!;
   const c = close[i - 1]!;

@@ -1,14 +1,12 @@
-import { UsageError } from '../core/errors.js';
+import { StoreError, UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
-import type { MarketInfo } from '../exchange/exchange-client.js';
-import { masterPath } from '../store/master-path.js';
-import { removeCheckpoint, takeCheckpoint, type PartialTag } from './checkpoint.js';
-import { extendMaster } from './extend-master.js';
-import { lockedJob, writeMaster } from './master-job.js';
-import { failedOutcome, mapPool, outcomeOf, type StoreOutcome } from './outcome.js';
+import { resolveMasterPath } from '../store/master-path.js';
+import { checkIdentity, readStoreMeta, storeExists, type StoreIdentity } from '../store/master-store.js';
+import { failedOutcome, mapPool, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
+import { runStoreJob } from './store-job.js';
 
 /** How far back a build reaches: exactly one of the forms, resolved against the exchange's clock. */
 export type BuildRange =
@@ -20,26 +18,69 @@ export interface BuildOptions {
   readonly symbols: readonly string[];
   readonly timeframes: readonly string[];
   readonly range: BuildRange;
-  /** Fetch only the last 30 days, run everything, write nothing. */
+  /** Fetch the range, run everything, write nothing. */
   readonly dryRun: boolean;
+  /** Replace existing stores instead of extending them. */
+  readonly erase?: boolean;
 }
 
 const DAY = 86_400_000;
-const DRY_RUN_DAYS = 30;
 
-/** Fetch, clean, add ATR and write a master store for every symbol × timeframe. */
+/**
+ * Fetch, clean, add ATR and write a master store for every symbol × timeframe. An existing store is
+ * extended: only what is missing before its first and after its last candle is fetched.
+ */
 export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
-  const tfs = o.timeframes.map(parseTimeframe);
+  const targets = await Promise.all(o.symbols.flatMap((symbol) => o.timeframes.map(parseTimeframe).map(async (tf) => {
+    const path = await resolveMasterPath(s.dataDir, symbol, tf.name);
+    const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, { exchange: s.exchange, source: s.source, symbol, timeframe: tf.name });
+    return { symbol, tf, path, foreign };
+  })));
+  const open = targets.filter((t) => !t.foreign);
+  if (open.length === 0) return targets.map((t) => failedOutcome({ symbol: t.symbol, timeframe: t.tf.name, path: t.path }, t.foreign));
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const markets = await lookUpMarkets(o.symbols, deps, retry);
-  const now = await withRetry('fetch exchange time', retry, () => deps.client.serverTime());
-  const jobs = markets.flatMap((market) => tfs.map((tf) => ({ market, tf, span: buildSpan(o, tf, now) })));
-  return mapPool(jobs, s.concurrency, (j) => buildOne(j.market, j.tf, j.span, o.dryRun, s, deps, retry));
+  const unlisted = await findUnlisted([...new Set(open.map((t) => t.symbol))], deps, s, retry);
+  const now = await withRetry('fetch exchange time', retry, () => deps.clientFor(s.exchange).serverTime());
+  const spans = new Map(targets.map((t) => [t.tf.name, buildSpan(o, t.tf, now)]));
+  return mapPool(targets, s.concurrency, async (t) => {
+    const failure = t.foreign ?? unlisted.get(t.symbol);
+    if (failure) return failedOutcome({ symbol: t.symbol, timeframe: t.tf.name, path: t.path }, failure);
+    return runStoreJob({
+      symbol: t.symbol, tf: t.tf, path: t.path, exchange: s.exchange, window: async () => spans.get(t.tf.name)!, erase: o.erase ?? false, dryRun: o.dryRun,
+    }, s, deps, retry);
+  });
 }
 
-async function lookUpMarkets(symbols: readonly string[], deps: RunDeps, retry: RetryContext): Promise<MarketInfo[]> {
-  const out: MarketInfo[] = [];
-  for (const symbol of symbols) out.push(await withRetry(`look up ${symbol}`, retry, () => deps.client.market(symbol)));
+/**
+ * A store that belongs to another exchange or source, read from its footer before anything is fetched;
+ * undefined when there is no store or it is this run's (an unreadable one is left to its job to report).
+ */
+async function foreignStore(path: string, expect: StoreIdentity): Promise<StoreError | undefined> {
+  const meta = await storeExists(path) ? await readStoreMeta(path).catch(() => undefined) : undefined;
+  if (!meta) return undefined;
+  try {
+    checkIdentity(path, meta, expect);
+    return undefined;
+  } catch (e) {
+    if (e instanceof StoreError) return e;
+    throw e;
+  }
+}
+
+/**
+ * Symbols the exchange does not list. One named alone is a usage error before anything is fetched;
+ * among several, it fails its own stores and the others go on.
+ */
+async function findUnlisted(symbols: readonly string[], deps: RunDeps, s: RunSettings, retry: RetryContext): Promise<Map<string, Error>> {
+  const out = new Map<string, Error>();
+  for (const symbol of symbols) {
+    try {
+      await withRetry(`look up ${symbol}`, retry, () => deps.clientFor(s.exchange).market(symbol));
+    } catch (e) {
+      if (!(e instanceof UsageError) || symbols.length === 1) throw e;
+      out.set(symbol, e);
+    }
+  }
   return out;
 }
 
@@ -50,48 +91,20 @@ export function buildSpan(o: BuildOptions, tf: Timeframe, now: number): Span {
   const r = o.range;
   const closedEnd = floorOpen(tf, now);
   if (r.until !== undefined && r.until > now) throw new UsageError(`--until ${isoUtc(r.until)} is in the future (exchange time is ${isoUtc(now)})`);
-  const until = Math.min(r.until ?? Infinity, closedEnd);
-  let since: number;
-  if (o.dryRun) since = now - DRY_RUN_DAYS * DAY;
-  else if (r.kind === 'since') since = r.since;
-  else if (r.kind === 'days') since = now - r.days * DAY;
-  else since = yearsBefore(now, r.years);
   if (r.kind === 'since' && r.since > now) throw new UsageError(`--since ${isoUtc(r.since)} is in the future (exchange time is ${isoUtc(now)})`);
+  const until = Math.min(r.until ?? Infinity, closedEnd);
+  const end = r.until ?? now;
+  const since = r.kind === 'since' ? r.since : r.kind === 'days' ? end - r.days * DAY : yearsBefore(end, r.years);
+  if (!(since >= 0)) throw new UsageError(`${rangeFlag(r)} reaches back before 1970 (expected a start after 1970-01-01; exchanges' candle history begins in 2017)`);
   return { since: isAligned(tf, since) ? since : nextOpen(tf, floorOpen(tf, since)), until };
+}
+
+function rangeFlag(r: BuildRange): string {
+  return r.kind === 'years' ? `--years ${r.years}` : r.kind === 'days' ? `--days ${r.days}` : `--since ${isoUtc(r.since)}`;
 }
 
 function yearsBefore(t: number, years: number): number {
   const d = new Date(t);
-  d.setUTCFullYear(d.getUTCFullYear() - years);
-  return d.getTime();
-}
-
-async function buildOne(
-  market: MarketInfo, tf: Timeframe, span: Span, dryRun: boolean, s: RunSettings, deps: RunDeps, retry: RetryContext,
-): Promise<StoreOutcome> {
-  const path = masterPath(s.dataDir, market.symbol, tf.name);
-  const base = { symbol: market.symbol, timeframe: tf.name, path };
-  const target = { path, exchange: s.exchange, symbol: market.symbol, timeframe: tf.name, atrPeriod: s.atrPeriod };
-  const tag: PartialTag | undefined = dryRun ? undefined : { job: 'build', since: span.since };
-  try {
-    const job = async (): Promise<StoreOutcome> => {
-      const resumed = tag ? await takeCheckpoint(target, tag, deps.log) : undefined;
-      const since = resumed ? nextOpen(tf, resumed.time[resumed.time.length - 1]!) : span.since;
-      const { frame, report, fetched } = await extendMaster({
-        client: deps.client, market, tf, base: resumed, since, until: span.until, target, tag,
-        checkpointMs: s.checkpointMs, retry, log: deps.log, onProgress: deps.onProgress,
-      });
-      const extra = { fetched, clean: report, ...(resumed ? { resumed: resumed.time.length } : {}) };
-      if (dryRun) return outcomeOf({ ...base, status: 'dry-run' }, frame, tf, extra);
-      if (frame.time.length === 0) return outcomeOf({ ...base, status: 'empty' }, frame, tf, extra);
-      const bytes = await writeMaster(target, frame);
-      await removeCheckpoint(path);
-      deps.log.info({ symbol: market.symbol, timeframe: tf.name, rows: frame.time.length, path }, 'store written');
-      return outcomeOf({ ...base, status: 'written' }, frame, tf, { ...extra, bytes });
-    };
-    return dryRun ? await job() : await lockedJob(path, s.lockWaitMs, job);
-  } catch (e) {
-    deps.log.warn({ symbol: market.symbol, timeframe: tf.name, err: (e as Error).message }, 'store failed');
-    return failedOutcome(base, e);
-  }
+  d.setUTCFullYear(d.getUTCFullYear() - Math.trunc(years));
+  return d.getTime() - (years % 1) * 365.25 * DAY;
 }

@@ -1,43 +1,72 @@
-import { unlink } from 'node:fs/promises';
-import { StoreError } from '../core/errors.js';
-import type { MasterFrame } from '../core/frame.js';
-import { partialPath } from '../store/master-path.js';
-import { readMaster } from '../store/master-store.js';
+import type { CandleFrame } from '../core/frame.js';
+import type { LoadedStore } from '../store/master-store.js';
+import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile, type WriteIdentity } from '../store/store-writer.js';
+import type { StoreIdentity } from '../store/master-store.js';
+import type { Interval } from './fetch-plan.js';
 import type { Log } from './log.js';
-import { writeMaster, type WriteTarget } from './master-job.js';
 
 /**
- * What an unfinished job had done, kept in `<tf>_master.partial.parquet` beside the store so that the
- * store itself is never replaced by a half result. A build resumes from it when asked for the same
- * start; an update when the store is still the one it was extending.
+ * An unfinished job's fetched candles, kept in `<tf>_master.partial.parquet` beside the store so the
+ * store itself is never replaced by a half result. The tag says which spans were fetched and which
+ * store they extend. It is found by the store's identity and reused by any later run over the same
+ * store, whatever range that run asks for: the spans already fetched are simply not fetched again.
  */
-export type PartialTag =
-  | { readonly job: 'build'; readonly since: number }
-  | { readonly job: 'update'; readonly baseRows: number; readonly baseLast: number };
+export interface CheckpointTag {
+  readonly v: 2;
+  /** The store the rows extend (rows, first, last), or null when there was none. */
+  readonly base: StoreSummaryTag | null;
+  readonly atrPeriod: number;
+  readonly covered: readonly Interval[];
+}
 
-/** The checkpoint for `target`, when one exists and belongs to this job; else undefined (and it is removed). */
-export async function takeCheckpoint(target: WriteTarget, tag: PartialTag, log: Log): Promise<MasterFrame | undefined> {
-  const path = partialPath(target.path);
-  try {
-    const { frame, meta } = await readMaster(path, { exchange: target.exchange, symbol: target.symbol, timeframe: target.timeframe });
-    if (meta.partial === JSON.stringify(tag) && meta.atrPeriod === target.atrPeriod && frame.time.length > 0) {
-      log.info({ symbol: target.symbol, timeframe: target.timeframe, rows: frame.time.length }, 'resuming from checkpoint');
-      return frame;
-    }
-  } catch (e) {
-    if (!(e instanceof StoreError)) throw e;
+export interface StoreSummaryTag { readonly rows: number; readonly first: number; readonly last: number }
+
+export interface Checkpoint {
+  readonly rows: CandleFrame;
+  readonly covered: readonly Interval[];
+}
+
+export function summaryOf(stored: CandleFrame | undefined): StoreSummaryTag | null {
+  const n = stored?.time.length ?? 0;
+  return n === 0 ? null : { rows: n, first: stored!.time[0]!, last: stored!.time[n - 1]! };
+}
+
+/** The checkpoint for this store when it extends exactly the store as it is now; else it is removed, saying why. */
+export async function takeCheckpoint(
+  path: string, expect: StoreIdentity, stored: LoadedStore | undefined, atrPeriod: number, log: Log,
+): Promise<Checkpoint | undefined> {
+  const found = await readCheckpointFile(path, expect);
+  if (!found) {
+    await removeCheckpointFile(path);
+    return undefined;
   }
-  await removeCheckpoint(target.path);
-  return undefined;
+  const tag = parseTag(found.meta.partial);
+  const why = !tag ? 'it was written by another version'
+    : JSON.stringify(tag.base) !== JSON.stringify(summaryOf(stored?.frame)) ? 'the store changed since it was written'
+    : tag.atrPeriod !== atrPeriod ? `it was made for ATR(${tag.atrPeriod})` : undefined;
+  if (why || !tag) {
+    log.warn({ path, rows: found.frame.time.length }, `discarding a resume checkpoint: ${why}`);
+    await removeCheckpointFile(path);
+    return undefined;
+  }
+  log.info({ path, rows: found.frame.time.length }, 'resuming from checkpoint');
+  return { rows: found.frame, covered: tag.covered };
 }
 
-export async function writeCheckpoint(target: WriteTarget, frame: MasterFrame, tag: PartialTag): Promise<void> {
-  await writeMaster({ ...target, path: partialPath(target.path) }, frame, new Date(), JSON.stringify(tag));
+function parseTag(text: string | undefined): CheckpointTag | undefined {
+  try {
+    const t = JSON.parse(text ?? '') as CheckpointTag;
+    return t.v === 2 && Array.isArray(t.covered) ? t : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-export async function removeCheckpoint(storePath: string): Promise<void> {
-  await unlink(partialPath(storePath)).catch(() => undefined);
+export async function saveCheckpoint(path: string, id: WriteIdentity, rows: CandleFrame, tag: CheckpointTag): Promise<void> {
+  await writeCheckpointFile(path, { ...rows, atr: new Float64Array(rows.time.length).fill(NaN) }, id, JSON.stringify(tag));
 }
+
+export { removeCheckpointFile as removeCheckpoint };
 
 /**
  * Decides when to write a checkpoint while fetching: at most every `intervalMs`, and never more than

@@ -29,8 +29,8 @@ export interface FetchProgress {
 /** Where fetched pages go, so a caller still has them when the fetch fails half-way. */
 export interface PageSink {
   readonly pages: CandleFrame[];
-  /** Called after each page; the caller may write a resume checkpoint. */
-  afterPage?(pages: readonly CandleFrame[]): Promise<void>;
+  /** Called after each page with the open time reached; the caller may write a resume checkpoint. */
+  afterPage?(pages: readonly CandleFrame[], reached: number): Promise<void>;
 }
 
 /**
@@ -51,7 +51,7 @@ export async function fetchHistory(
     rows += page.time.length;
     cursor = nextOpen(req.tf, maxTime(page.time));
     onProgress?.({ symbol: req.market.symbol, timeframe: req.tf.name, since: req.since, until: req.until, reached: cursor, rows });
-    await sink.afterPage?.(sink.pages);
+    await sink.afterPage?.(sink.pages, cursor);
   }
 }
 

@@ -4,8 +4,8 @@ import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
 import { parseTimeframe } from '../core/timeframe.js';
 import { listStores, readStoreColumns, type StoreRef } from '../store/master-store.js';
-import { checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
-import { statusOf } from '../validate/findings.js';
+import { candlesBehind, checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
+import { statusOf, type Finding } from '../validate/findings.js';
 import type { StoreHealth, StoreSummary } from '../validate/render-findings.js';
 
 export interface StoreFilter {
@@ -21,17 +21,20 @@ export async function findStores(dataDir: string, f: StoreFilter): Promise<Store
 }
 
 /** Health report of each store; an unreadable file is a failing store, not a crash. */
-export async function validateStores(refs: readonly StoreRef[], now: number): Promise<StoreHealth[]> {
+export async function validateStores(refs: readonly StoreRef[], now: number, staleAfter?: number): Promise<StoreHealth[]> {
   const out: StoreHealth[] = [];
-  for (const ref of refs) out.push(await validateOne(ref, now));
+  for (const ref of refs) out.push(await validateOne(ref, now, staleAfter));
   return out;
 }
 
-async function validateOne(ref: StoreRef, now: number): Promise<StoreHealth> {
+async function validateOne(ref: StoreRef, now: number, staleAfter: number | undefined): Promise<StoreHealth> {
   const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
   try {
-    const { columns, meta } = await readStoreColumns(ref.path);
-    const findings = checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now });
+    const { columns, meta, extraColumns } = await readStoreColumns(ref.path);
+    const findings = [
+      ...checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true }),
+      ...extraColumnsFinding(extraColumns),
+    ];
     const time = columns.time ?? new Float64Array(0);
     return { ...base, rows: time.length, first: isoUtc(time[0]), last: isoUtc(time[time.length - 1]), status: statusOf(findings), findings };
   } catch (e) {
@@ -40,7 +43,15 @@ async function validateOne(ref: StoreRef, now: number): Promise<StoreHealth> {
   }
 }
 
+function extraColumnsFinding(extra: readonly string[]): Finding[] {
+  if (extra.length === 0) return [];
+  return [{ code: 'EXTRA_COLUMNS', severity: 'warn', count: extra.length, items: extra.map((column) => ({ column })),
+    message: `column(s) ${extra.join(', ')} are not the store's own; build and update refuse to drop them without --erase` }];
+}
+
 export interface StoreListing extends StoreSummary {
+  /** Closed candles the exchange has after the last stored one, by the local clock. */
+  readonly behind: number | null;
   readonly gaps: number;
   readonly bytes: number;
   readonly updatedAt: string | null;
@@ -48,18 +59,21 @@ export interface StoreListing extends StoreSummary {
 }
 
 /** One line of facts per store, like freqtrade's `list-data --show-timerange`. */
-export async function describeStores(refs: readonly StoreRef[]): Promise<StoreListing[]> {
+export async function describeStores(refs: readonly StoreRef[], now: number): Promise<StoreListing[]> {
   const out: StoreListing[] = [];
   for (const ref of refs) {
     const bytes = (await stat(ref.path)).size;
     try {
       const { columns, meta } = await readStoreColumns(ref.path, ['time']);
       const time = columns.time ?? new Float64Array(0);
-      out.push({ ...ref, rows: time.length, first: isoUtc(time[0]), last: isoUtc(time[time.length - 1]),
-        gaps: findGaps(time, parseTimeframe(ref.timeframe)).length, bytes, updatedAt: meta.updatedAt ?? null });
+      const tf = parseTimeframe(ref.timeframe);
+      const last = time[time.length - 1];
+      out.push({ ...ref, rows: time.length, first: isoUtc(time[0]), last: isoUtc(last),
+        behind: last === undefined || Number.isNaN(last) ? null : candlesBehind(last, tf, now),
+        gaps: findGaps(time, tf).length, bytes, updatedAt: meta.updatedAt ?? null });
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
-      out.push({ ...ref, rows: 0, first: null, last: null, gaps: 0, bytes, updatedAt: null, error: e.message });
+      out.push({ ...ref, rows: 0, first: null, last: null, behind: null, gaps: 0, bytes, updatedAt: null, error: e.message });
     }
   }
   return out;

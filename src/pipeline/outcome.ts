@@ -8,14 +8,22 @@ import { findGaps } from '../validate/check-health.js';
 /** What happened to one store in a build or update: data for the command to print. */
 export interface StoreOutcome {
   readonly symbol: string;
-  readonly timeframe: string;
+  /** null only for a named symbol that has no store at all. */
+  readonly timeframe: string | null;
   readonly path: string;
-  readonly status: 'written' | 'up-to-date' | 'dry-run' | 'empty' | 'failed';
+  /**
+   * written; up-to-date (nothing to fetch); no-new-candles (the exchange had no newer closed candle: a
+   * halted or delisted market; nothing rewritten); dry-run; empty (no candles at all, no file); failed.
+   */
+  readonly status: 'written' | 'up-to-date' | 'no-new-candles' | 'dry-run' | 'empty' | 'failed';
   readonly rows: number;
   readonly first: string | null;
   readonly last: string | null;
   /** Candles received from the exchange in this run. */
   readonly fetched: number;
+  /** Rows added before the store's first row and after its last one (written stores). */
+  readonly prepended?: number;
+  readonly appended?: number;
   /** Rows taken over from an interrupted run's checkpoint instead of fetched again. */
   readonly resumed?: number;
   readonly gaps: number;
@@ -35,10 +43,21 @@ export function outcomeOf(
   };
 }
 
+/**
+ * A store's failure as an outcome. The error itself travels with it (not enumerable, so JSON shows only
+ * kind and message), so the run's exit code comes from its class, not from its name.
+ */
 export function failedOutcome(base: Pick<StoreOutcome, 'symbol' | 'timeframe' | 'path'>, e: unknown): StoreOutcome {
   if (e instanceof InterruptedError) throw e;
   const err = e instanceof Error ? e : new Error(String(e));
-  return { ...base, status: 'failed', rows: 0, first: null, last: null, fetched: 0, gaps: 0, error: { kind: err.name, message: err.message } };
+  const out: StoreOutcome = { ...base, status: 'failed', rows: 0, first: null, last: null, fetched: 0, gaps: 0, error: { kind: err.name, message: err.message } };
+  Object.defineProperty(out, 'cause', { value: err, enumerable: false });
+  return out;
+}
+
+/** The error a failed outcome carries. */
+export function causeOf(o: StoreOutcome): Error | undefined {
+  return (o as { cause?: Error }).cause;
 }
 
 /**

@@ -6,6 +6,8 @@ import type { RetryPolicy } from './retry.js';
 /** Settings shared by build and update, already validated (config file + flags). */
 export interface RunSettings {
   readonly exchange: string;
+  /** Where this run's candles come from (`qml.source`): exchange, simulator, or api-url <origin>. */
+  readonly source: string;
   readonly dataDir: string;
   readonly atrPeriod: number;
   /** Stores fetched at the same time (ccxt's rate limiter is shared between them). */
@@ -19,7 +21,8 @@ export interface RunSettings {
 
 /** What a run talks to: the exchange, the log, Ctrl-C, progress display. */
 export interface RunDeps {
-  readonly client: ExchangeClient;
+  /** The client of an exchange by ccxt id (one run may span exchanges: update follows each store's). */
+  readonly clientFor: (exchange: string) => ExchangeClient;
   readonly log: Log;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: FetchProgress) => void;

@@ -84,7 +84,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, host, opts.port ?? 8787)));
     server.listen(opts.port ?? 8787, host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
@@ -94,6 +94,14 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
     setNow: (t) => { fixedNow = t; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** A port that is taken or not ours to bind is the user's to change: one line, no stack. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code === 'EADDRINUSE') return new UsageError(`--port ${port} is already in use on ${host} (expected a free port, or --port 0 for any)`);
+  if (e.code === 'EACCES') return new UsageError(`--port ${port} needs privileges on ${host} (expected a port above 1023, or --port 0 for any)`);
+  if (e.code === 'EADDRNOTAVAIL') return new UsageError(`--host ${host} is not an address of this machine`);
+  return e;
 }
 
 function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLimitConfig> {

@@ -1,10 +1,11 @@
-import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type ParquetParsers, type SchemaElement } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
-import { snappyCompress, snappyUncompress } from 'hysnappy';
-import type { SchemaElement } from 'hyparquet';
+import { snappyCompress } from 'hysnappy';
 import { StoreError } from '../core/errors.js';
 import type { MasterFrame } from '../core/frame.js';
 import { DISK_COLUMNS, META_KEYS, type StoreMeta } from './master-schema.js';
+import { epochMillisByMagnitude, timeEncodingOf, type TimeEncoding } from './time-column.js';
 
 /** Rows per row group: small enough that a date-range read skips most of a multi-year 5m store. */
 const ROW_GROUP_ROWS = 50_000;
@@ -73,16 +74,24 @@ export function columnNames(md: FileMetaData): string[] {
   return parquetSchema(md).children.map((c) => c.element.name);
 }
 
+/** How the file's `time` column is stored, or undefined when it has none. */
+export function timeEncodingOfFile(md: FileMetaData): TimeEncoding | undefined {
+  const col = parquetSchema(md).children.find((c) => c.element.name === 'time');
+  return col ? timeEncodingOf(col.element) : undefined;
+}
+
 /** The store's row groups whose time statistics overlap [start, end); all when unbounded. */
 export function rowRangeFor(md: FileMetaData, start: number, end: number): { rowStart: number; rowEnd: number } {
+  const enc = timeEncodingOfFile(md);
+  const timeIndex = columnNames(md).indexOf('time');
   let row = 0;
   let rowStart = -1;
   let rowEnd = 0;
   for (const rg of md.row_groups) {
     const n = Number(rg.num_rows);
-    const stats = rg.columns[0]?.meta_data?.statistics;
-    const min = statMillis(stats?.min_value);
-    const max = statMillis(stats?.max_value);
+    const stats = rg.columns[timeIndex]?.meta_data?.statistics;
+    const min = enc?.statMillis(stats?.min_value);
+    const max = enc?.statMillis(stats?.max_value);
     const overlaps = min === undefined || max === undefined || (max >= start && min < end);
     if (overlaps) {
       if (rowStart < 0) rowStart = row;
@@ -93,13 +102,22 @@ export function rowRangeFor(md: FileMetaData, start: number, end: number): { row
   return rowStart < 0 ? { rowStart: 0, rowEnd: 0 } : { rowStart, rowEnd };
 }
 
-function statMillis(v: unknown): number | undefined {
-  if (typeof v === 'bigint') return Number(v / NS_PER_MS);
-  if (v instanceof Date) return v.getTime();
-  return typeof v === 'number' ? v : undefined;
-}
+/**
+ * Timestamps in every unit become epoch ms. A double holds ns to ±256 ns, so rounding recovers whole ms
+ * exactly without slow BigInt division.
+ */
+const MILLIS_PARSERS: Partial<ParquetParsers> = {
+  timestampFromMilliseconds: (ms: bigint) => Number(ms),
+  timestampFromMicroseconds: (us: bigint) => Math.round(Number(us) / 1e3),
+  timestampFromNanoseconds: (ns: bigint) => Math.round(Number(ns) / 1e6),
+  dateFromDays: (days: number) => days * 86_400_000,
+};
 
-/** Decode the named columns of rows [rowStart, rowEnd) into Float64Arrays (time in epoch ms, null → NaN). */
+/**
+ * Decode the named columns of rows [rowStart, rowEnd) into Float64Arrays (time in epoch ms, null → NaN).
+ * Every codec pandas, pyarrow, polars, DuckDB and Spark write is read; what cannot be read is refused
+ * with hyparquet's reason, and only a damaged file is called corrupt.
+ */
 export async function decodeColumns(
   bytes: Uint8Array, md: FileMetaData, columns: readonly string[], rowStart: number, rowEnd: number, path: string,
 ): Promise<Record<string, Float64Array>> {
@@ -112,16 +130,22 @@ export async function decodeColumns(
       columns: [...columns],
       rowStart,
       rowEnd,
-      compressors: { SNAPPY: snappyUncompress },
-      // ns are whole ms × 1e6; a double holds them to ±256 ns, so rounding recovers the ms exactly
-      // without slow BigInt division.
-      parsers: { timestampFromNanoseconds: (ns: bigint) => Math.round(Number(ns) / 1e6) },
+      compressors,
+      parsers: MILLIS_PARSERS,
       onChunk: (chunk) => copyChunk(out[chunk.columnName], chunk.columnData, chunk.rowStart - rowStart),
     });
   } catch (e) {
-    throw new StoreError(`${path} is corrupt or truncated (${(e as Error).message}); restore it or delete it and run build`);
+    throw unreadable(path, e);
   }
+  const time = out['time'];
+  if (time && timeEncodingOfFile(md)?.kind === 'epoch') epochMillisByMagnitude(time);
   return out;
+}
+
+function unreadable(path: string, e: unknown): StoreError {
+  const reason = (e as Error).message.replace(/^parquet /, '');
+  if (/unsupported|not supported/.test(reason)) return new StoreError(`${path} cannot be read: ${reason}`);
+  return new StoreError(`${path} is corrupt or truncated (${reason}); restore it or delete it and run build`);
 }
 
 function copyChunk(dst: Float64Array | undefined, src: ArrayLike<unknown>, at: number): void {
@@ -130,6 +154,6 @@ function copyChunk(dst: Float64Array | undefined, src: ArrayLike<unknown>, at: n
     const j = at + i;
     if (j < 0 || j >= dst.length) continue;
     const v = src[i];
-    dst[j] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : NaN;
+    dst[j] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : NaN;
   }
 }

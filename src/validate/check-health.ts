@@ -1,7 +1,7 @@
 import type { MasterFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
 import { candlesBetween, floorOpen, isAligned, nextOpen, type Timeframe } from '../core/timeframe.js';
-import { wilderAtr } from '../indicators/wilder-atr.js';
+import { trueRange, wilderAtr } from '../indicators/wilder-atr.js';
 import type { Finding, GapItem, TimeItem } from './findings.js';
 
 /** Columns as read from a store: any may be missing. Names are the store's (`Open`, `ATR`, ...). */
@@ -10,13 +10,22 @@ export type StoreColumns = Partial<Record<(typeof STORE_COLUMNS)[number], Float6
 export const STORE_COLUMNS = ['time', 'Open', 'High', 'Low', 'Close', 'Volume', 'ATR'] as const;
 
 export interface HealthOptions {
-  /** ATR period the store claims; the ATR column is recomputed with it. */
+  /** ATR period the store claims; the ATR column is checked against it. */
   readonly atrPeriod?: number;
-  /** Current time, to flag a stored candle that had not closed yet. Omit to skip that check. */
+  /** Current time, to flag a stored candle that had not closed yet, or a store left behind. Omit to skip both. */
   readonly now?: number;
+  /** STALE when more than this many closed candles are missing after the last stored one (default 3). */
+  readonly staleAfter?: number;
+  /**
+   * The columns are a whole store, from its first candle: the ATR is recomputed from the start, warm-up
+   * included (what `validate` does). Otherwise (a range from `loadMaster`) each ATR is checked from the
+   * one before it, which needs no history before the range and gives the same verdict on every row.
+   */
+  readonly wholeStore?: boolean;
 }
 
 const EXAMPLES = 10;
+const DEFAULT_STALE_AFTER = 3;
 /** ATR is compared with a recomputation to this relative tolerance (ours are bit-identical). */
 const ATR_TOLERANCE = 1e-9;
 
@@ -35,7 +44,8 @@ export function checkHealth(cols: StoreColumns, tf: Timeframe, opts: HealthOptio
   if (f.time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
   return [
     checkNaN(f), checkNonPositive(f), checkDuplicatesAndOrder(f), checkHighLow(f), checkGaps(f, tf),
-    checkGrid(f, tf), checkOpenCandle(f, tf, opts.now), checkAtr(f, opts.atrPeriod),
+    checkGrid(f, tf), checkOpenCandle(f, tf, opts.now), checkStale(f, tf, opts.now, opts.staleAfter ?? DEFAULT_STALE_AFTER),
+    opts.wholeStore ? checkAtr(f, opts.atrPeriod) : checkAtrStepwise(f, opts.atrPeriod),
   ].flat();
 }
 
@@ -116,6 +126,43 @@ function checkOpenCandle(f: MasterFrame, tf: Timeframe, now: number | undefined)
   if (now === undefined) return [];
   const rows = rowsWhere(f, (i) => nextOpen(tf, f.time[i]!) > now);
   return finding(f, 'OPEN_CANDLE', 'warn', rows, 'candle(s) that had not closed yet');
+}
+
+/** Closed candles the exchange has after a store's last one, by the clock `now`. */
+export function candlesBehind(last: number, tf: Timeframe, now: number): number {
+  const next = nextOpen(tf, last);
+  const open = floorOpen(tf, now);
+  return next >= open ? 0 : candlesBetween(tf, next, open);
+}
+
+function checkStale(f: MasterFrame, tf: Timeframe, now: number | undefined, staleAfter: number): Finding[] {
+  const last = f.time[f.time.length - 1]!;
+  if (now === undefined || !Number.isFinite(last)) return [];
+  const behind = candlesBehind(last, tf, now);
+  if (behind <= staleAfter) return [];
+  return [{ code: 'STALE', severity: 'warn', count: 1,
+    message: `last candle ${isoUtc(last)} is ${behind} ${tf.name} candle(s) behind the clock (${isoUtc(now)}); run update, or the market has stopped`,
+    items: [{ time: isoUtc(last)! }] }];
+}
+
+/**
+ * Each ATR from the one before it: ATR[i] = (ATR[i−1]·(period−1) + TR[i]) / period, in TA-Lib's order, so
+ * a correct value matches bit for bit. Rows before the first ATR are the warm-up; where the range
+ * starts with exactly `period` of them, the first ATR is checked as the mean of the true ranges.
+ */
+function checkAtrStepwise(f: MasterFrame, period: number | undefined): Finding[] {
+  if (period === undefined) return [];
+  let first = 0;
+  while (first < f.time.length && Number.isNaN(f.atr[first]!)) first++;
+  const seed = first === period && first < f.time.length ? wilderAtr(f.high.subarray(0, period + 1), f.low.subarray(0, period + 1), f.close.subarray(0, period + 1), period)[period]! : undefined;
+  const rows = rowsWhere(f, (i) => {
+    if (i < first) return false;
+    if (i === first) return seed !== undefined && !sameAtr(f.atr[i]!, seed);
+    const prev = f.atr[i - 1]!;
+    const expected = (prev * (period - 1) + trueRange(f.high, f.low, f.close, i)) / period;
+    return !sameAtr(f.atr[i]!, expected);
+  });
+  return finding(f, 'ATR_MISMATCH', 'fail', rows, `ATR value(s) differ from Wilder ATR(${period}) continued from the value before`);
 }
 
 function checkAtr(f: MasterFrame, period: number | undefined): Finding[] {

@@ -36,7 +36,10 @@ function renderFinding(f: Finding): string[] {
   const out = [`  ${f.severity} ${f.code}: ${f.message}`];
   const items = f.items ?? [];
   for (const item of items.slice(0, MAX_TEXT_ITEMS)) out.push(`      ${renderItem(item)}`);
-  if (items.length > MAX_TEXT_ITEMS) out.push(`      … and ${items.length - MAX_TEXT_ITEMS} more (see --json)`);
+  // Items are examples (at most 10 rows) or every gap; the count is always the true total.
+  const total = Math.max(items.length, f.count);
+  const shown = Math.min(items.length, MAX_TEXT_ITEMS);
+  if (items.length > 0 && total > shown) out.push(`      … and ${total - shown} more${items.length > shown ? ' (see --json)' : ''}`);
   return out;
 }
 

@@ -110,9 +110,9 @@ describe('qml-data binary against the simulator', () => {
     expect(text.stdout).toMatch(/^SYMBOL\s+TF\s+ROWS/);
   });
 
-  it('--dry-run fetches and reports the last 30 days but writes nothing', async () => {
+  it('--dry-run fetches and reports the range asked for but writes nothing', async () => {
     const empty = await tempDir();
-    const r = await runCli(['build', '--symbol', 'SOL/USDT', '--timeframes', '1h', '--dry-run', '--json', ...simArgs(sim.url, empty)]);
+    const r = await runCli(['build', '--symbol', 'SOL/USDT', '--timeframes', '1h', '--days', '30', '--dry-run', '--json', ...simArgs(sim.url, empty)]);
     expect(r.code).toBe(0);
     const s = (JSON.parse(r.stdout) as { stores: { status: string; rows: number; fetched: number }[] }).stores[0]!;
     expect(s.status).toBe('dry-run');

@@ -45,7 +45,7 @@ for (const c of CASES) {
     });
 
     it(`validate --json lists the ${c.gaps} real gap(s)`, async () => {
-      const r = await runCli(['validate', '--json', '--data-dir', dir]);
+      const r = await runCli(['validate', '--json', '--now', new Date(sim.now()).toISOString(), '--data-dir', dir]);
       expect(r.code).toBe(0);
       const store = (JSON.parse(r.stdout) as { stores: { status: string; findings: { code: string; count: number; items: { start: string; end: string; missing: number }[] }[] }[] }).stores[0]!;
       expect(store.status).toBe('warn');

@@ -15,7 +15,7 @@ const LISTING = Date.parse('2017-08-17T04:00Z');
 const END = Date.parse('2017-11-25T10:30Z'); // just after the slice's last bar (09:00) closed
 
 const settings = (dataDir: string): RunSettings => ({
-  exchange: 'binance', dataDir, atrPeriod: 14, concurrency: 2, lockWaitMs: 0, checkpointMs: 30_000,
+  exchange: 'binance', source: 'simulator', dataDir, atrPeriod: 14, concurrency: 2, lockWaitMs: 0, checkpointMs: 30_000,
   retry: { attempts: 2, baseMs: 1, maxMs: 1, totalMs: 1000 },
 });
 
@@ -37,7 +37,7 @@ describe('update ≡ build: build to T, update to now, equals a fresh build to n
     sim = await startSim({ port: 0, now: END, seed: 5, symbols: ['BTC/USDT'], replay: { 'ETH/USDT': fixture('btcusdt-1h-2017.djienne.freqtrade.json') } });
     client = createCcxtClient({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000, rateLimitMs: 1 });
     reference = await tempDir();
-    await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: LISTING }, dryRun: false }, settings(reference), { client, log: silentLog });
+    await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: LISTING }, dryRun: false }, settings(reference), { clientFor: () => client, log: silentLog });
   });
   afterAll(async () => { await client.close(); await sim.close(); });
 
@@ -57,8 +57,8 @@ describe('update ≡ build: build to T, update to now, equals a fresh build to n
     it(`at ${new Date(t).toISOString()} (${name})`, async () => {
       const dir = await tempDir();
       const s = settings(dir);
-      await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: LISTING, until: t }, dryRun: false }, s, { client, log: silentLog });
-      const outcomes = await runUpdate({}, s, { client, log: silentLog });
+      await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: LISTING, until: t }, dryRun: false }, s, { clientFor: () => client, log: silentLog });
+      const outcomes = await runUpdate({}, s, { clientFor: () => client, log: silentLog });
       expect(outcomes.every((o) => o.status === 'written' || o.status === 'up-to-date')).toBe(true);
       await expectSameStore(dir, reference, 'ETH/USDT', '1h');
       await expectSameStore(dir, reference, 'ETH/USDT', '4h');
@@ -71,13 +71,13 @@ describe('update ≡ build: build to T, update to now, equals a fresh build to n
     sim.setNow(listing + 3 * H + 1);
     const dir = await tempDir();
     const s = settings(dir);
-    await runBuild({ symbols: ['BTC/USDT:USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: listing - 24 * H }, dryRun: false }, s, { client, log: silentLog });
+    await runBuild({ symbols: ['BTC/USDT:USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: listing - 24 * H }, dryRun: false }, s, { clientFor: () => client, log: silentLog });
     for (const t of [listing + 20 * H, listing + 5 * 24 * H + 7 * H, end]) {
       sim.setNow(t);
-      await runUpdate({}, s, { client, log: silentLog });
+      await runUpdate({}, s, { clientFor: () => client, log: silentLog });
     }
     const fresh = await tempDir();
-    await runBuild({ symbols: ['BTC/USDT:USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: listing - 24 * H }, dryRun: false }, settings(fresh), { client, log: silentLog });
+    await runBuild({ symbols: ['BTC/USDT:USDT'], timeframes: ['1h', '4h'], range: { kind: 'since', since: listing - 24 * H }, dryRun: false }, settings(fresh), { clientFor: () => client, log: silentLog });
     sim.setNow(END);
     await expectSameStore(dir, fresh, 'BTC/USDT:USDT', '1h');
     await expectSameStore(dir, fresh, 'BTC/USDT:USDT', '4h');

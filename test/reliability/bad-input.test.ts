@@ -100,6 +100,15 @@ const CASES: Case[] = [
     name: 'config with a wrong type', args: update('--config', 'DIR/cfg.yaml'), code: 2, message: /^qml-data: invalid config .*cfg\.yaml: retry\.attempts: Invalid input: expected number, received string$/,
     prepare: async (d) => { await writeFile(join(d, 'cfg.yaml'), 'retry:\n  attempts: many\n'); },
   },
+  { name: 'an impossible calendar date', args: build('--symbol', 'BTC/USDT', '--since', '2026-02-30'), code: 2, message: /^qml-data: --since "2026-02-30" is not a real calendar date or time$/ },
+  { name: 'an epoch of ambiguous length', args: build('--symbol', 'BTC/USDT', '--since', '15000000000'), code: 2, message: /^qml-data: --since "15000000000" is an epoch of 11 digits, which is ambiguous \(expected YYYY-MM-DD/ },
+  { name: 'a date before 1970', args: build('--symbol', 'BTC/USDT', '--since', '1969-07-20'), code: 2, message: /^qml-data: --since "1969-07-20" is before 1970/ },
+  { name: 'a range reaching before 1970 (--years 1000)', args: build('--symbol', 'BTC/USDT', '--timeframes', '1h', '--years', '1000'), code: 2, message: /^qml-data: --years 1000 reaches back before 1970 \(expected a start after 1970-01-01/ },
+  { name: 'an empty --symbol', args: build('--symbol', ''), code: 2, message: /^qml-data: --symbol "" is empty or has an empty item \(expected symbols like ETH\/USDT/ },
+  { name: 'an empty item in --symbol', args: update('--symbol', 'BTC/USDT,'), code: 2, message: /^qml-data: --symbol "BTC\/USDT," is empty or has an empty item/ },
+  { name: 'an unknown --log-level', args: ['--log-level', 'loud', ...update()], code: 2, message: /^qml-data: --log-level "loud" is not a level \(expected one of fatal error warn info debug trace silent\)$/ },
+  { name: '--stale-after that is not a whole number', args: ['validate', '--data-dir', 'DIR', '--stale-after', '1.5'], code: 2, message: /^qml-data: --stale-after "1.5" must be a whole number, 0 or more$/ },
+  { name: 'sim on a port already in use', args: ['sim', '--port', 'PORT'], code: 2, message: /^qml-data: --port \d+ is already in use on 127\.0\.0\.1 \(expected a free port, or --port 0 for any\)$/ },
   {
     name: 'unwritable data folder (a file stands where a folder should be)', args: build('--symbol', 'ETH/USDT', '--timeframes', '4h', '--days', '5'), code: 4,
     message: /^qml-data: 1 of 1 store\(s\) failed: cannot write .*ETH_USDT.*: a file stands where a folder is needed; the previous version is unchanged$/,
@@ -113,7 +122,7 @@ describe('bad input: one-line message, documented exit code, every store unchang
       const dir = await dataDir();
       await c.prepare?.(dir);
       const before = masters(await snapshot(dir));
-      const r = await runCli(c.args.map((a) => a.replace('DIR', dir).replace('URL', sim.url)), { QML_LOG_LEVEL: 'silent' });
+      const r = await runCli(c.args.map((a) => a.replace('DIR', dir).replace('URL', sim.url).replace('PORT', String(sim.port))), { QML_LOG_LEVEL: 'silent' });
       expect(r.code).toBe(c.code);
       const lines = r.stderr.trim().split('\n');
       expect(lines, r.stderr).toHaveLength(1);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allocFrame } from '../../src/core/frame.js';
 import { wilderAtr } from '../../src/indicators/wilder-atr.js';
-import { writeMaster } from '../../src/pipeline/master-job.js';
+import { writeStore } from '../helpers/write-store.js';
 import { masterPath } from '../../src/store/master-path.js';
 import { tempDir } from '../helpers/cli.js';
 import { fixture, readFreqtrade } from '../helpers/fixtures.js';
@@ -14,7 +14,7 @@ describe('an independent reader (DuckDB) reads master stores with the right type
     const frame = { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) };
     const dir = await tempDir();
     const path = masterPath(dir, 'ETH/USDT', '1h');
-    await writeMaster({ path, exchange: 'binance', symbol: 'ETH/USDT', timeframe: '1h', atrPeriod: 14 }, frame);
+    await writeStore(path, frame, { symbol: 'ETH/USDT', timeframe: '1h' });
 
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     const types = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
@@ -49,7 +49,7 @@ describe('an independent reader (DuckDB) reads master stores with the right type
     f.volume.set([0, 9007199254740993, 1e21]);
     const dir = await tempDir();
     const path = join(dir, 'X.parquet');
-    await writeMaster({ path, exchange: 'binance', symbol: 'X/USDT', timeframe: '1h', atrPeriod: 1 }, { ...f, atr: Float64Array.from([NaN, 5, 6]) });
+    await writeStore(path, { ...f, atr: Float64Array.from([NaN, 5, 6]) }, { symbol: 'X/USDT', timeframe: '1h', atrPeriod: 1 });
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     const rows = (await db.runAndReadAll(`SELECT epoch_ms(time), Open, High, Low, Close, Volume, ATR FROM read_parquet('${path}') ORDER BY time`)).getRows();
     expect(rows.map((r) => Number(r[0]))).toEqual(Array.from(f.time));

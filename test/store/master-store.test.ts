@@ -5,7 +5,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/core/errors.js';
 import { wilderAtr } from '../../src/indicators/wilder-atr.js';
-import { writeMaster } from '../../src/pipeline/master-job.js';
+import { writeStore } from '../helpers/write-store.js';
 import { masterPath } from '../../src/store/master-path.js';
 import { loadMaster, readMaster } from '../../src/store/master-store.js';
 import { withStoreLock } from '../../src/store/store-lock.js';
@@ -16,7 +16,7 @@ async function writeSlice(dir: string, symbol = 'BTC/USDT', timeframe = '1h') {
   const f = readFreqtrade(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
   const frame = { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) };
   const path = masterPath(dir, symbol, timeframe);
-  await writeMaster({ path, exchange: 'binance', symbol, timeframe, atrPeriod: 14 }, frame);
+  await writeStore(path, frame, { symbol, timeframe });
   return { frame, path };
 }
 

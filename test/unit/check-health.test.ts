@@ -57,10 +57,36 @@ describe('checkHealth', () => {
     const wrongAtr = { ...c, ATR: c.ATR.slice() };
     wrongAtr.ATR[500] = wrongAtr.ATR[500]! * (1 + 1e-6);
     wrongAtr.ATR[3] = 1; // a value inside the warm-up, where the store must hold null
-    expect(checkHealth(wrongAtr, H1, { atrPeriod: 14 }).find((f) => f.code === 'ATR_MISMATCH')).toMatchObject({ severity: 'fail', count: 2 });
+    expect(checkHealth(wrongAtr, H1, { atrPeriod: 14, wholeStore: true }).find((f) => f.code === 'ATR_MISMATCH')).toMatchObject({ severity: 'fail', count: 2 });
     expect(checkHealth(c, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
     const unsorted = { ...c, time: c.time.slice() };
     unsorted.time[30] = unsorted.time[5]!;
     expect(checkHealth(unsorted, H1).map((f) => f.code)).toContain('UNSORTED_TIMES');
+  });
+
+  it('checks a loaded range (no history before it) with no false ATR_MISMATCH, and still catches a wrong value', () => {
+    const c = storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
+    const slice = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.subarray(400, 900)])) as Required<StoreColumns>;
+    expect(checkHealth(slice, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
+    // the whole-store check recomputes from the slice's first row, and so disagrees with a real store's values
+    expect(checkHealth(slice, H1, { atrPeriod: 14, wholeStore: true }).map((f) => f.code)).toContain('ATR_MISMATCH');
+    const wrong = { ...slice, ATR: slice.ATR.slice() };
+    wrong.ATR[200] = wrong.ATR[200]! * (1 + 1e-6);
+    const found = checkHealth(wrong, H1, { atrPeriod: 14 }).find((f) => f.code === 'ATR_MISMATCH')!;
+    expect(found.items![0]).toEqual({ time: new Date(slice.time[200]!).toISOString() });
+    // a range from the store's first candle: the warm-up and the first value (the mean of 14 true ranges) are checked
+    const head = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.slice(0, 300)])) as Required<StoreColumns>;
+    expect(checkHealth(head, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
+    head.ATR[14] = head.ATR[14]! + 1;
+    expect(checkHealth(head, H1, { atrPeriod: 14 }).find((f) => f.code === 'ATR_MISMATCH')!.items![0]).toEqual({ time: new Date(head.time[14]!).toISOString() });
+  });
+
+  it('warns STALE when more than staleAfter closed candles are missing after the last one', () => {
+    const c = storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
+    const last = c.time[c.time.length - 1]!;
+    const at = (hours: number) => checkHealth(c, H1, { now: last + hours * 3_600_000 + 60_000, staleAfter: 3 }).find((f) => f.code === 'STALE');
+    expect(at(1)).toBeUndefined(); // the next candle is still open
+    expect(at(4)).toBeUndefined(); // 3 closed candles missing
+    expect(at(5)).toMatchObject({ severity: 'warn', message: expect.stringContaining('is 4 1h candle(s) behind the clock') });
   });
 });

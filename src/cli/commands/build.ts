@@ -10,7 +10,7 @@ import { failureOf, renderOutcomes } from '../report.js';
 
 interface BuildFlags extends ExchangeFlags {
   symbol?: string[]; timeframes?: string[]; years?: string; days?: string; since?: string; until?: string;
-  dryRun?: boolean; config?: string; json?: boolean;
+  dryRun?: boolean; erase?: boolean; config?: string; json?: boolean;
 }
 
 export function registerBuild(program: Command, ctx: () => CommandContext): void {
@@ -22,7 +22,8 @@ export function registerBuild(program: Command, ctx: () => CommandContext): void
     .option('--days <n>', 'history to fetch, in days')
     .option('--since <date>', 'first candle (inclusive), e.g. 2021-01-01')
     .option('--until <date>', 'end (exclusive); default: the last closed candle')
-    .option('--dry-run', 'fetch only the last 30 days, run everything, write nothing'), { exchange: true })
+    .option('--erase', 'replace existing stores with the range fetched (default: extend them, never shorten)')
+    .option('--dry-run', 'fetch the range, run everything, write nothing'), { exchange: true })
     .action(async (flags: BuildFlags) => runBuildCommand(flags, ctx()));
 }
 
@@ -32,8 +33,8 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
   const range = buildRange(flags, cfg.years);
   const settings = runSettings(cfg, flags);
-  const outcomes = await withExchange(exchangeSettings(cfg, flags), (client, onProgress) =>
-    runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false }, settings, { client, log: ctx.log, signal: ctx.signal, onProgress }));
+  const outcomes = await withExchange(exchangeSettings(cfg, flags), (clientFor, onProgress) =>
+    runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.log, signal: ctx.signal, onProgress }));
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
   const failure = failureOf(outcomes);
   if (failure) throw failure;

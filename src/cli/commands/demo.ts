@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobFailedError } from '../../core/errors.js';
+import { JobFailedError, UsageError } from '../../core/errors.js';
 import { floorOpen, parseTimeframe } from '../../core/timeframe.js';
 import { runBuild } from '../../pipeline/build.js';
 import { findStores, validateStores } from '../../pipeline/inspect.js';
@@ -26,15 +26,32 @@ export function registerDemo(program: Command, ctx: () => CommandContext): void 
     .action(async (flags: { dataDir?: string; days: string }) => runDemo(flags, ctx()));
 }
 
+const MARKER = '.qml-demo';
+
+/**
+ * The demo writes simulated candles, so it works only in a new or empty folder, or one an earlier demo
+ * made (it leaves a marker file): never among real stores, where synthetic candles would pass for real.
+ */
+async function demoFolder(given: string | undefined): Promise<string> {
+  const dir = given === undefined ? await mkdtemp(join(tmpdir(), 'qml-demo-')) : checkDataDir(given);
+  const names = await readdir(dir).catch(() => undefined);
+  if (names && names.length > 0 && !names.includes(MARKER)) {
+    throw new UsageError(`--data-dir "${given}" is not empty and was not made by the demo (expected a new or empty folder; the demo writes simulated candles)`);
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, MARKER), 'Stores in this folder hold simulated candles written by `qml-data demo`.\n');
+  return dir;
+}
+
 async function runDemo(flags: { dataDir?: string; days: string }, c: CommandContext): Promise<void> {
-  const dataDir = checkDataDir(flags.dataDir ?? await mkdtemp(join(tmpdir(), 'qml-demo-')));
+  const dataDir = await demoFolder(flags.dataDir);
   const start = floorOpen(parseTimeframe('1h'), Date.now()) - 2 * DAY + 30 * 60_000;
   const sim = await startSim({ port: 0, now: start, seed: 1 });
-  const settings = { ...runSettings(loadConfig(), { dataDir }), dataDir };
+  const settings = { ...runSettings(loadConfig(), { dataDir }), dataDir, exchange: 'binance', source: 'simulator' };
   try {
     c.print(`simulator on ${sim.url}, exchange clock ${new Date(start).toISOString()}, stores in ${dataDir}\n`);
-    await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, async (client, onProgress) => {
-      const deps = { client, log: c.log, signal: c.signal, onProgress };
+    await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, async (clientFor, onProgress) => {
+      const deps = { clientFor, log: c.log, signal: c.signal, onProgress };
       const built = await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'days', days: Number(flags.days) }, dryRun: false }, settings, deps);
       c.print(`$ qml-data build --symbol ETH/USDT --timeframes 1h 4h --days ${flags.days}\n${renderOutcomes(built)}\n`);
       sim.setNow(start + 2 * DAY);

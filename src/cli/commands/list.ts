@@ -13,10 +13,10 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
     .action(async (flags: ListFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
-      const stores = await describeStores(await findStores(dataDir, {}));
+      const stores = await describeStores(await findStores(dataDir, {}), Date.now());
       if (flags.json) return c.print(JSON.stringify({ stores }, null, 2));
-      const header = ['SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'GAPS', 'SIZE', 'UPDATED'];
-      const rows = stores.map((s) => [s.symbol, s.timeframe, String(s.rows), s.first ?? '-', s.last ?? '-', String(s.gaps),
+      const header = ['SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'BEHIND', 'GAPS', 'SIZE', 'UPDATED'];
+      const rows = stores.map((s) => [s.symbol, s.timeframe, String(s.rows), s.first ?? '-', s.last ?? '-', s.behind === null ? '-' : String(s.behind), String(s.gaps),
         kib(s.bytes), s.error ? `unreadable: ${s.error}` : s.updatedAt ?? '-']);
       c.print(table([header, ...rows]) + `\n${stores.length} store(s) in ${dataDir}`);
     });

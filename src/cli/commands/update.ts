@@ -20,10 +20,11 @@ export function registerUpdate(program: Command, ctx: () => CommandContext): voi
       const options = {
         symbols: flags.symbol ? checkSymbols(flags.symbol) : undefined,
         timeframes: flags.timeframes ? checkTimeframes(flags.timeframes) : undefined,
+        exchange: flags.exchange,
       };
       const settings = runSettings(cfg, flags);
-      const outcomes = await withExchange(exchangeSettings(cfg, flags), (client, onProgress) =>
-        runUpdate(options, settings, { client, log: c.log, signal: c.signal, onProgress }));
+      const outcomes = await withExchange(exchangeSettings(cfg, flags), (clientFor, onProgress) =>
+        runUpdate(options, settings, { clientFor, log: c.log, signal: c.signal, onProgress }));
       if (outcomes.length === 0) throw new UsageError(`no stores in ${settings.dataDir} to update (run build first)`);
       c.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
       const failure = failureOf(outcomes);

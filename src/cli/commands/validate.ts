@@ -5,22 +5,26 @@ import { checkDataDir } from '../../store/master-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { collect, storeOptions } from '../options.js';
+import { collect, storeOptions, wholeNumber } from '../options.js';
+import { parseUserDate } from '../../core/time-format.js';
 
-interface ValidateFlags { symbol?: string[]; timeframes?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean }
+interface ValidateFlags { symbol?: string[]; timeframes?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean; now?: string; staleAfter?: string }
 
 export function registerValidate(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('validate')
     .description('health report of every store (exit 1 when one fails)')
     .option('--symbol <symbol>', 'only this symbol, repeatable', collect)
     .option('--timeframes <tf...>', 'only these timeframes')
-    .option('--strict', 'fail on warnings too'), { json: 'print the report as JSON' })
+    .option('--strict', 'fail on warnings too')
+    .option('--stale-after <n>', 'warn STALE when more than n closed candles are missing at the end (default 3)')
+    .option('--now <date>', 'judge open candles and staleness as of this time (default: the clock)'), { json: 'print the report as JSON' })
     .action(async (flags: ValidateFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
       const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes });
       if (refs.length === 0) throw new JobFailedError(`no stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
-      const stores = await validateStores(refs, Date.now());
+      const now = flags.now === undefined ? Date.now() : parseUserDate(flags.now, '--now');
+      const stores = await validateStores(refs, now, wholeNumber('--stale-after', flags.staleAfter));
       c.print(flags.json ? JSON.stringify({ stores }, null, 2) : renderHealthText(stores));
       const bad = stores.filter((s) => s.status === 'fail' || (flags.strict && s.status === 'warn'));
       if (bad.length > 0) throw new JobFailedError(`${bad.length} of ${stores.length} store(s) failed validation`);

@@ -1,0 +1,54 @@
+import { nextOpen, type Timeframe } from '../core/timeframe.js';
+
+/** Open times [from, to). */
+export interface Interval {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface PlanInput {
+  readonly tf: Timeframe;
+  /** The store's first and last open time, when it has rows. */
+  readonly stored?: { readonly first: number; readonly last: number };
+  /** Earliest open time wanted; undefined adds nothing before the store (update). Aligned. */
+  readonly since?: number;
+  /** Exclusive end: the open of the candle still in progress, or the user's --until. Aligned. */
+  readonly until: number;
+  /** Spans an interrupted run already fetched (from its checkpoint). */
+  readonly covered?: readonly Interval[];
+}
+
+/**
+ * What to fetch, oldest first. A store is only ever extended, never shortened: the wanted spans are
+ * before its first candle and after its last one (freqtrade's download-data does the same), and
+ * whatever an interrupted run already fetched is left out. Pure.
+ */
+export function planFetch(p: PlanInput): Interval[] {
+  const wanted: Interval[] = [];
+  if (p.stored) {
+    if (p.since !== undefined && p.since < p.stored.first) wanted.push({ from: p.since, to: p.stored.first });
+    wanted.push({ from: nextOpen(p.tf, p.stored.last), to: p.until });
+  } else if (p.since !== undefined) {
+    wanted.push({ from: p.since, to: p.until });
+  }
+  return (p.covered ?? []).reduce(subtractAll, wanted.filter((w) => w.from < w.to));
+}
+
+function subtractAll(spans: Interval[], cut: Interval): Interval[] {
+  return spans.flatMap((s) => [
+    { from: s.from, to: Math.min(s.to, cut.from) },
+    { from: Math.max(s.from, cut.to), to: s.to },
+  ].filter((x) => x.from < x.to));
+}
+
+/** Merge overlapping or touching intervals, sorted. */
+export function mergeIntervals(list: readonly Interval[]): Interval[] {
+  const sorted = [...list].filter((x) => x.from < x.to).sort((a, b) => a.from - b.from);
+  const out: Interval[] = [];
+  for (const x of sorted) {
+    const last = out[out.length - 1];
+    if (last && x.from <= last.to) out[out.length - 1] = { from: last.from, to: Math.max(last.to, x.to) };
+    else out.push(x);
+  }
+  return out;
+}
