@@ -149,6 +149,35 @@ describe('Ctrl-C and resume', () => {
     await hanging.close();
   });
 
+  it('a --days build interrupted, then run again an hour later (a new start), resumes from its checkpoint', async () => {
+    const dir = await tempDir();
+    let klines = 0;
+    let child: ReturnType<typeof spawnCli> | undefined;
+    const hanging = await startSim({
+      port: 0, now: NOW, seed: 21, symbols: ['ETH/USDT'], faults: 'hang@klines#6',
+      onRequest: (path) => { if (path.endsWith('/klines') && ++klines === 6) child?.kill('SIGINT'); },
+    });
+    const daysArgs = (url: string) => ['build', '--symbol', SYMBOL, '--timeframes', TF, '--days', '50', '--json', '--config', config, '--api-url', url, '--data-dir', dir];
+    child = spawnCli(daysArgs(hanging.url));
+    const [code] = await once(child, 'close');
+    await hanging.close();
+    expect(code).toBe(130);
+    const later = await startSim({ port: 0, now: NOW + 3_600_000, seed: 21, symbols: ['ETH/USDT'] });
+    try {
+      const r = await runCli(['--log-level', 'info', ...daysArgs(later.url)]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain('resuming from checkpoint');
+      const out = (JSON.parse(r.stdout) as { stores: { rows: number; fetched: number; resumed: number; first: string }[] }).stores[0]!;
+      expect(out.resumed).toBe(5000);
+      expect(out.rows).toBe(out.resumed + out.fetched);
+      expect(later.requests.get('/api/v3/klines')).toBe(Math.ceil(out.fetched / 1000));
+      // the first candle is the interrupted run's start (50 days before NOW), not refetched an hour later
+      expect(out.first).toBe(new Date(Math.ceil((NOW - 50 * 86_400_000) / 300_000) * 300_000).toISOString());
+    } finally {
+      await later.close();
+    }
+  });
+
   it('a second run on a locked store exits 4 with a message naming the holder, and writes nothing', async () => {
     const dir = await tempDir();
     await cp(splitDir, dir, { recursive: true });

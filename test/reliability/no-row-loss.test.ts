@@ -143,6 +143,27 @@ describe('no command loses, replaces or mixes stored rows unless --erase', () =>
     }
   });
 
+  it('update fetches each store from the exchange recorded in it: binance spot and binanceusdm perpetuals in one run', async () => {
+    const dir = await tempDir();
+    const first = await startSim({ port: 0, now: Date.parse('2024-03-10T12:34:00Z'), seed: 4, symbols: ['ETH/USDT'] });
+    const second = await startSim({ port: 0, now: Date.parse('2024-03-10T18:34:00Z'), seed: 4, symbols: ['ETH/USDT'] });
+    try {
+      for (const [exchange, symbol] of [['binanceusdm', 'ETH/USDT:USDT'], ['binance', 'ETH/USDT']]) {
+        const b = await runCli(['build', '--exchange', exchange!, '--symbol', symbol!, '--timeframes', '1h', '--days', '3', ...simArgs(first.url, dir)]);
+        expect(b.code, b.stderr).toBe(0);
+      }
+      const u = await runCli(['update', '--json', ...simArgs(second.url, dir)]);
+      expect(u.code, u.stderr).toBe(0);
+      const stores = (JSON.parse(u.stdout) as { stores: { symbol: string; status: string; fetched: number }[] }).stores;
+      expect(stores.map((x) => [x.symbol, x.status, x.fetched])).toEqual([['ETH/USDT', 'written', 6], ['ETH/USDT:USDT', 'written', 6]]);
+      const perp = await readMaster(masterPath(dir, 'ETH/USDT:USDT', '1h'), { symbol: 'ETH/USDT:USDT', timeframe: '1h' });
+      expect(perp.meta).toMatchObject({ exchange: 'binanceusdm', marketType: 'swap' });
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
   it('stores record their source: simulator for a loopback --api-url', async () => {
     const { meta } = await readMaster(store(full), { symbol: SYMBOL, timeframe: '1h' });
     expect(meta).toMatchObject({ source: 'simulator', exchange: 'binance', marketType: 'spot' });
