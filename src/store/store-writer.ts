@@ -10,15 +10,8 @@ import { readMaster, type LoadedStore, type StoreIdentity } from './master-store
 import { rowLoss } from './no-row-loss.js';
 import { withStoreLock } from './store-lock.js';
 
-/** What a written store records about itself, beyond the tool and schema versions. */
-export interface WriteIdentity {
-  readonly exchange: string;
-  readonly source: string;
-  readonly marketType: string;
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly atrPeriod: number;
-}
+/** What a written store records about itself, beyond the tool and schema versions and the write time. */
+export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType' | 'symbol' | 'timeframe' | 'atrPeriod'>;
 
 /** Thrown when a write would remove or change rows the store holds and the user did not ask (`--erase`). */
 export class RowLossError extends StoreError {

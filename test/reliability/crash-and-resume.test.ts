@@ -118,20 +118,26 @@ describe('kill -9 at 50 seeded moments: stores stay whole, the next run finishes
   }
 });
 
+/** Run the binary against a simulator whose 6th kline request hangs, and press Ctrl-C at that moment. */
+async function interruptedAtSixthPage(argsFor: (url: string) => string[]): Promise<{ code: number; stderr: string }> {
+  let klines = 0;
+  let child: ReturnType<typeof spawnCli> | undefined;
+  const hanging = await startSim({
+    port: 0, now: NOW, seed: 21, symbols: ['ETH/USDT'], faults: 'hang@klines#6',
+    onRequest: (path) => { if (path.endsWith('/klines') && ++klines === 6) child?.kill('SIGINT'); },
+  });
+  child = spawnCli(argsFor(hanging.url));
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += d; });
+  const [code] = await once(child, 'close');
+  await hanging.close();
+  return { code: code as number, stderr };
+}
+
 describe('Ctrl-C and resume', () => {
   it('SIGINT stops at a page boundary, keeps the pages as a checkpoint, and the next build fetches only the rest', async () => {
     const dir = await tempDir();
-    let klines = 0;
-    let child: ReturnType<typeof spawnCli> | undefined;
-    const hanging = await startSim({
-      port: 0, now: NOW, seed: 21, symbols: ['ETH/USDT'], faults: 'hang@klines#6',
-      onRequest: (path) => { if (path.endsWith('/klines') && ++klines === 6) child?.kill('SIGINT'); },
-    });
-    const a = (j: 'build') => args(j, dir).map((x) => (x === sim.url ? hanging.url : x));
-    child = spawnCli(a('build'));
-    let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
-    const [code] = await once(child, 'close');
+    const { code, stderr } = await interruptedAtSixthPage((url) => args('build', dir).map((x) => (x === sim.url ? url : x)));
     expect(code).toBe(130);
     expect(stderr).toContain('qml-data: interrupted; stores written before the interruption are kept');
     const partial = partialPath(masterPath(dir, SYMBOL, TF));
@@ -146,22 +152,12 @@ describe('Ctrl-C and resume', () => {
     expect((sim.requests.get('/api/v3/klines') ?? 0) - kBefore).toBe(Math.ceil((afterRows - 5000) / 1000));
     const done = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
     expect(colBytes(done.frame)).toEqual(after);
-    await hanging.close();
   });
 
   it('a --days build interrupted, then run again an hour later (a new start), resumes from its checkpoint', async () => {
     const dir = await tempDir();
-    let klines = 0;
-    let child: ReturnType<typeof spawnCli> | undefined;
-    const hanging = await startSim({
-      port: 0, now: NOW, seed: 21, symbols: ['ETH/USDT'], faults: 'hang@klines#6',
-      onRequest: (path) => { if (path.endsWith('/klines') && ++klines === 6) child?.kill('SIGINT'); },
-    });
     const daysArgs = (url: string) => ['build', '--symbol', SYMBOL, '--timeframes', TF, '--days', '50', '--json', '--config', config, '--api-url', url, '--data-dir', dir];
-    child = spawnCli(daysArgs(hanging.url));
-    const [code] = await once(child, 'close');
-    await hanging.close();
-    expect(code).toBe(130);
+    expect((await interruptedAtSixthPage(daysArgs)).code).toBe(130);
     const later = await startSim({ port: 0, now: NOW + 3_600_000, seed: 21, symbols: ['ETH/USDT'] });
     try {
       const r = await runCli(['--log-level', 'info', ...daysArgs(later.url)]);
