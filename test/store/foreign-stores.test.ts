@@ -114,6 +114,21 @@ describe.skipIf(!PYTHON)('stores re-saved by pandas, pyarrow and polars (needs .
     it.concurrent(mode, async () => expectReadAndExtended(folders.get(mode)!, dropped, columns));
   }
 
+  it('pandas and polars read our stores as datetime64[ns, UTC] and float64, every value as written', async () => {
+    const seen = JSON.parse(await python('read-with-python.py', [storeOf(seedDir)])) as {
+      pandas_dtypes: Record<string, string>; polars_schema: Record<string, string>; rows: number; time_ms: number[]; sub_ms_ns: number; close: number[]; atr_nulls: number; polars_time_ms: number[];
+    };
+    const ours = await loadMaster({ symbol: SYMBOL, timeframe: '1h', dataDir: seedDir });
+    expect(seen.pandas_dtypes).toEqual({ time: 'datetime64[ns, UTC]', Open: 'float64', High: 'float64', Low: 'float64', Close: 'float64', Volume: 'float64', ATR: 'float64' });
+    expect(seen.polars_schema.time).toBe("Datetime(time_unit='ns', time_zone='UTC')");
+    expect(seen.rows).toBe(ours.time.length);
+    expect(seen.time_ms).toEqual(Array.from(ours.time));
+    expect(seen.sub_ms_ns).toBe(0);
+    expect(seen.polars_time_ms).toEqual(seen.time_ms);
+    expect(seen.close).toEqual(Array.from(ours.close));
+    expect(seen.atr_nulls).toBe(14);
+  });
+
   it('a column another tool added is never dropped silently: update refuses, the file is unchanged', async () => {
     const dir = folders.get('pandas-extra-column')!;
     const before = await readFile(storeOf(dir));
