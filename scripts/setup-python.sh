@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ -x .venv/bin/python ]] && .venv/bin/python -c 'import pandas, pyarrow, polars' 2>/dev/null; then exit 0; fi
 python3 -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check pandas pyarrow polars
+# --retries 0: an offline machine says no to the public index at once; pip then takes the local one.
+.venv/bin/pip install --quiet --disable-pip-version-check --retries 0 pandas pyarrow polars
