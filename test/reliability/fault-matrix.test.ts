@@ -81,7 +81,7 @@ describe('fault matrix: every simulator fault against build and update', () => {
 
   // exchangeInfo weighs 20 and /time 1, so the second kline page (2 each) crosses a limit of 24.
   it('backs off on the real rate limiter: one 429, no 418, and the store is complete', async () => {
-    const s = await sim({ rateLimits: { spot: { limit: 24, windowMs: 3000, banBaseMs: 60_000 } } });
+    const s = await sim({ rateLimits: { spot: { limit: 24, windowMs: 6000, banBaseMs: 60_000 } } });
     const dir = await tempDir();
     const r = await runCli(['build', '--symbol', SYMBOL, '--timeframes', '1h', '--since', SINCE, '--config', config, '--api-url', s.url, '--data-dir', dir]);
     const statuses = s.statuses;
