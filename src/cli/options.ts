@@ -8,11 +8,16 @@ import type { RunSettings } from '../pipeline/run-settings.js';
 import { checkDataDir } from '../store/master-path.js';
 import type { Config } from './config.js';
 
-/** Commander collector for repeatable flags (`--symbol A --symbol B`); commas also split. An empty value is a mistake. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  const items = value.split(',').map((v) => v.trim());
-  if (items.some((v) => v === '')) throw new UsageError(`--symbol "${value}" is empty or has an empty item (expected symbols like ETH/USDT, separated by commas)`);
-  return [...(previous ?? []), ...items];
+/**
+ * Commander collector for a repeatable symbol flag (`--symbol A --symbol B`); commas also split. An empty
+ * value or item is a mistake, reported with the flag's name.
+ */
+export function collect(flag: string): (value: string, previous: string[] | undefined) => string[] {
+  return (value, previous) => {
+    const items = value.split(',').map((v) => v.trim());
+    if (items.some((v) => v === '')) throw new UsageError(`${flag} "${value}" is empty or has an empty item (expected symbols like ETH/USDT, separated by commas)`);
+    return [...(previous ?? []), ...items];
+  };
 }
 
 /** Flags shared by the commands that talk to an exchange. */

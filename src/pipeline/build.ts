@@ -2,7 +2,7 @@ import { StoreError, UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { resolveMasterPath } from '../store/master-path.js';
-import { checkIdentity, readStoreMeta, storeExists, type StoreIdentity } from '../store/master-store.js';
+import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/master-store.js';
 import { failedOutcome, mapPool, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -56,7 +56,7 @@ export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): 
  * undefined when there is no store or it is this run's (an unreadable one is left to its job to report).
  */
 async function foreignStore(path: string, expect: StoreIdentity): Promise<StoreError | undefined> {
-  const meta = await storeExists(path) ? await readStoreMeta(path).catch(() => undefined) : undefined;
+  const meta = await readStoreMeta(path).catch(() => undefined); // none, or unreadable
   if (!meta) return undefined;
   try {
     checkIdentity(path, meta, expect);

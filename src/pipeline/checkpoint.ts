@@ -1,3 +1,4 @@
+import { StoreError } from '../core/errors.js';
 import type { CandleFrame } from '../core/frame.js';
 import type { LoadedStore } from '../store/master-store.js';
 import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile, type WriteIdentity } from '../store/store-writer.js';
@@ -36,7 +37,9 @@ export async function takeCheckpoint(
   path: string, expect: StoreIdentity, stored: LoadedStore | undefined, atrPeriod: number, log: Log,
 ): Promise<Checkpoint | undefined> {
   const found = await readCheckpointFile(path, expect);
-  if (!found) {
+  if (!found) return undefined;
+  if (found instanceof StoreError) {
+    log.warn({ path }, `discarding a resume checkpoint: ${found.message}`);
     await removeCheckpointFile(path);
     return undefined;
   }

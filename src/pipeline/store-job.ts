@@ -7,7 +7,7 @@ import type { Timeframe } from '../core/timeframe.js';
 import type { ExchangeClient, MarketInfo } from '../exchange/exchange-client.js';
 import type { LoadedStore, StoreIdentity } from '../store/master-store.js';
 import { withStoreForWrite, type StoreHandle, type WriteIdentity } from '../store/store-writer.js';
-import { CheckpointClock, removeCheckpoint, saveCheckpoint, summaryOf, takeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CheckpointClock, removeCheckpoint, saveCheckpoint, summaryOf, takeCheckpoint, type Checkpoint, type StoreSummaryTag } from './checkpoint.js';
 import { fetchHistory } from './fetch-history.js';
 import { mergeIntervals, planFetch, type Interval } from './fetch-plan.js';
 import { failedOutcome, outcomeOf, type StoreOutcome } from './outcome.js';
@@ -63,7 +63,7 @@ async function extendStore(job: StoreJob, h: StoreHandle, expect: StoreIdentity,
   const market = await lookUp(client, job.symbol, retry);
   checkMarketType(job.path, stored, market);
   const id: WriteIdentity = { exchange: job.exchange, source: s.source, marketType: market.type, symbol: job.symbol, timeframe: job.tf.name, atrPeriod };
-  const fetched = await fetchPlan(job, client, market, plan, resumed, span, id, s, deps, retry);
+  const fetched = await fetchPlan(job, client, market, plan, { id, base: span, resumed }, s, deps, retry);
   const newRows = resumed ? concatFrames([resumed.rows, fetched]) : fetched;
   if (newRows.time.length === 0) {
     await removeCheckpoint(job.path);
@@ -84,7 +84,7 @@ async function dryRun(job: StoreJob, s: RunSettings, deps: RunDeps, retry: Retry
   const client = deps.clientFor(job.exchange);
   const market = await lookUp(client, job.symbol, retry);
   const plan = planFetch({ tf: job.tf, since, until });
-  const fetched = await fetchPlan(job, client, market, plan, undefined, null, undefined, s, deps, retry);
+  const fetched = await fetchPlan(job, client, market, plan, undefined, s, deps, retry);
   const { frame, report } = makeMaster(undefined, fetched, s.atrPeriod);
   return outcomeOf({ symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, frame, job.tf, { fetched: fetched.time.length, clean: report });
 }
@@ -100,27 +100,34 @@ function checkMarketType(path: string, stored: LoadedStore | undefined, market: 
   }
 }
 
+/** Where a fetch keeps its resume checkpoint: the store's identity, the store version it extends, the checkpoint it continues. */
+interface CheckpointTarget {
+  readonly id: WriteIdentity;
+  readonly base: StoreSummaryTag | null;
+  readonly resumed: Checkpoint | undefined;
+}
+
 /**
  * Fetch every planned span, oldest first. What was fetched so far is kept as a resume checkpoint while
- * fetching and when the fetch fails or is interrupted (never for a dry run, which writes nothing).
+ * fetching and when the fetch fails or is interrupted; a dry run (no target) writes nothing.
  */
 async function fetchPlan(
-  job: StoreJob, client: ExchangeClient, market: MarketInfo, plan: readonly Interval[], resumed: Checkpoint | undefined,
-  span: ReturnType<typeof summaryOf>, id: WriteIdentity | undefined, s: RunSettings, deps: RunDeps, retry: RetryContext,
+  job: StoreJob, client: ExchangeClient, market: MarketInfo, plan: readonly Interval[], target: CheckpointTarget | undefined,
+  s: RunSettings, deps: RunDeps, retry: RetryContext,
 ): Promise<CandleFrame> {
   const pages: CandleFrame[] = [];
-  const done: Interval[] = [...(resumed?.covered ?? [])];
+  const done: Interval[] = [...(target?.resumed?.covered ?? [])];
   let reached: Interval | undefined;
   const clock = new CheckpointClock(s.checkpointMs);
-  const save = () => saveCheckpoint(job.path, id!, concatFrames([...(resumed ? [resumed.rows] : []), ...pages]),
-    { v: 2, base: span, atrPeriod: id!.atrPeriod, covered: mergeIntervals(reached ? [...done, reached] : done) });
+  const save = (t: CheckpointTarget) => saveCheckpoint(job.path, t.id, concatFrames([...(t.resumed ? [t.resumed.rows] : []), ...pages]),
+    { v: 2, base: t.base, atrPeriod: t.id.atrPeriod, covered: mergeIntervals(reached ? [...done, reached] : done) });
   try {
     for (const want of plan) {
       const sink = {
         pages,
-        afterPage: id ? async (_: unknown, cursor: number) => {
+        afterPage: target ? async (_: unknown, cursor: number) => {
           reached = { from: want.from, to: Math.min(cursor, want.to) };
-          if (clock.due()) await clock.run(save);
+          if (clock.due()) await clock.run(() => save(target));
         } : undefined,
       };
       await fetchHistory(client, { market, tf: job.tf, since: want.from, until: want.to }, retry, sink, deps.onProgress);
@@ -128,8 +135,8 @@ async function fetchPlan(
       reached = undefined;
     }
   } catch (e) {
-    if (id && pages.length > 0) {
-      await save().then(
+    if (target && pages.length > 0) {
+      await save(target).then(
         () => deps.log.warn({ symbol: job.symbol, timeframe: job.tf.name }, 'kept what was fetched as a resume checkpoint'),
         (err: Error) => deps.log.warn({ err: err.message }, 'could not write a resume checkpoint'),
       );

@@ -83,10 +83,12 @@ export async function writeCheckpointFile(storePath: string, frame: MasterFrame,
   await writeFileAtomic(partialPath(storePath), encodeMaster(frame, storeMeta(id, tag)));
 }
 
-/** The checkpoint beside a store, or undefined when there is none or it is unreadable or foreign. */
-export async function readCheckpointFile(storePath: string, expect: StoreIdentity): Promise<LoadedStore | undefined> {
-  return readMaster(partialPath(storePath), expect).catch((e: unknown) => {
-    if (e instanceof StoreError) return undefined;
+/** The checkpoint beside a store; undefined when there is none, the StoreError when it is unreadable or foreign. */
+export async function readCheckpointFile(storePath: string, expect: StoreIdentity): Promise<LoadedStore | StoreError | undefined> {
+  const path = partialPath(storePath);
+  if (!(await stampOf(path))) return undefined;
+  return readMaster(path, expect).catch((e: unknown) => {
+    if (e instanceof StoreError) return e;
     throw e;
   });
 }

@@ -16,7 +16,7 @@ interface BuildFlags extends ExchangeFlags {
 export function registerBuild(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('build')
     .description('fetch history, clean it, add ATR and write master stores')
-    .option('--symbol <symbol>', 'ccxt symbol, repeatable (ETH/USDT spot, BTC/USDT:USDT perpetual)', collect)
+    .option('--symbol <symbol>', 'ccxt symbol, repeatable (ETH/USDT spot, BTC/USDT:USDT perpetual)', collect('--symbol'))
     .option('--timeframes <tf...>', 'timeframes, e.g. 1h 4h 1d')
     .option('--years <n>', 'history to fetch, in years (default from config: 5)')
     .option('--days <n>', 'history to fetch, in days')

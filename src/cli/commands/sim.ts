@@ -18,7 +18,7 @@ export function registerSim(program: Command, ctx: () => CommandContext): void {
     .option('--port <port>', 'port (0 picks a free one)', '8787')
     .option('--now <time>', "fix the exchange's clock, e.g. 2022-10-11T11:30:00Z (default: real time)")
     .option('--seed <n>', 'seed of the synthetic markets', '1')
-    .option('--symbols <list>', 'synthetic coins, comma-separated X/USDT (spot + perpetual) or X/USDT:USDT', collect)
+    .option('--symbols <list>', 'synthetic coins, comma-separated X/USDT (spot + perpetual) or X/USDT:USDT', collect('--symbols'))
     .option('--replay <SYMBOL=file...>', 'serve recorded candles (freqtrade JSON or Binance kline CSV) for a symbol')
     .option('--spot-weight-limit <n>', 'spot request weight per window (Binance: 6000)')
     .option('--futures-weight-limit <n>', 'USDT-M request weight per window (Binance: 2400)')

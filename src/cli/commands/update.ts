@@ -12,7 +12,7 @@ interface UpdateFlags extends ExchangeFlags { symbol?: string[]; timeframes?: st
 export function registerUpdate(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('update')
     .description('append newly closed candles to existing stores')
-    .option('--symbol <symbol>', 'only this symbol, repeatable (default: every store)', collect)
+    .option('--symbol <symbol>', 'only this symbol, repeatable (default: every store)', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes'), { exchange: true })
     .action(async (flags: UpdateFlags) => {
       const c = ctx();

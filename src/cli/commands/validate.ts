@@ -13,7 +13,7 @@ interface ValidateFlags { symbol?: string[]; timeframes?: string[]; dataDir?: st
 export function registerValidate(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('validate')
     .description('health report of every store (exit 1 when one fails)')
-    .option('--symbol <symbol>', 'only this symbol, repeatable', collect)
+    .option('--symbol <symbol>', 'only this symbol, repeatable', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes')
     .option('--strict', 'fail on warnings too')
     .option('--stale-after <n>', 'warn STALE when more than n closed candles are missing at the end (default 3)')
