@@ -12,8 +12,9 @@ import type { MasterFrame } from '../src/core/frame.js';
 import { SyntheticSource } from '../src/sim/synthetic-source.js';
 import { coinProfile } from '../src/sim/symbol-profiles.js';
 import { startSim } from '../src/sim/server.js';
-import { readMaster } from '../src/store/master-store.js';
-import { encodeMaster } from '../src/store/master-parquet.js';
+import { readMaster } from '../src/store/store-read.js';
+import { encodeSeries } from '../src/store/parquet-codec.js';
+import { OHLCV } from '../src/datasets/ohlcv.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'qml-data.js');
@@ -46,8 +47,8 @@ async function coreAndParquet(): Promise<void> {
   console.log(`Wilder ATR(14): ${atrMs.toFixed(0).padStart(6)} ms  ${rate(n, atrMs)}`);
   console.log(`clean + ATR:    ${(cleanMs + atrMs).toFixed(0).padStart(6)} ms  ${rate(n, cleanMs + atrMs)}`);
   const frame = { ...cleaned.frame, atr };
-  const meta = { toolVersion: 'bench', schemaVersion: '1', exchange: 'binance', source: 'exchange', marketType: 'spot', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14, updatedAt: new Date().toISOString() };
-  const [bytes, encMs] = time(() => encodeMaster(frame, meta));
+  const meta = { toolVersion: 'bench', schemaVersion: '1', dataset: 'ohlcv', exchange: 'binance', source: 'exchange', marketType: 'spot', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14, updatedAt: new Date().toISOString() };
+  const [bytes, encMs] = time(() => encodeSeries(OHLCV, frame, meta));
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
   const path = join(dir, 'BTC_USDT', '1m_master.parquet');
   const [, writeMs] = await timeAsync(() => writeStore(path, frame, 'BTC/USDT'));
@@ -62,7 +63,7 @@ async function coreAndParquet(): Promise<void> {
 /** A 1m store written through the store layer, replacing whatever is there. */
 function writeStore(path: string, frame: MasterFrame, symbol: string): Promise<number> {
   const id: WriteIdentity = { exchange: 'binance', source: 'exchange', marketType: 'spot', symbol, timeframe: '1m', atrPeriod: 14 };
-  return withStoreForWrite(path, id, { waitMs: 0, erase: true }, (h) => h.replace(frame, id));
+  return withStoreForWrite(OHLCV, path, id, { waitMs: 0, erase: true }, (h) => h.replace(frame, id));
 }
 
 function runCli(args: string[]): { ms: number; status: number | null } {

@@ -1,5 +1,5 @@
 /** qml-data as a library: read master stores and check their health from TypeScript. */
-export { loadMaster, type LoadMasterOptions } from './store/master-store.js';
+export { loadMaster, type LoadMasterOptions } from './store/store-read.js';
 export { checkHealth, findGaps, type StoreColumns, type HealthOptions } from './validate/check-health.js';
 export type { Finding, FindingCode, Severity } from './validate/findings.js';
 export type { CandleFrame, MasterFrame } from './core/frame.js';

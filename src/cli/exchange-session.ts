@@ -1,5 +1,5 @@
 import type { ExchangeClient, ExchangeSettings } from '../exchange/exchange-client.js';
-import type { FetchProgress } from '../pipeline/fetch-history.js';
+import type { FetchProgress } from '../pipeline/pager.js';
 import { progressBar } from './progress.js';
 
 /**

@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { parseTimeframe } from '../core/timeframe.js';
 import type { RunSettings } from '../pipeline/run-settings.js';
-import { checkDataDir } from '../store/master-path.js';
+import { checkDataDir } from '../store/store-path.js';
 import type { Config } from './config.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { FetchProgress } from '../pipeline/fetch-history.js';
+import type { FetchProgress } from '../pipeline/pager.js';
 
 const WIDTH = 24;
 const FRAME_MS = 100;

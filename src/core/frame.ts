@@ -2,19 +2,19 @@
  * Candles in memory: one Float64Array per column, never an array of row objects. `time` is the candle
  * open time in epoch milliseconds (exact in a double until year 287,396).
  */
-export interface CandleFrame {
+export type CandleFrame = {
   readonly time: Float64Array;
   readonly open: Float64Array;
   readonly high: Float64Array;
   readonly low: Float64Array;
   readonly close: Float64Array;
   readonly volume: Float64Array;
-}
+};
 
 /** A cleaned frame with its indicator: what a master store holds. ATR is NaN in the warm-up rows. */
-export interface MasterFrame extends CandleFrame {
+export type MasterFrame = CandleFrame & {
   readonly atr: Float64Array;
-}
+};
 
 export const CANDLE_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 export const PRICE_KEYS = ['open', 'high', 'low', 'close'] as const;

@@ -33,3 +33,18 @@ export function trueRange(high: Float64Array, low: Float64Array, close: Float64A
   if (down > tr) tr = down;
   return tr;
 }
+
+/**
+ * Wilder ATR of rows `from`…n−1, continuing the recurrence from `prev`, the ATR of row from−1 (rows
+ * before `from` are NaN in the result). The same operations as wilderAtr, so a series extended this
+ * way is bit-identical to wilderAtr over the whole series: appending needs only the last stored row.
+ */
+export function continueWilderAtr(high: Float64Array, low: Float64Array, close: Float64Array, period: number, from: number, prev: number): Float64Array {
+  const atr = new Float64Array(high.length).fill(NaN);
+  let a = prev;
+  for (let i = Math.max(from, 1); i < high.length; i++) {
+    a = (a * (period - 1) + trueRange(high, low, close, i)) / period;
+    atr[i] = a;
+  }
+  return atr;
+}

@@ -1,9 +1,11 @@
 import { StoreError, UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
-import { resolveMasterPath } from '../store/master-path.js';
-import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/master-store.js';
-import { failedOutcome, mapPool, type StoreOutcome } from './outcome.js';
+import { resolveMasterPath } from '../store/store-path.js';
+import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
+import { OHLCV_JOB } from './ohlcv-job.js';
+import { failedOutcome, type StoreOutcome } from './outcome.js';
+import { mapPool } from './run-pool.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 import { runStoreJob } from './store-job.js';
@@ -46,7 +48,7 @@ export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): 
     const failure = t.foreign ?? unlisted.get(t.symbol);
     if (failure) return failedOutcome({ symbol: t.symbol, timeframe: t.tf.name, path: t.path }, failure);
     return runStoreJob({
-      symbol: t.symbol, tf: t.tf, path: t.path, exchange: s.exchange, window: async () => spans.get(t.tf.name)!, erase: o.erase ?? false, dryRun: o.dryRun,
+      spec: OHLCV_JOB, symbol: t.symbol, tf: t.tf, path: t.path, exchange: s.exchange, window: async () => spans.get(t.tf.name)!, erase: o.erase ?? false, dryRun: o.dryRun,
     }, s, deps, retry);
   });
 }

@@ -1,42 +1,38 @@
+import { allocSeries, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
-import type { CandleFrame } from '../core/frame.js';
-import type { LoadedStore } from '../store/master-store.js';
-import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile, type WriteIdentity } from '../store/store-writer.js';
-import type { StoreIdentity } from '../store/master-store.js';
+import type { StoreIdentity } from '../store/store-read.js';
+import type { WriteIdentity } from '../store/store-meta.js';
+import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile } from '../store/store-writer.js';
 import type { Interval } from './fetch-plan.js';
 import type { Log } from './log.js';
 
 /**
- * An unfinished job's fetched candles, kept in `<tf>_master.partial.parquet` beside the store so the
- * store itself is never replaced by a half result. The tag says which spans were fetched and which
- * store they extend. It is found by the store's identity and reused by any later run over the same
- * store, whatever range that run asks for: the spans already fetched are simply not fetched again.
+ * An unfinished job's fetched rows, kept in `<store>.partial.parquet` beside the store so the store
+ * itself is never replaced by a half result. The tag says which spans were fetched and which store
+ * they extend. It is found by the store's identity and reused by any later run over the same store,
+ * whatever range that run asks for: the spans already fetched are simply not fetched again.
  */
 export interface CheckpointTag {
-  readonly v: 2;
+  readonly v: 3;
   /** The store the rows extend (rows, first, last), or null when there was none. */
   readonly base: StoreSummaryTag | null;
-  readonly atrPeriod: number;
+  /** The footer parameters the rows were fetched for (the ATR period), as JSON. */
+  readonly params: string;
   readonly covered: readonly Interval[];
 }
 
 export interface StoreSummaryTag { readonly rows: number; readonly first: number; readonly last: number }
 
-export interface Checkpoint {
-  readonly rows: CandleFrame;
+export interface Checkpoint<F extends SeriesFrame> {
+  readonly rows: F;
   readonly covered: readonly Interval[];
 }
 
-export function summaryOf(stored: CandleFrame | undefined): StoreSummaryTag | null {
-  const n = stored?.time.length ?? 0;
-  return n === 0 ? null : { rows: n, first: stored!.time[0]!, last: stored!.time[n - 1]! };
-}
-
 /** The checkpoint for this store when it extends exactly the store as it is now; else it is removed, saying why. */
-export async function takeCheckpoint(
-  path: string, expect: StoreIdentity, stored: LoadedStore | undefined, atrPeriod: number, log: Log,
-): Promise<Checkpoint | undefined> {
-  const found = await readCheckpointFile(path, expect);
+export async function takeCheckpoint<F extends SeriesFrame>(
+  d: DatasetDescriptor, path: string, expect: StoreIdentity, base: StoreSummaryTag | null, params: string, log: Log,
+): Promise<Checkpoint<F> | undefined> {
+  const found = await readCheckpointFile<F>(d, path, expect);
   if (!found) return undefined;
   if (found instanceof StoreError) {
     log.warn({ path }, `discarding a resume checkpoint: ${found.message}`);
@@ -45,8 +41,8 @@ export async function takeCheckpoint(
   }
   const tag = parseTag(found.meta.partial);
   const why = !tag ? 'it was written by another version'
-    : JSON.stringify(tag.base) !== JSON.stringify(summaryOf(stored?.frame)) ? 'the store changed since it was written'
-    : tag.atrPeriod !== atrPeriod ? `it was made for ATR(${tag.atrPeriod})` : undefined;
+    : JSON.stringify(tag.base) !== JSON.stringify(base) ? 'the store changed since it was written'
+    : tag.params !== params ? `it was made for other parameters (${tag.params})` : undefined;
   if (why || !tag) {
     log.warn({ path, rows: found.frame.time.length }, `discarding a resume checkpoint: ${why}`);
     await removeCheckpointFile(path);
@@ -59,14 +55,17 @@ export async function takeCheckpoint(
 function parseTag(text: string | undefined): CheckpointTag | undefined {
   try {
     const t = JSON.parse(text ?? '') as CheckpointTag;
-    return t.v === 2 && Array.isArray(t.covered) ? t : undefined;
+    return t.v === 3 && Array.isArray(t.covered) && typeof t.params === 'string' ? t : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function saveCheckpoint(path: string, id: WriteIdentity, rows: CandleFrame, tag: CheckpointTag): Promise<void> {
-  await writeCheckpointFile(path, { ...rows, atr: new Float64Array(rows.time.length).fill(NaN) }, id, JSON.stringify(tag));
+/** Keep fetched rows as the store's checkpoint; derived columns are left empty (they are computed at the end). */
+export async function saveCheckpoint<F extends SeriesFrame>(d: DatasetDescriptor, path: string, id: WriteIdentity, rows: F, tag: CheckpointTag): Promise<void> {
+  const frame: Record<string, Float64Array> = { ...allocSeries(d, rows.time.length) };
+  for (const c of d.columns) if (!c.derived && rows[c.key]) frame[c.key] = rows[c.key]!;
+  await writeCheckpointFile(d, path, frame as SeriesFrame, id, JSON.stringify(tag));
 }
 
 export { removeCheckpointFile as removeCheckpoint };

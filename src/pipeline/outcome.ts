@@ -1,6 +1,5 @@
 import type { CleanReport } from '../clean/clean-candles.js';
 import { InterruptedError } from '../core/errors.js';
-import type { MasterFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
 import type { Timeframe } from '../core/timeframe.js';
 import { findGaps } from '../validate/check-health.js';
@@ -24,6 +23,12 @@ export interface StoreOutcome {
   /** Rows added before the store's first row and after its last one (written stores). */
   readonly prepended?: number;
   readonly appended?: number;
+  /**
+   * How a written store was written: `append` (only the last row group re-encoded, the rest carried
+   * over as bytes) or `rewrite` (the whole file encoded again: a new store, rows before or between the
+   * stored ones, or a file another program laid out).
+   */
+  readonly write?: 'append' | 'rewrite';
   /** Rows taken over from an interrupted run's checkpoint instead of fetched again. */
   readonly resumed?: number;
   readonly gaps: number;
@@ -33,14 +38,23 @@ export interface StoreOutcome {
   readonly error?: { readonly kind: string; readonly message: string };
 }
 
+/** A store's size, span and gaps, as an outcome reports them. */
+export interface StoreShape {
+  readonly rows: number;
+  readonly first: number | undefined;
+  readonly last: number | undefined;
+  readonly gaps: number;
+}
+
+/** The shape of a whole time column (gaps counted on the timeframe's grid). */
+export function shapeOf(time: Float64Array, tf: Timeframe): StoreShape {
+  return { rows: time.length, first: time[0], last: time[time.length - 1], gaps: findGaps(time, tf).length };
+}
+
 export function outcomeOf(
-  base: Pick<StoreOutcome, 'symbol' | 'timeframe' | 'path' | 'status'>, frame: MasterFrame, tf: Timeframe,
-  extra: Partial<StoreOutcome> = {},
+  base: Pick<StoreOutcome, 'symbol' | 'timeframe' | 'path' | 'status'>, shape: StoreShape, extra: Partial<StoreOutcome> = {},
 ): StoreOutcome {
-  return {
-    ...base, rows: frame.time.length, first: isoUtc(frame.time[0]), last: isoUtc(frame.time[frame.time.length - 1]),
-    fetched: 0, gaps: findGaps(frame.time, tf).length, ...extra,
-  };
+  return { ...base, rows: shape.rows, first: isoUtc(shape.first), last: isoUtc(shape.last), fetched: 0, gaps: shape.gaps, ...extra };
 }
 
 /**
@@ -58,27 +72,4 @@ export function failedOutcome(base: Pick<StoreOutcome, 'symbol' | 'timeframe' | 
 /** The error a failed outcome carries. */
 export function causeOf(o: StoreOutcome): Error | undefined {
   return (o as { cause?: Error }).cause;
-}
-
-/**
- * Run `fn` over items with at most `limit` in flight, keeping the input order. On an error no new item
- * starts, items already running finish (so a write in progress completes), then the first error is thrown.
- */
-export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      try {
-        out[i] = await fn(items[i]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
-  return out;
 }

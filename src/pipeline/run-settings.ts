@@ -1,5 +1,5 @@
 import type { ExchangeClient } from '../exchange/exchange-client.js';
-import type { FetchProgress } from './fetch-history.js';
+import type { FetchProgress } from './pager.js';
 import type { Log } from './log.js';
 import type { RetryPolicy } from './retry.js';
 

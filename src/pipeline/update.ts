@@ -1,9 +1,11 @@
 import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { floorOpen, parseTimeframe } from '../core/timeframe.js';
-import { listStores, readStoreMeta, type StoreRef } from '../store/master-store.js';
-import { resolveMasterPath } from '../store/master-path.js';
-import { failedOutcome, mapPool, type StoreOutcome } from './outcome.js';
+import { listStores, readStoreMeta, type StoreRef } from '../store/store-read.js';
+import { resolveMasterPath } from '../store/store-path.js';
+import { OHLCV_JOB } from './ohlcv-job.js';
+import { failedOutcome, type StoreOutcome } from './outcome.js';
+import { mapPool } from './run-pool.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 import { runStoreJob } from './store-job.js';
@@ -46,7 +48,7 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
       return failedOutcome(ref, e);
     }
     return runStoreJob({
-      symbol: ref.symbol, tf, path: ref.path, exchange, erase: false, dryRun: false, mustExist: true,
+      spec: OHLCV_JOB, symbol: ref.symbol, tf, path: ref.path, exchange, erase: false, dryRun: false, mustExist: true,
       window: async () => ({ until: floorOpen(tf, await clockOf(exchange)) }),
     }, s, deps, retry);
   }), ...absent];

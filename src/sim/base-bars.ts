@@ -41,7 +41,7 @@ export interface CandleSource {
   intradayCandles?(tf: Timeframe, from: number, to: number): BaseBars;
 }
 
-export { lowerBoundTime as lowerBound } from '../core/search.js';
+export { lowerBoundTime as lowerBound } from '../core/time-search.js';
 
 const BAR_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume', 'quoteVolume', 'trades', 'takerBase', 'takerQuote'] as const;
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StoreError } from '../core/errors.js';
 
@@ -15,6 +16,32 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     const fh = await open(tmp, 'wx', 0o644);
     try {
       await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await syncDir(dir);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw storeWriteError(e, path);
+  }
+}
+
+/**
+ * Replace `path` with its own first `keep` bytes followed by `bytes`, as atomically as writeFileAtomic.
+ * The kept bytes are copied by the kernel (copy_file_range, or a reflink where the file system has
+ * them), never through this process: appending to a large store reads none of it.
+ */
+export async function writePrefixedFileAtomic(path: string, keep: number, bytes: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await copyFile(path, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.truncate(keep);
+      await fh.write(bytes, 0, bytes.byteLength, keep);
       await fh.sync();
     } finally {
       await fh.close();

@@ -1,72 +1,187 @@
 import { stat, unlink } from 'node:fs/promises';
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
-import type { MasterFrame } from '../core/frame.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { removeStaleTemps, writeFileAtomic } from './atomic-write.js';
-import { encodeMaster } from './master-parquet.js';
-import { partialPath } from './master-path.js';
-import { STORE_SCHEMA_VERSION, type StoreMeta } from './master-schema.js';
-import { readMaster, type LoadedStore, type StoreIdentity } from './master-store.js';
+import { removeStaleTemps, writeFileAtomic, writePrefixedFileAtomic } from './atomic-write.js';
+import { appendBaseOf, appendedBytes, type AppendBase } from './parquet-append.js';
+import { encodeSeries, readFooter } from './parquet-codec.js';
+import { partialPath } from './store-path.js';
+import { STORE_SCHEMA_VERSION, type StoreMeta, type WriteIdentity } from './store-meta.js';
+import { checkedLayout, decodeFrame, openAsyncFile, readFooterBytes, readStore, type LoadedStore, type StoreIdentity } from './store-read.js';
 import { rowLoss } from './no-row-loss.js';
 import { withStoreLock } from './store-lock.js';
 
-/** What a written store records about itself, beyond the tool and schema versions and the write time. */
-export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType' | 'symbol' | 'timeframe' | 'atrPeriod'>;
+export type { WriteIdentity } from './store-meta.js';
 
 /** Thrown when a write would remove or change rows the store holds and the user did not ask (`--erase`). */
 export class RowLossError extends StoreError {
   override name = 'RowLossError';
 }
 
+/** What a store holds, read from its footer and its first and last rows only. */
+export interface StoredInfo {
+  readonly rows: number;
+  /** Time of the first and last row (NaN when the store has no rows). */
+  readonly first: number;
+  readonly last: number;
+  readonly meta: Partial<StoreMeta>;
+  /** Columns another tool added, which a rewrite would drop. */
+  readonly extraColumns: readonly string[];
+}
+
+/** The stored rows from `start` on (the last row group), which an append re-encodes with the new rows. */
+export interface StoreTail<F extends SeriesFrame> {
+  readonly frame: F;
+  readonly start: number;
+}
+
 /**
- * A store opened for writing, under its lock: what it held when opened is the reference every replace
- * is checked against. The only way to replace a store, so no command can bypass the no-row-loss rule.
+ * A store opened for writing, under its lock: what it held when opened is the reference every write is
+ * checked against. The only way to write a store, so no command can bypass the no-row-loss rule.
  */
-export interface StoreHandle {
+export interface StoreHandle<F extends SeriesFrame> {
   readonly path: string;
-  /** The store as it was when opened; undefined when there was none (or `erase` was asked). */
-  readonly stored: LoadedStore | undefined;
+  /** The store when it was opened; undefined when there was none (or `erase` was asked). */
+  readonly stored: StoredInfo | undefined;
+  /** Every stored row, decoded (once). */
+  load(): Promise<LoadedStore<F>>;
+  /** The stored time column alone (cheap: times are delta-encoded, a few bytes per row group). */
+  times(): Promise<Float64Array>;
+  /**
+   * The stored last row group, when the file can be appended to without rewriting the rest (written
+   * by this version's layout, no foreign columns); undefined when only `replace` can write it.
+   */
+  tail(): Promise<StoreTail<F> | undefined>;
   /**
    * Atomically replace the store with `frame`. Refused (RowLossError) when a stored row would be dropped
    * or changed, when columns another tool added would be dropped, or when the file changed on disk
    * since it was opened; `erase` (the user's explicit `--erase`) allows all but the last.
    */
-  replace(frame: MasterFrame, id: WriteIdentity): Promise<number>;
+  replace(frame: F, id: WriteIdentity): Promise<number>;
+  /**
+   * Atomically append: `rows` are the rows `tail()` gave, unchanged, then new rows after the stored
+   * last one. The stored row groups before the tail are carried over byte for byte.
+   */
+  extend(rows: F, id: WriteIdentity): Promise<number>;
 }
 
 interface FileStamp { ino: number; size: number; mtimeMs: number }
 
-/** Lock the store, clear what a killed writer left, read what it holds, and run `fn` with the handle. */
-export async function withStoreForWrite<T>(
-  path: string, expect: StoreIdentity, o: { waitMs: number; erase: boolean }, fn: (h: StoreHandle) => Promise<T>,
+/** Lock the store, clear what a killed writer left, read its footer, and run `fn` with the handle. */
+export async function withStoreForWrite<F extends SeriesFrame, T>(
+  d: DatasetDescriptor, path: string, expect: StoreIdentity, o: { waitMs: number; erase: boolean }, fn: (h: StoreHandle<F>) => Promise<T>,
 ): Promise<T> {
+  const want = { dataset: d.name, ...expect };
   return withStoreLock(path, { waitMs: o.waitMs }, async () => {
     await removeStaleTemps(path);
     const stamp = await stampOf(path);
-    const stored = stamp && !o.erase ? await readMaster(path, expect) : undefined;
-    return fn({ path, stored, replace: (frame, id) => replaceChecked(path, stamp, stored, frame, id) });
+    const stored = stamp && !o.erase ? await storedInfo(d, path, want) : undefined;
+    return fn(new OpenStore<F>(d, path, want, stamp, stored));
   });
 }
 
-async function replaceChecked(path: string, stamp: FileStamp | undefined, stored: LoadedStore | undefined, frame: MasterFrame, id: WriteIdentity): Promise<number> {
-  const now = await stampOf(path);
-  if (!sameStamp(stamp, now)) throw new StoreError(`${path} was changed by another program while this run worked on it; run the command again`);
-  if (stored) refuseLoss(path, stored, frame);
-  const bytes = encodeMaster(frame, storeMeta(id));
-  await writeFileAtomic(path, bytes);
-  return bytes.byteLength;
-}
+class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
+  private loaded?: Promise<LoadedStore<F>>;
+  private base?: { tail: StoreTail<F>; append: AppendBase };
 
-function refuseLoss(path: string, stored: LoadedStore, frame: MasterFrame): void {
-  const why = rowLoss(stored.frame, frame);
-  if (why) throw new RowLossError(`refusing to write ${path}: ${why} (pass --erase to replace the store)`);
-  if (stored.extraColumns.length > 0) {
-    throw new RowLossError(`refusing to write ${path}: its column(s) ${stored.extraColumns.join(', ')} would be dropped (pass --erase to rewrite it without them)`);
+  constructor(
+    private readonly d: DatasetDescriptor, readonly path: string, private readonly expect: StoreIdentity,
+    private readonly stamp: FileStamp | undefined, readonly stored: StoredInfo | undefined,
+  ) {}
+
+  load(): Promise<LoadedStore<F>> {
+    if (!this.stored) return Promise.resolve({ frame: emptyOf<F>(this.d), meta: {}, extraColumns: [] });
+    return (this.loaded ??= readStore<F>(this.d, this.path, this.expect));
+  }
+
+  async times(): Promise<Float64Array> {
+    if (!this.stored) return new Float64Array(0);
+    if (this.loaded) return (await this.loaded).frame.time;
+    const { tail } = await readFooterBytes(this.path);
+    const md = readFooter(tail, this.path);
+    const file = await openAsyncFile(this.path);
+    try {
+      const frame = await decodeFrame(this.d, file, md, [{ name: this.d.columns[0]!.name }], { rowStart: 0, rowEnd: this.stored.rows }, this.path);
+      return frame.time;
+    } finally {
+      await file.close();
+    }
+  }
+
+  async tail(): Promise<StoreTail<F> | undefined> {
+    if (!this.stored || this.stored.rows === 0 || this.stored.extraColumns.length > 0) return undefined;
+    const { footer, tail } = await readFooterBytes(this.path);
+    const append = appendBaseOf(this.d, footer);
+    if (typeof append === 'string') return undefined;
+    const md = readFooter(tail, this.path);
+    const file = await openAsyncFile(this.path);
+    try {
+      const frame = await decodeFrame<F>(this.d, file, md, this.d.columns, { rowStart: append.carriedRows, rowEnd: this.stored.rows }, this.path);
+      this.base = { tail: { frame, start: append.carriedRows }, append };
+      return this.base.tail;
+    } finally {
+      await file.close();
+    }
+  }
+
+  async replace(frame: F, id: WriteIdentity): Promise<number> {
+    await this.checkUnchanged();
+    if (this.stored) {
+      const why = rowLoss(this.d, (await this.load()).frame, frame);
+      if (why) throw new RowLossError(`refusing to write ${this.path}: ${why} (pass --erase to replace the store)`);
+      if (this.stored.extraColumns.length > 0) {
+        throw new RowLossError(`refusing to write ${this.path}: its column(s) ${this.stored.extraColumns.join(', ')} would be dropped (pass --erase to rewrite it without them)`);
+      }
+    }
+    const bytes = encodeSeries(this.d, frame, storeMeta(this.d, id));
+    await writeFileAtomic(this.path, bytes);
+    return bytes.byteLength;
+  }
+
+  async extend(rows: F, id: WriteIdentity): Promise<number> {
+    const base = this.base;
+    if (!base || !this.stored) throw new Error('extend() needs the tail() of a stored file');
+    await this.checkUnchanged();
+    const kept = base.tail.frame.time.length;
+    const why = rowLoss(this.d, base.tail.frame, rows);
+    if (why) throw new RowLossError(`refusing to write ${this.path}: ${why} (pass --erase to replace the store)`);
+    if (rows.time.length > kept && !(rows.time[kept]! > this.stored.last)) throw new Error(`extend() got a row at ${rows.time[kept]} inside the stored rows`);
+    const bytes = appendedBytes(this.d, base.append, rows, storeMeta(this.d, id));
+    await writePrefixedFileAtomic(this.path, base.append.carryEnd, bytes);
+    return base.append.carryEnd + bytes.byteLength;
+  }
+
+  private async checkUnchanged(): Promise<void> {
+    if (!sameStamp(this.stamp, await stampOf(this.path))) {
+      throw new StoreError(`${this.path} was changed by another program while this run worked on it; run the command again`);
+    }
   }
 }
 
-function storeMeta(id: WriteIdentity, partial?: string): StoreMeta {
-  return { toolVersion: TOOL_VERSION, schemaVersion: STORE_SCHEMA_VERSION, ...id, updatedAt: new Date().toISOString(), partial };
+/** Rows, first and last time, identity and columns of a store, from its footer and two decoded rows. */
+async function storedInfo(d: DatasetDescriptor, path: string, expect: StoreIdentity): Promise<StoredInfo> {
+  const { tail } = await readFooterBytes(path);
+  const md = readFooter(tail, path);
+  const { meta, extraColumns } = checkedLayout(d, md, path, expect);
+  const rows = Number(md.num_rows);
+  if (rows === 0) return { rows, first: NaN, last: NaN, meta, extraColumns };
+  const file = await openAsyncFile(path);
+  try {
+    const time = [{ name: d.columns[0]!.name }];
+    const first = await decodeFrame(d, file, md, time, { rowStart: 0, rowEnd: 1 }, path);
+    const last = await decodeFrame(d, file, md, time, { rowStart: rows - 1, rowEnd: rows }, path);
+    return { rows, first: first.time[0]!, last: last.time[0]!, meta, extraColumns };
+  } finally {
+    await file.close();
+  }
+}
+
+function emptyOf<F extends SeriesFrame>(d: DatasetDescriptor): F {
+  return Object.fromEntries(d.columns.map((c) => [c.key, new Float64Array(0)])) as F;
+}
+
+function storeMeta(d: DatasetDescriptor, id: WriteIdentity, partial?: string): StoreMeta {
+  return { toolVersion: TOOL_VERSION, schemaVersion: STORE_SCHEMA_VERSION, ...id, dataset: d.name, updatedAt: new Date().toISOString(), partial };
 }
 
 async function stampOf(path: string): Promise<FileStamp | undefined> {
@@ -78,16 +193,18 @@ function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean 
   return a === b || (a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs);
 }
 
-/** Write the resume checkpoint beside a store (its rows are fetched candles, not yet the store). */
-export async function writeCheckpointFile(storePath: string, frame: MasterFrame, id: WriteIdentity, tag: string): Promise<void> {
-  await writeFileAtomic(partialPath(storePath), encodeMaster(frame, storeMeta(id, tag)));
+/** Write the resume checkpoint beside a store (its rows are fetched rows, not yet the store). */
+export async function writeCheckpointFile(d: DatasetDescriptor, storePath: string, frame: SeriesFrame, id: WriteIdentity, tag: string): Promise<void> {
+  await writeFileAtomic(partialPath(storePath), encodeSeries(d, frame, storeMeta(d, id, tag)));
 }
 
 /** The checkpoint beside a store; undefined when there is none, the StoreError when it is unreadable or foreign. */
-export async function readCheckpointFile(storePath: string, expect: StoreIdentity): Promise<LoadedStore | StoreError | undefined> {
+export async function readCheckpointFile<F extends SeriesFrame>(
+  d: DatasetDescriptor, storePath: string, expect: StoreIdentity,
+): Promise<LoadedStore<F> | StoreError | undefined> {
   const path = partialPath(storePath);
   if (!(await stampOf(path))) return undefined;
-  return readMaster(path, expect).catch((e: unknown) => {
+  return readStore<F>(d, path, { dataset: d.name, ...expect }).catch((e: unknown) => {
     if (e instanceof StoreError) return e;
     throw e;
   });

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
-import { loadMaster } from '../../src/store/master-store.js';
+import { loadMaster } from '../../src/store/store-read.js';
 import { runCli, simArgs, tempDir } from '../helpers/cli.js';
 import { rawKlines } from '../helpers/raw-klines.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
-import { loadMaster } from '../../src/store/master-store.js';
+import { loadMaster } from '../../src/store/store-read.js';
 import { runCli, simArgs, tempDir } from '../helpers/cli.js';
 import { fixture, readAtrCsv, shared } from '../helpers/fixtures.js';
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadMaster } from '../../src/store/master-store.js';
+import { loadMaster } from '../../src/store/store-read.js';
 import { binanceAt } from '../helpers/ccxt-binance.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixture, ROOT } from '../helpers/fixtures.js';

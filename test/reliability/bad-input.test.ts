@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
-import { masterPath } from '../../src/store/master-path.js';
+import { masterPath } from '../../src/store/store-path.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { masters, snapshot } from '../helpers/store-bytes.js';

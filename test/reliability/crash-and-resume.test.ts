@@ -3,11 +3,11 @@ import { once } from 'node:events';
 import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { validateStores } from '../../src/pipeline/inspect.js';
+import { validateStores } from '../../src/pipeline/store-reports.js';
 import { makeRng } from '../../src/sim/rng.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
-import { partialPath, masterPath } from '../../src/store/master-path.js';
-import { readMaster } from '../../src/store/master-store.js';
+import { partialPath, masterPath } from '../../src/store/store-path.js';
+import { readMaster } from '../../src/store/store-read.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 
@@ -48,7 +48,7 @@ async function expectConsistent(dir: string, before: Buffer | undefined) {
       const { frame } = await readMaster(path, { symbol: SYMBOL, timeframe: TF });
       expect(colBytes(frame)).toEqual(after);
     }
-    const [health] = await validateStores([{ symbol: SYMBOL, timeframe: TF, path }], NOW);
+    const [health] = await validateStores([{ dataset: 'ohlcv', symbol: SYMBOL, timeframe: TF, path }], NOW);
     expect(health!.status).not.toBe('fail');
   } else {
     expect(before).toBeUndefined();

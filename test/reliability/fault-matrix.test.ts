@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../../src/sim/faults.js';
 import { startSim, type SimOptions } from '../../src/sim/server.js';
-import { loadMaster } from '../../src/store/master-store.js';
+import { loadMaster } from '../../src/store/store-read.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { masters, snapshot } from '../helpers/store-bytes.js';
 

@@ -2,8 +2,9 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
-import { masterPath } from '../../src/store/master-path.js';
-import { loadMaster, readMaster } from '../../src/store/master-store.js';
+import { masterPath } from '../../src/store/store-path.js';
+import { loadMaster, readMaster } from '../../src/store/store-read.js';
+import { OHLCV } from '../../src/datasets/ohlcv.js';
 import { rowLoss } from '../../src/store/no-row-loss.js';
 import { runCli, simArgs, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -51,7 +52,7 @@ const REFUSALS: Refusal[] = [
       const { frame } = await readMaster(store(d), { symbol: SYMBOL, timeframe: '1h' });
       await writeStore(store(d), frame, { symbol: SYMBOL, timeframe: '1h', source: 'exchange' });
     },
-    args: ['update'], code: 4, message: /holds candles from the exchange, and this run fetches from the simulator; refusing to mix real and simulated candles$/,
+    args: ['update'], code: 4, message: /holds rows from the exchange, and this run fetches from the simulator; refusing to mix real and simulated data$/,
   },
   {
     name: 'build from the simulator over a store of real candles', seed: () => half,
@@ -59,7 +60,7 @@ const REFUSALS: Refusal[] = [
       const { frame } = await readMaster(store(d), { symbol: SYMBOL, timeframe: '1h' });
       await writeStore(store(d), frame, { symbol: SYMBOL, timeframe: '1h', source: 'exchange' });
     },
-    args: ['build', '--symbol', SYMBOL, '--timeframes', '1h', '--days', '5'], code: 4, message: /refusing to mix real and simulated candles$/,
+    args: ['build', '--symbol', SYMBOL, '--timeframes', '1h', '--days', '5'], code: 4, message: /refusing to mix real and simulated data$/,
   },
   {
     name: 'update of a store another tool damaged (a missing Close would be filled in)', seed: () => half,
@@ -113,7 +114,7 @@ describe('no command loses, replaces or mixes stored rows unless --erase', () =>
     const first = Array.from(reference.time).indexOf(stored.time[0]!);
     expect(out).toMatchObject({ status: 'written', prepended: first, appended: reference.time.length - first - stored.time.length, rows: reference.time.length });
     const now = await loadMaster({ symbol: SYMBOL, timeframe: '1h', dataDir: dir });
-    expect(rowLoss(stored, now)).toBeUndefined();
+    expect(rowLoss(OHLCV, stored, now)).toBeUndefined();
     for (const k of ['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const) expect(Array.from(now[k]), k).toEqual(Array.from(reference[k]));
     expect(r.stderr).toBe('');
   });

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSim } from '../../src/sim/server.js';
-import { masterPath } from '../../src/store/master-path.js';
+import { masterPath } from '../../src/store/store-path.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { allocFrame } from '../../src/core/frame.js';
 import { wilderAtr } from '../../src/indicators/wilder-atr.js';
 import { writeStore } from '../helpers/write-store.js';
-import { masterPath } from '../../src/store/master-path.js';
+import { masterPath } from '../../src/store/store-path.js';
 import { tempDir } from '../helpers/cli.js';
 import { fixture, readFreqtrade } from '../helpers/fixtures.js';
 

@@ -10,10 +10,11 @@ function sources(dir: string): string[] {
 describe('the no-row-loss check cannot be bypassed', () => {
   it('only the store writer encodes and atomically replaces store files; nothing else writes Parquet', () => {
     const callers = sources(join(ROOT, 'src'))
-      .filter((f) => /\b(writeFileAtomic|encodeMaster|parquetWrite)\s*\(/.test(readFileSync(f, 'utf8').replace(/export (async )?function \w+\(/g, '')))
+      .filter((f) => /\b(writeFileAtomic|writePrefixedFileAtomic|encodeSeries|appendedBytes|parquetWrite)\s*\(/.test(readFileSync(f, 'utf8').replace(/export (async )?function \w+\(/g, '')))
       .map((f) => relative(ROOT, f));
-    // master-parquet.ts calls hyparquet's parquetWrite inside encodeMaster; store-writer.ts is the one
-    // caller of encodeMaster and writeFileAtomic, and every store write goes through its checked replace.
-    expect(callers.sort()).toEqual(['src/store/master-parquet.ts', 'src/store/store-writer.ts']);
+    // parquet-codec.ts calls hyparquet's parquetWrite inside encodeSeries, parquet-append.ts encodes the
+    // appended row groups with it; store-writer.ts is the one caller of both and of the atomic writes,
+    // and every store write goes through its checked replace or extend.
+    expect(callers.sort()).toEqual(['src/store/parquet-append.ts', 'src/store/parquet-codec.ts', 'src/store/store-writer.ts']);
   });
 });

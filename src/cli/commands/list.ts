@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { describeStores, findStores } from '../../pipeline/inspect.js';
-import { checkDataDir } from '../../store/master-path.js';
+import { describeStores, findStores } from '../../pipeline/store-reports.js';
+import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { storeOptions } from '../options.js';
 import { loadConfig } from '../config.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { JobFailedError } from '../../core/errors.js';
-import { findStores, validateStores } from '../../pipeline/inspect.js';
-import { checkDataDir } from '../../store/master-path.js';
+import { findStores, validateStores } from '../../pipeline/store-reports.js';
+import { checkDataDir } from '../../store/store-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';

@@ -3,7 +3,7 @@ import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
 import { parseTimeframe } from '../core/timeframe.js';
-import { listStores, readStoreColumns, type StoreRef } from '../store/master-store.js';
+import { listStores, readStoreColumns, type StoreRef } from '../store/store-read.js';
 import { candlesBehind, checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
 import { statusOf, type Finding } from '../validate/findings.js';
 import type { StoreHealth, StoreSummary } from '../validate/render-findings.js';

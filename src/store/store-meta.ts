@@ -1,11 +1,5 @@
-/** The master store's on-disk contract: column names, order and footer metadata keys. */
+/** What every store records in its Parquet footer, whatever its dataset. */
 export const STORE_SCHEMA_VERSION = '1';
-
-/** Column order on disk; `time` first, then prices as the pandas system wrote them. */
-export const DISK_COLUMNS = ['time', 'Open', 'High', 'Low', 'Close', 'Volume', 'ATR'] as const;
-
-/** The columns a store must have to be read; ATR is derived, so a file without it is recomputed. */
-export const REQUIRED_COLUMNS = ['time', 'Open', 'High', 'Low', 'Close', 'Volume'] as const;
 
 /** Columns other tools add that carry no data of the store: pandas' saved index. */
 export function isToolArtifactColumn(name: string): boolean {
@@ -16,17 +10,21 @@ export function isToolArtifactColumn(name: string): boolean {
 export interface StoreMeta {
   readonly toolVersion: string;
   readonly schemaVersion: string;
+  /** The dataset's name (`ohlcv`, …); files written before it was recorded are taken by their file name. */
+  readonly dataset: string;
   readonly exchange: string;
   /**
-   * Where the candles came from: `exchange` (the real API), `simulator` (an --api-url on loopback) or
-   * `api-url <origin>` (any other --api-url). Real and simulated candles are never mixed in one store.
+   * Where the rows came from: `exchange` (the real API), `simulator` (an --api-url on loopback) or
+   * `api-url <origin>` (any other --api-url). Real and simulated rows are never mixed in one store.
    */
   readonly source: string;
   /** ccxt market type of the symbol: `spot`, `swap`, `future`. */
   readonly marketType: string;
   readonly symbol: string;
-  readonly timeframe: string;
-  readonly atrPeriod: number;
+  /** The timeframe of a per-timeframe dataset. */
+  readonly timeframe?: string;
+  /** The ATR period of a candle store. */
+  readonly atrPeriod?: number;
   /** When the store was last written, ISO UTC. */
   readonly updatedAt: string;
   /** Only on resume checkpoints: which unfinished job the rows belong to (JSON). */
@@ -37,6 +35,7 @@ export interface StoreMeta {
 export const META_KEYS: Record<keyof StoreMeta, string> = {
   toolVersion: 'qml.tool_version',
   schemaVersion: 'qml.schema_version',
+  dataset: 'qml.dataset',
   exchange: 'qml.exchange',
   source: 'qml.source',
   marketType: 'qml.market_type',
@@ -46,3 +45,6 @@ export const META_KEYS: Record<keyof StoreMeta, string> = {
   updatedAt: 'qml.updated_at',
   partial: 'qml.partial',
 };
+
+/** What a written store records about itself, beyond the tool and schema versions and the write time. */
+export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType' | 'symbol' | 'timeframe' | 'atrPeriod'>;

@@ -1,46 +1,59 @@
-import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type ParquetParsers, type SchemaElement } from 'hyparquet';
+import { parquetMetadata, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import { snappyCompress } from 'hysnappy';
 import { StoreError } from '../core/errors.js';
-import type { MasterFrame } from '../core/frame.js';
-import { DISK_COLUMNS, META_KEYS, type StoreMeta } from './master-schema.js';
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
+import { META_KEYS, type StoreMeta } from './store-meta.js';
 import { epochMillisByMagnitude, timeEncodingOf, type TimeEncoding } from './time-column.js';
 
-/** Rows per row group: small enough that a date-range read skips most of a multi-year 5m store. */
-const ROW_GROUP_ROWS = 50_000;
 const NS_PER_MS = 1_000_000n;
 
-const SCHEMA: SchemaElement[] = [
-  { name: 'schema', num_children: DISK_COLUMNS.length },
-  // TIMESTAMP(NANOS, UTC): pandas reads datetime64[ns, UTC], DuckDB TIMESTAMP WITH TIME ZONE.
-  { name: 'time', type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' } },
-  ...(['Open', 'High', 'Low', 'Close', 'Volume'] as const).map((name): SchemaElement => ({ name, type: 'DOUBLE', repetition_type: 'REQUIRED' })),
-  { name: 'ATR', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-];
+/** The Parquet schema of a dataset's store. */
+export function schemaOf(d: DatasetDescriptor): SchemaElement[] {
+  return [
+    { name: 'schema', num_children: d.columns.length },
+    ...d.columns.map((c): SchemaElement => c.type === 'timestamp'
+      // TIMESTAMP(NANOS, UTC): pandas reads datetime64[ns, UTC], DuckDB TIMESTAMP WITH TIME ZONE.
+      ? { name: c.name, type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' } }
+      : { name: c.name, type: 'DOUBLE', repetition_type: c.nullable ? 'OPTIONAL' : 'REQUIRED' }),
+  ];
+}
 
-/** Encode a master frame as Parquet bytes with its footer metadata. */
-export function encodeMaster(f: MasterFrame, meta: StoreMeta): Uint8Array {
+/** Encode a frame of a dataset as one Parquet file with its footer metadata. */
+export function encodeSeries(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMeta): Uint8Array {
   const writer = new ByteWriter();
   parquetWrite({
     writer,
-    schema: SCHEMA,
-    columnData: [
+    schema: schemaOf(d),
+    columnData: d.columns.map((c) => ({
+      name: c.name,
       // Regular open times delta-encode to almost nothing (17 MiB → 0.1 MiB for 2.6 M rows).
-      { name: 'time', data: nanosFromMillis(f.time), encoding: 'DELTA_BINARY_PACKED' },
-      { name: 'Open', data: f.open }, { name: 'High', data: f.high }, { name: 'Low', data: f.low },
-      { name: 'Close', data: f.close }, { name: 'Volume', data: f.volume },
-      { name: 'ATR', data: Array.from(f.atr, (v) => (Number.isNaN(v) ? null : v)) },
-    ],
-    rowGroupSize: ROW_GROUP_ROWS,
+      ...(c.type === 'timestamp' ? { data: nanosFromMillis(f[c.key]!), encoding: 'DELTA_BINARY_PACKED' as const }
+        : { data: c.nullable ? nullsForNaN(f[c.key]!) : f[c.key]! }),
+      // No page index: nothing lies between or after the row groups but the footer, so an append can
+      // carry the stored row groups over byte for byte (parquet-append.ts).
+      offsetIndex: false,
+    })),
+    rowGroupSize: d.rowGroupRows,
     // hysnappy is hyparam's WASM Snappy: same bytes as the default JS codec, 3× faster (npm run bench).
     compressors: { SNAPPY: snappyCompress },
-    kvMetadata: Object.entries(META_KEYS)
-      .filter(([k]) => meta[k as keyof StoreMeta] !== undefined)
-      .map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) })),
+    kvMetadata: kvMetadataOf(meta),
     createdBy: `qml-data ${meta.toolVersion}`,
   });
   return new Uint8Array(writer.getBuffer());
+}
+
+export function kvMetadataOf(meta: StoreMeta): { key: string; value: string }[] {
+  return Object.entries(META_KEYS)
+    .filter(([k]) => meta[k as keyof StoreMeta] !== undefined)
+    .map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) }));
+}
+
+function nullsForNaN(col: Float64Array): (number | null)[] {
+  const out = new Array<number | null>(col.length);
+  for (let i = 0; i < col.length; i++) out[i] = Number.isNaN(col[i]!) ? null : col[i]!;
+  return out;
 }
 
 function nanosFromMillis(time: Float64Array): BigInt64Array {
@@ -119,13 +132,13 @@ const MILLIS_PARSERS: Partial<ParquetParsers> = {
  * with hyparquet's reason, and only a damaged file is called corrupt.
  */
 export async function decodeColumns(
-  bytes: Uint8Array, md: FileMetaData, columns: readonly string[], rowStart: number, rowEnd: number, path: string,
+  bytes: Uint8Array | AsyncBuffer, md: FileMetaData, columns: readonly string[], rowStart: number, rowEnd: number, path: string,
 ): Promise<Record<string, Float64Array>> {
   const out: Record<string, Float64Array> = {};
   for (const c of columns) out[c] = new Float64Array(rowEnd - rowStart).fill(NaN);
   try {
     await parquetRead({
-      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      file: bytes instanceof Uint8Array ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer : bytes,
       metadata: md,
       columns: [...columns],
       rowStart,

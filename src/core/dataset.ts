@@ -1,0 +1,87 @@
+/**
+ * What a dataset is, described once: the store layer, the job template, listing and validation work
+ * from this description, so a new dataset is one descriptor plus one fetcher, never a copy of the
+ * candle path.
+ */
+
+/** How a column is kept on disk. `time` is TIMESTAMP(NANOS, UTC); values are IEEE doubles. */
+export type ColumnType = 'timestamp' | 'double';
+
+export interface ColumnSpec {
+  /** The column's key in a frame in memory. */
+  readonly key: string;
+  /** The column's name on disk (what pandas, polars and DuckDB see). */
+  readonly name: string;
+  readonly type: ColumnType;
+  /** May hold nulls on disk (NaN in memory). */
+  readonly nullable: boolean;
+  /** Computed from the other columns (an indicator): recomputed on a rewrite, optional in a file. */
+  readonly derived?: boolean;
+}
+
+/**
+ * A dataset in memory: one Float64Array per column, keyed by `ColumnSpec.key`; `time` is epoch ms.
+ * Every column has the same length; rows are in ascending time.
+ */
+export type SeriesFrame = { readonly time: Float64Array } & { readonly [key: string]: Float64Array };
+
+export interface DatasetDescriptor {
+  /** The name users type (`--datasets ohlcv,funding`) and the footer records (`qml.dataset`). */
+  readonly name: string;
+  /** What one row is called in messages (`candle`, `settlement`, `row`). */
+  readonly rowName: string;
+  /** Columns in disk order; the first is `time`. */
+  readonly columns: readonly ColumnSpec[];
+  /**
+   * `grid`: one row per open time of a timeframe (candles, open interest at 5m); a missing open time is
+   * a gap. `events`: rows at whatever times things happened (funding settlements, liquidations).
+   */
+  readonly series: 'grid' | 'events';
+  /**
+   * How fetched rows meet stored ones. `append`: stored rows are final, new rows only extend the series
+   * (the no-row-loss rule refuses any change to a stored row). `upsert`: a row with a stored time replaces it.
+   */
+  readonly merge: 'append' | 'upsert';
+  /** Whether a store is kept per timeframe (candles) or one per symbol (funding settlements). */
+  readonly perTimeframe: boolean;
+  /** The store's file name inside its symbol folder; `timeframe` is the on-disk spelling (`1Mo`). */
+  fileName(timeframe: string | undefined): string;
+  /** Rows per Parquet row group: a range read skips whole groups by their time statistics. */
+  readonly rowGroupRows: number;
+}
+
+/** The columns a file must have to be read as this dataset (derived ones are recomputed when absent). */
+export function requiredColumns(d: DatasetDescriptor): ColumnSpec[] {
+  return d.columns.filter((c) => !c.derived);
+}
+
+/** A frame of `n` rows of this dataset, every value NaN (missing). */
+export function allocSeries(d: DatasetDescriptor, n: number): SeriesFrame {
+  const out: Record<string, Float64Array> = {};
+  for (const c of d.columns) out[c.key] = new Float64Array(n).fill(NaN);
+  return out as SeriesFrame;
+}
+
+/** Rows [start, end) of every column, copied. */
+export function sliceSeries<F extends SeriesFrame>(f: F, start: number, end: number): F {
+  const out: Record<string, Float64Array> = {};
+  for (const [k, col] of Object.entries(f)) out[k] = col.slice(start, end);
+  return out as F;
+}
+
+/** Several frames of one dataset, one after the other, copied into new columns. */
+export function concatSeries<F extends SeriesFrame>(frames: readonly F[]): F {
+  const keys = Object.keys(frames[0] ?? { time: 0 });
+  const n = frames.reduce((sum, f) => sum + f.time.length, 0);
+  const out: Record<string, Float64Array> = {};
+  for (const k of keys) {
+    const col = new Float64Array(n);
+    let at = 0;
+    for (const f of frames) {
+      col.set(f[k]!, at);
+      at += f.time.length;
+    }
+    out[k] = col;
+  }
+  return out as F;
+}

@@ -1,0 +1,85 @@
+import { cleanCandles, type CleanReport } from '../clean/clean-candles.js';
+import { concatSeries } from '../core/dataset.js';
+import { candleColumns, concatFrames, pickRows, type CandleFrame, type MasterFrame } from '../core/frame.js';
+import { OHLCV } from '../datasets/ohlcv.js';
+import { continueWilderAtr, wilderAtr } from '../indicators/wilder-atr.js';
+import type { WriteIdentity } from '../store/store-meta.js';
+import type { DatasetJob, Derived } from './dataset-job.js';
+import { klinePager } from './kline-fetcher.js';
+
+/**
+ * Candles: fetched as klines, cleaned, with Wilder's ATR. Build and update derive through the same
+ * functions, which is why an update equals a fresh build bit for bit.
+ */
+export const OHLCV_JOB: DatasetJob<MasterFrame> = {
+  dataset: OHLCV,
+  params: (stored, defaults) => ({ atrPeriod: stored?.atrPeriod ?? defaults.atrPeriod }),
+  pager: (client, market, tf, until) => {
+    const candles = klinePager(client, market, tf, until);
+    // pages carry no ATR yet: it is derived over the whole series
+    return { ...candles, fetch: async (cursor) => withoutAtr(await candles.fetch(cursor)), next: (p) => candles.next(p), suspicious: (p) => candles.suspicious!(p) };
+  },
+  derive: (stored, fresh, id) => makeMaster(stored, fresh, atrPeriodOf(id)),
+  deriveAfter: (tail, fresh, id) => extendMaster(tail, fresh, atrPeriodOf(id)),
+};
+
+function atrPeriodOf(id: WriteIdentity): number {
+  if (id.atrPeriod === undefined) throw new Error('a candle store is written with its ATR period');
+  return id.atrPeriod;
+}
+
+function withoutAtr(f: CandleFrame): MasterFrame {
+  return { ...f, atr: new Float64Array(f.time.length).fill(NaN) };
+}
+
+/**
+ * The stored rows (already clean) with the new rows before and after them → clean → Wilder ATR over
+ * the whole series. The report describes the fetched rows: stored rows pass through unchanged.
+ */
+export function makeMaster(stored: CandleFrame | undefined, fresh: CandleFrame, atrPeriod: number): Derived<MasterFrame> {
+  const had = stored?.time.length ?? 0;
+  const raw = stored && had > 0 ? aroundStored(candleColumns(stored), candleColumns(fresh)) : candleColumns(fresh);
+  const { frame, report } = cleanCandles(raw);
+  return { frame: { ...frame, atr: wilderAtr(frame.high, frame.low, frame.close, atrPeriod) }, report: ofFetched(report, had) };
+}
+
+/**
+ * New rows after the stored ones, given only the stored last row group (`tail`): cleaned with the tail
+ * before them (forward-fill sees the last stored values), ATR continued from the last stored ATR.
+ * Undefined when the tail is still in ATR's warm-up or cleaning would change it: then the whole
+ * series is derived instead.
+ */
+export function extendMaster(tail: MasterFrame, fresh: CandleFrame, atrPeriod: number): Derived<MasterFrame> | undefined {
+  const n = tail.time.length;
+  const prev = tail.atr[n - 1];
+  if (n === 0 || prev === undefined || Number.isNaN(prev)) return undefined;
+  const { frame, report } = cleanCandles(concatFrames([candleColumns(tail), candleColumns(fresh)]));
+  if (!keepsRows(tail, frame)) return undefined;
+  const atr = continueWilderAtr(frame.high, frame.low, frame.close, atrPeriod, n, prev);
+  atr.set(tail.atr, 0);
+  return { frame: { ...frame, atr }, report: ofFetched(report, n) };
+}
+
+/** True when the first rows of `next` are `tail`'s candles, value for value. */
+function keepsRows(tail: CandleFrame, next: CandleFrame): boolean {
+  if (next.time.length < tail.time.length) return false;
+  for (const k of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
+    for (let i = 0; i < tail.time.length; i++) if (!Object.is(tail[k][i], next[k][i])) return false;
+  }
+  return true;
+}
+
+/** A cleaning report over stored + fetched rows, counted for the fetched rows only. */
+function ofFetched(r: CleanReport, stored: number): CleanReport {
+  return { ...r, input: r.input - stored, output: r.output - stored };
+}
+
+/** New rows before the store, the store, new rows after it: in time order, so cleaning need not sort. */
+function aroundStored(stored: CandleFrame, fresh: CandleFrame): CandleFrame {
+  const first = stored.time[0]!;
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let i = 0; i < fresh.time.length; i++) (fresh.time[i]! < first ? before : after).push(i);
+  if (before.length === 0) return concatSeries([stored, fresh]);
+  return concatFrames([pickRows(fresh, before), stored, pickRows(fresh, after)]);
+}

@@ -1,0 +1,232 @@
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FileMetaData } from 'hyparquet';
+import { requiredColumns, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
+import { StoreError } from '../core/errors.js';
+import type { MasterFrame } from '../core/frame.js';
+import { symbolFromDirName } from '../core/symbol.js';
+import { lowerBoundTime } from '../core/time-search.js';
+import { parseTimeframe } from '../core/timeframe.js';
+import { OHLCV } from '../datasets/ohlcv.js';
+import { isToolArtifactColumn, type StoreMeta } from './store-meta.js';
+import { columnNames, decodeColumns, readFooter, rowRangeFor, storeMetaOf } from './parquet-codec.js';
+import { resolveStorePath, storeFileOf } from './store-path.js';
+
+export interface StoreRef {
+  readonly dataset: string;
+  readonly symbol: string;
+  readonly timeframe: string;
+  readonly path: string;
+}
+
+export interface LoadedStore<F extends SeriesFrame = MasterFrame> {
+  readonly frame: F;
+  readonly meta: Partial<StoreMeta>;
+  /** Columns the file has beyond the store's own (another tool's additions), which a rewrite would drop. */
+  readonly extraColumns: readonly string[];
+}
+
+/**
+ * Which store a caller expects to find; a file claiming anything else is refused. Keys left out are not
+ * checked, and a file without a key (written by another tool or an earlier version) passes on that key.
+ */
+export interface StoreIdentity {
+  readonly dataset?: string;
+  readonly exchange?: string;
+  readonly source?: string;
+  readonly marketType?: string;
+  readonly symbol: string;
+  readonly timeframe?: string;
+}
+
+/** Read a store of dataset `d` (whole, or the row groups overlapping a range), checking its columns and identity. */
+export async function readStore<F extends SeriesFrame>(
+  d: DatasetDescriptor, path: string, expect: StoreIdentity, range?: { start: number; end: number },
+): Promise<LoadedStore<F>> {
+  const bytes = await readBytes(path);
+  const md = readFooter(bytes, path);
+  const { meta, extraColumns, present } = checkedLayout(d, md, path, expect);
+  const rows = range ? rowRangeFor(md, range.start, range.end) : { rowStart: 0, rowEnd: Number(md.num_rows) };
+  const frame = await decodeFrame<F>(d, bytes, md, present, rows, path);
+  return { frame: range ? trim(frame, range.start, range.end) : frame, meta, extraColumns };
+}
+
+/** The candle store at `path` (a master store), whole or by range. */
+export function readMaster(path: string, expect: StoreIdentity, range?: { start: number; end: number }): Promise<LoadedStore<MasterFrame>> {
+  return readStore<MasterFrame>(OHLCV, path, { dataset: OHLCV.name, ...expect }, range);
+}
+
+/** A file's columns and identity checked against the dataset: its metadata and the columns to decode. */
+export function checkedLayout(d: DatasetDescriptor, md: FileMetaData, path: string, expect: StoreIdentity) {
+  const names = columnNames(md);
+  const missing = requiredColumns(d).filter((c) => !names.includes(c.name));
+  if (missing.length > 0) {
+    throw new StoreError(`${path} has another schema (missing column(s) ${missing.map((c) => c.name).join(', ')}); it is not a qml-data ${d.name} store`);
+  }
+  const meta = storeMetaOf(md);
+  checkIdentity(path, meta, expect);
+  const own = new Set(d.columns.map((c) => c.name));
+  return {
+    meta,
+    extraColumns: names.filter((n) => !own.has(n) && !isToolArtifactColumn(n)),
+    present: d.columns.filter((c) => names.includes(c.name)),
+  };
+}
+
+/** Decode rows of the present columns into a frame keyed as the dataset keys them (absent columns NaN). */
+export async function decodeFrame<F extends SeriesFrame>(
+  d: DatasetDescriptor, file: Uint8Array | AsyncFile, md: FileMetaData, present: readonly { name: string }[],
+  rows: { rowStart: number; rowEnd: number }, path: string,
+): Promise<F> {
+  const n = rows.rowEnd - rows.rowStart;
+  const cols = await decodeColumns(file, md, present.map((c) => c.name), rows.rowStart, rows.rowEnd, path);
+  const out: Record<string, Float64Array> = {};
+  for (const c of d.columns) out[c.key] = cols[c.name] ?? new Float64Array(n).fill(NaN);
+  return out as F;
+}
+
+/** A file read by byte ranges (hyparquet's AsyncBuffer): a footer or one row group without the rest. */
+export interface AsyncFile {
+  readonly byteLength: number;
+  slice(start: number, end?: number): Promise<ArrayBuffer>;
+}
+
+export async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StoreError(code === 'ENOENT' ? `no store at ${path} (run build first)` : `cannot read ${path}: ${code ?? (e as Error).message}`);
+  }
+}
+
+/** The footer bytes of a Parquet file and its size, reading only the end of the file. */
+export async function readFooterBytes(path: string): Promise<{ footer: Uint8Array; tail: Uint8Array; size: number }> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new StoreError(`cannot read ${path}: ${e.code ?? e.message}`); });
+  try {
+    const { size } = await fh.stat();
+    const end = Buffer.alloc(Math.min(size, 8));
+    await fh.read(end, 0, end.length, size - end.length);
+    const want = size >= 8 ? Math.min(size, end.readUInt32LE(0) + 8) : size;
+    const tail = Buffer.alloc(want);
+    await fh.read(tail, 0, want, size - want);
+    return { tail, footer: tail.subarray(0, Math.max(0, want - 8)), size };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** A store's footer metadata, reading only the end of the file (Parquet keeps its footer there). */
+export async function readStoreMeta(path: string): Promise<Partial<StoreMeta>> {
+  const { tail } = await readFooterBytes(path);
+  return storeMetaOf(readFooter(tail, path));
+}
+
+/** An open file read by byte ranges; close it when done. */
+export async function openAsyncFile(path: string): Promise<AsyncFile & { close(): Promise<void> }> {
+  const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new StoreError(`cannot read ${path}: ${e.code ?? e.message}`); });
+  const { size } = await fh.stat();
+  return {
+    byteLength: size,
+    async slice(start: number, end = size) {
+      const buf = Buffer.alloc(end - start);
+      await fh.read(buf, 0, buf.length, start);
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+    },
+    close: () => fh.close(),
+  };
+}
+
+/** Throws StoreError when a store's footer names another store than the one expected. */
+export function checkIdentity(path: string, meta: Partial<StoreMeta>, expect: StoreIdentity): void {
+  const clash: string[] = [];
+  if (expect.dataset && meta.dataset !== undefined && meta.dataset !== expect.dataset) clash.push(`dataset ${meta.dataset}`);
+  if (meta.symbol !== undefined && meta.symbol !== expect.symbol) clash.push(`symbol ${meta.symbol}`);
+  if (expect.timeframe && meta.timeframe !== undefined && meta.timeframe !== expect.timeframe) clash.push(`timeframe ${meta.timeframe}`);
+  if (expect.exchange && meta.exchange !== undefined && meta.exchange !== expect.exchange) clash.push(`exchange ${meta.exchange}`);
+  if (expect.marketType && meta.marketType !== undefined && meta.marketType !== expect.marketType) clash.push(`market type ${meta.marketType}`);
+  if (clash.length > 0) {
+    const wanted = [expect.exchange, expect.symbol, expect.timeframe].filter(Boolean).join(' ');
+    throw new StoreError(`${path} holds ${clash.join(', ')}, not ${wanted}; refusing to mix them`);
+  }
+  if (expect.source && meta.source !== undefined && meta.source !== expect.source) {
+    throw new StoreError(`${path} holds rows from the ${meta.source}, and this run fetches from the ${expect.source}; refusing to mix real and simulated data`);
+  }
+}
+
+function trim<F extends SeriesFrame>(f: F, start: number, end: number): F {
+  const a = lowerBoundTime(f.time, start);
+  const b = lowerBoundTime(f.time, end);
+  if (a === 0 && b === f.time.length) return f;
+  const out: Record<string, Float64Array> = {};
+  for (const [k, col] of Object.entries(f)) out[k] = col.slice(a, b);
+  return out as F;
+}
+
+/**
+ * Whatever of `wanted` disk columns a file has (default: every column of the dataset), for validation
+ * and listing, which report missing columns rather than fail on them. Keyed by disk name.
+ */
+export async function readStoreColumns(
+  path: string, wanted: readonly string[] = OHLCV.columns.map((c) => c.name), d: DatasetDescriptor = OHLCV,
+): Promise<{ columns: Record<string, Float64Array>; meta: Partial<StoreMeta>; extraColumns: string[] }> {
+  const bytes = await readBytes(path);
+  const md = readFooter(bytes, path);
+  const names = columnNames(md);
+  const present = wanted.filter((c) => names.includes(c));
+  const columns = await decodeColumns(bytes, md, present, 0, Number(md.num_rows), path);
+  const own = new Set(d.columns.map((c) => c.name));
+  const extraColumns = names.filter((n) => !own.has(n) && !isToolArtifactColumn(n));
+  return { columns, meta: storeMetaOf(md), extraColumns };
+}
+
+export interface LoadMasterOptions {
+  readonly symbol: string;
+  readonly timeframe: string;
+  /** Inclusive lower bound on open time (epoch ms or Date). */
+  readonly start?: number | Date;
+  /** Exclusive upper bound on open time. */
+  readonly end?: number | Date;
+  readonly dataDir?: string;
+}
+
+/**
+ * Library API: a candle store's columns for [start, end). Row groups whose time statistics lie outside
+ * the range are not decoded.
+ */
+export async function loadMaster(o: LoadMasterOptions): Promise<MasterFrame> {
+  const tf = parseTimeframe(o.timeframe).name;
+  const path = await resolveStorePath(o.dataDir ?? 'data/processed', OHLCV, o.symbol, tf);
+  const start = o.start === undefined ? -Infinity : Number(o.start);
+  const end = o.end === undefined ? Infinity : Number(o.end);
+  const { frame } = await readMaster(path, { symbol: o.symbol.toUpperCase(), timeframe: tf }, { start, end });
+  return frame;
+}
+
+/** Every store of the given datasets under the data folder, sorted by symbol, dataset, then timeframe duration. */
+export async function listStores(dataDir: string, datasets: readonly DatasetDescriptor[] = [OHLCV]): Promise<StoreRef[]> {
+  const dirs = await readdir(dataDir, { withFileTypes: true }).catch(() => []);
+  const out: StoreRef[] = [];
+  for (const dir of dirs) {
+    const symbol = dir.isDirectory() ? symbolFromDirName(dir.name) : undefined;
+    if (!symbol) continue;
+    const names = await readdir(join(dataDir, dir.name));
+    for (const name of names) {
+      const file = storeFileOf(name, names, datasets);
+      if (file) out.push({ dataset: file.dataset, symbol, timeframe: file.timeframe, path: join(dataDir, dir.name, name) });
+    }
+  }
+  return out.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.dataset.localeCompare(b.dataset) || durationOf(a.timeframe) - durationOf(b.timeframe));
+}
+
+function durationOf(tf: string): number {
+  try {
+    return parseTimeframe(tf).ms;
+  } catch {
+    return 0;
+  }
+}
+
+export async function storeExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
