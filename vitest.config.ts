@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest leaves one core free by default; on the 2-core machine that runs the files one by one
+    maxWorkers: 2,
     reporters: ['default'],
   },
 });

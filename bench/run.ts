@@ -1,6 +1,6 @@
 // `npm run bench`: prints throughput figures. Never a test: numbers vary with the machine.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, existsSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,43 @@ function cli(args: string[]): Promise<number> {
   });
 }
 
+/**
+ * Update cost against history size: one new day of 1m candles appended to a 10k-row store and to a
+ * 2.6 M-row store (5 years of 1m), end to end through the binary. Median of 3 runs each, the stores
+ * restored from a copy before every run, the two sizes alternating.
+ */
+async function updateCostFlat(): Promise<void> {
+  const end = Date.parse('2024-06-01T00:00Z');
+  const sim = await startSim({ port: 0, now: end, symbols: ['ETH/USDT'] });
+  const src = new SyntheticSource({ seed: 1, profile: coinProfile('ETH'), market: 'spot' });
+  const stored = end - 86_400_000;
+  const sizes = [['10k rows', stored - 10_000 * 60_000], ['2.6 M rows', stored - 5 * YEAR]] as const;
+  const dirs: string[] = [];
+  for (const [, from] of sizes) {
+    const f = cleanCandles(candleColumns(src.bars(from, stored))).frame;
+    const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
+    const path = join(dir, 'ETH_USDT', '1m_master.parquet');
+    await withStoreForWrite(OHLCV, path, { symbol: 'ETH/USDT' }, { waitMs: 0, erase: true }, (h) =>
+      h.replace({ ...f, atr: wilderAtr(f.high, f.low, f.close, 14) }, { exchange: 'binance', source: 'simulator', marketType: 'spot', symbol: 'ETH/USDT', timeframe: '1m', atrPeriod: 14 }));
+    copyFileSync(path, `${path}.orig`);
+    dirs.push(dir);
+  }
+  const ms: number[][] = [[], []];
+  for (let run = 0; run < 3; run++) {
+    for (const [i, dir] of dirs.entries()) {
+      const path = join(dir, 'ETH_USDT', '1m_master.parquet');
+      copyFileSync(`${path}.orig`, path);
+      ms[i]!.push(await cli(['update', '--api-url', sim.url, '--data-dir', dir]));
+    }
+  }
+  await sim.close();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+  const [small, large] = [median(ms[0]!), median(ms[1]!)];
+  console.log('\nupdate cost against history size: one new day (1,440 1m candles), whole process, median of 3');
+  for (const [i, [label]] of sizes.entries()) console.log(`  update of a ${label.padEnd(10)} store: ${median(ms[i]!).toFixed(0).padStart(6)} ms`);
+  console.log(`  ratio 2.6 M / 10k: ${(large / small).toFixed(2)}  (target ≤ 2; before the append path: 12.0 s / 1.4 s = 8.4)`);
+}
+
 async function startup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
   const src = new SyntheticSource({ seed: 1, profile: coinProfile('ETH'), market: 'spot' });
@@ -139,9 +176,12 @@ async function simThroughput(): Promise<void> {
   await sim.close();
 }
 
+const SECTIONS: Record<string, () => Promise<void>> = {
+  core: coreAndParquet, update: updateEndToEnd, 'update-cost': updateCostFlat, startup, sim: simThroughput,
+};
+// `npm run bench -- update-cost sim` runs only the sections named; no name runs them all.
+const wanted = process.argv.slice(2);
+for (const name of wanted) if (!SECTIONS[name]) throw new Error(`unknown bench section "${name}" (expected ${Object.keys(SECTIONS).join(', ')})`);
 console.log(`qml-data bench on node ${process.version}, ${(await import('node:os')).cpus().length} cores\n`);
-await coreAndParquet();
-await updateEndToEnd();
-await startup();
+for (const [name, run] of Object.entries(SECTIONS)) if (wanted.length === 0 || wanted.includes(name)) await run();
 console.log('');
-await simThroughput();

@@ -16,9 +16,13 @@ export function parseLogLevel(text: string): string {
   return level;
 }
 
-/** pino on stderr: pretty on a terminal, JSON lines otherwise. Results go to stdout, never here. */
-export function createLogger(levelText: string): Logger {
+/**
+ * pino on stderr: pretty on a terminal, JSON lines otherwise. Results go to stdout, never here. A run
+ * inside another program (tests) passes its own stream.
+ */
+export function createLogger(levelText: string, stream?: { write(text: string): unknown }): Logger {
   const opts = { level: parseLogLevel(levelText), redact: { paths: REDACT, censor: '[redacted]' } };
+  if (stream) return pino(opts, { write: (s: string) => { stream.write(s); } });
   if (process.stderr.isTTY) {
     return pino(opts, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
   }

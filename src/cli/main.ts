@@ -22,42 +22,59 @@ export function exitCodeOf(e: unknown): number {
   return EXIT.internal;
 }
 
-/** Run the CLI; resolves to the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where a run's output goes and what it reads from its environment. */
+export interface CliIo {
+  /** Results (stdout). */
+  readonly stdout: { write(text: string): unknown };
+  /** Logs and error lines (stderr); pretty logs only when it is a terminal. */
+  readonly stderr: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Stop on Ctrl-C/SIGTERM (the binary does; a run inside another program leaves signals alone). */
+  readonly signals: boolean;
+}
+
+const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env, signals: true };
+
+/** Run the CLI; resolves to the process exit code. Tests run it in-process with their own `io`. */
+export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   const controller = new AbortController();
   const program = new Command('qml-data')
     .description('crypto candle history: fetch through ccxt, clean, ATR, Parquet master stores')
     .version(TOOL_VERSION)
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', process.env['QML_LOG_LEVEL'] ?? 'info')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', io.env['QML_LOG_LEVEL'] ?? 'info')
     .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
   let ctx: CommandContext | undefined;
   const getCtx = () => (ctx ??= {
-    log: createLogger(program.opts<{ logLevel: string }>().logLevel),
+    log: createLogger(program.opts<{ logLevel: string }>().logLevel, io.stderr === process.stderr ? undefined : io.stderr),
     signal: controller.signal,
-    print: (text: string) => { process.stdout.write(`${text}\n`); },
+    print: (text: string) => { io.stdout.write(`${text}\n`); },
+    env: io.env,
   });
   for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerSim, registerDemo]) register(program, getCtx);
-  program.commands.forEach((c) => c.exitOverride().showHelpAfterError('(run with --help for usage)'));
-  const stopSignals = onStopSignals(controller, () => ctx?.log);
+  program.commands.forEach((c) => c.exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)'));
+  const stopSignals = io.signals ? onStopSignals(controller, () => ctx?.log) : () => undefined;
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;
   } catch (e) {
-    return reportError(e);
+    return reportError(e, io);
   } finally {
     stopSignals();
   }
 }
 
-function reportError(e: unknown): number {
+function reportError(e: unknown, io: CliIo): number {
   if (e instanceof CommanderError) {
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
   }
   const code = exitCodeOf(e);
-  if (code === EXIT.internal) process.stderr.write(`qml-data: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
-  else if (code === EXIT.interrupted) process.stderr.write('qml-data: interrupted; stores written before the interruption are kept, run the command again to continue\n');
-  else process.stderr.write(`qml-data: ${(e as Error).message}\n`);
+  if (code === EXIT.internal) io.stderr.write(`qml-data: internal error (please report): ${(e as Error)?.stack ?? String(e)}\n`);
+  else if (code === EXIT.interrupted) io.stderr.write('qml-data: interrupted; stores written before the interruption are kept, run the command again to continue\n');
+  else io.stderr.write(`qml-data: ${(e as Error).message}\n`);
   return code;
 }
 

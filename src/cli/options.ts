@@ -27,10 +27,10 @@ export interface ExchangeFlags {
   readonly dataDir?: string;
 }
 
-export function runSettings(cfg: Config, flags: ExchangeFlags): RunSettings {
+export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): RunSettings {
   return {
     exchange: flags.exchange ?? cfg.exchange,
-    source: sourceOfApiUrl(apiUrlOf(cfg, flags)),
+    source: sourceOfApiUrl(apiUrlOf(cfg, flags, env)),
     dataDir: checkDataDir(flags.dataDir ?? cfg.data_dir),
     atrPeriod: cfg.atr_period,
     concurrency: cfg.concurrency,
@@ -41,17 +41,17 @@ export function runSettings(cfg: Config, flags: ExchangeFlags): RunSettings {
 }
 
 /** The exchange to talk to: --api-url, else QML_API_URL, else the config, else the real exchange. */
-export function exchangeSettings(cfg: Config, flags: ExchangeFlags): ExchangeSettings {
+export function exchangeSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): ExchangeSettings {
   return {
     exchange: flags.exchange ?? cfg.exchange,
-    apiUrl: apiUrlOf(cfg, flags),
+    apiUrl: apiUrlOf(cfg, flags, env),
     rateLimitMs: cfg.rate_limit_ms ?? undefined,
     timeoutMs: cfg.timeout_ms,
   };
 }
 
-function apiUrlOf(cfg: Config, flags: ExchangeFlags): string | undefined {
-  const url = flags.apiUrl ?? process.env['QML_API_URL'] ?? cfg.api_url ?? undefined;
+function apiUrlOf(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const url = flags.apiUrl ?? env['QML_API_URL'] ?? cfg.api_url ?? undefined;
   return url ? checkApiUrl(url) : undefined;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { loadMaster } from '../../src/store/store-read.js';
-import { runCli, simArgs, tempDir } from '../helpers/cli.js';
+import { runBinary, simArgs, tempDir } from '../helpers/cli.js';
 import { rawKlines } from '../helpers/raw-klines.js';
 
 const H = 3_600_000;
@@ -25,7 +25,7 @@ describe('qml-data binary against the simulator', () => {
   afterAll(async () => { await sim.close(); });
 
   it('builds spot and USDT-M stores in several timeframes, equal to what the exchange serves', async () => {
-    const r = await runCli(['build', '--symbol', 'ETH/USDT', '--symbol', 'BTC/USDT:USDT', '--timeframes', ...TFS, '--days', '200', '--json', ...simArgs(sim.url, dir)]);
+    const r = await runBinary(['build', '--symbol', 'ETH/USDT', '--symbol', 'BTC/USDT:USDT', '--timeframes', ...TFS, '--days', '200', '--json', ...simArgs(sim.url, dir)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as { stores: { symbol: string; timeframe: string; status: string; rows: number }[] };
@@ -50,7 +50,7 @@ describe('qml-data binary against the simulator', () => {
 
   it('updates after the clock moves, equal bit for bit to a fresh build, then makes no kline request when current', async () => {
     sim.setNow(NOW + 3 * 24 * H);
-    const r = await runCli(['update', '--json', ...simArgs(sim.url, dir)]);
+    const r = await runBinary(['update', '--json', ...simArgs(sim.url, dir)]);
     expect(r.code).toBe(0);
     const stores = (JSON.parse(r.stdout) as { stores: { status: string; fetched: number }[] }).stores;
     expect(stores.map((s) => s.status)).toEqual(Array(6).fill('written'));
@@ -58,7 +58,7 @@ describe('qml-data binary against the simulator', () => {
 
     const fresh = await tempDir();
     const first = (await loadMaster({ symbol: 'ETH/USDT', timeframe: '1h', dataDir: dir })).time[0]!;
-    const b = await runCli(['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--since', new Date(first).toISOString(), ...simArgs(sim.url, fresh)]);
+    const b = await runBinary(['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--since', new Date(first).toISOString(), ...simArgs(sim.url, fresh)]);
     expect(b.code).toBe(0);
     const updated = await loadMaster({ symbol: 'ETH/USDT', timeframe: '1h', dataDir: dir });
     const built = await loadMaster({ symbol: 'ETH/USDT', timeframe: '1h', dataDir: fresh });
@@ -67,14 +67,14 @@ describe('qml-data binary against the simulator', () => {
     }
 
     const before = klineRequests(sim);
-    const again = await runCli(['update', '--json', ...simArgs(sim.url, dir)]);
+    const again = await runBinary(['update', '--json', ...simArgs(sim.url, dir)]);
     expect(again.code).toBe(0);
     expect((JSON.parse(again.stdout) as { stores: { status: string }[] }).stores.map((s) => s.status)).toEqual(Array(6).fill('up-to-date'));
     expect(klineRequests(sim)).toBe(before);
   });
 
   it('validates every store and lists the gaps the exchange really has', async () => {
-    const r = await runCli(['validate', '--json', '--data-dir', dir]);
+    const r = await runBinary(['validate', '--json', '--data-dir', dir]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as { stores: { symbol: string; timeframe: string; status: string; rows: number; findings: { code: string; items?: { start: string; missing: number }[] }[] }[] };
     expect(report.stores).toHaveLength(6);
@@ -89,13 +89,13 @@ describe('qml-data binary against the simulator', () => {
     expect(gaps.items!.map((g) => g.start)).toEqual(expectedGaps);
     expect(eth1h.status).toBe('warn');
     expect(report.stores.every((s) => s.status !== 'fail')).toBe(true);
-    const strict = await runCli(['validate', '--strict', '--data-dir', dir]);
+    const strict = await runBinary(['validate', '--strict', '--data-dir', dir]);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('WARN ETH/USDT 1h');
   });
 
   it('lists every store with rows, range, gaps, size and update time', async () => {
-    const r = await runCli(['list', '--json', '--data-dir', dir]);
+    const r = await runBinary(['list', '--json', '--data-dir', dir]);
     expect(r.code).toBe(0);
     const { stores } = JSON.parse(r.stdout) as { stores: { symbol: string; timeframe: string; rows: number; bytes: number; updatedAt: string; first: string }[] };
     expect(stores.map((s) => `${s.symbol} ${s.timeframe}`).sort()).toEqual(STORES.flatMap(([s]) => TFS.map((tf) => `${s} ${tf}`)).sort());
@@ -106,13 +106,13 @@ describe('qml-data binary against the simulator', () => {
       expect(s.bytes).toBeGreaterThan(1000);
       expect(Date.parse(s.updatedAt)).toBeGreaterThan(Date.now() - 3_600_000);
     }
-    const text = await runCli(['list', '--data-dir', dir]);
+    const text = await runBinary(['list', '--data-dir', dir]);
     expect(text.stdout).toMatch(/^SYMBOL\s+TF\s+ROWS/);
   });
 
   it('--dry-run fetches and reports the range asked for but writes nothing', async () => {
     const empty = await tempDir();
-    const r = await runCli(['build', '--symbol', 'SOL/USDT', '--timeframes', '1h', '--days', '30', '--dry-run', '--json', ...simArgs(sim.url, empty)]);
+    const r = await runBinary(['build', '--symbol', 'SOL/USDT', '--timeframes', '1h', '--days', '30', '--dry-run', '--json', ...simArgs(sim.url, empty)]);
     expect(r.code).toBe(0);
     const s = (JSON.parse(r.stdout) as { stores: { status: string; rows: number; fetched: number }[] }).stores[0]!;
     expect(s.status).toBe('dry-run');
@@ -123,7 +123,7 @@ describe('qml-data binary against the simulator', () => {
 
   it('prints human text on stdout and keeps logs on stderr as JSON lines', async () => {
     const d = await tempDir();
-    const r = await runCli(['build', '--symbol', 'XRP/USDT', '--timeframes', '4h', '--days', '10', ...simArgs(sim.url, d)], { QML_LOG_LEVEL: 'info' });
+    const r = await runBinary(['build', '--symbol', 'XRP/USDT', '--timeframes', '4h', '--days', '10', ...simArgs(sim.url, d)], { QML_LOG_LEVEL: 'info' });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^written\s+XRP\/USDT 4h\s+\d+ rows/);
     const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { msg: string });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadMaster } from '../../src/store/store-read.js';
 import { binanceAt } from '../helpers/ccxt-binance.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runBinary, tempDir } from '../helpers/cli.js';
 import { fixture, ROOT } from '../helpers/fixtures.js';
 
 describe('qml-data sim (the binary)', () => {
@@ -28,7 +28,7 @@ describe('qml-data sim (the binary)', () => {
 describe('qml-data demo (the quick start)', () => {
   it('builds, updates and validates ETH/USDT 1h and 4h offline', async () => {
     const dir = await tempDir();
-    const r = await runCli(['demo', '--data-dir', dir, '--days', '30']);
+    const r = await runBinary(['demo', '--data-dir', dir, '--days', '30']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('$ qml-data build --symbol ETH/USDT --timeframes 1h 4h --days 30');
     expect(r.stdout).toMatch(/\$ qml-data update\nwritten\s+ETH\/USDT 1h/);

@@ -2,15 +2,33 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
 import { ROOT } from './fixtures.js';
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
 /**
+ * Run the CLI in this process: the same `main` the binary runs, with its output captured, without
+ * paying a process start and the ccxt import for every case. What only a process can show (signals,
+ * kill -9, startup imports, the binary's own exit) is tested with `runBinary`.
+ */
+export async function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['node', 'qml-data', ...args], {
+    stdout: { write: (s: string) => { stdout += s; } },
+    stderr: { write: (s: string) => { stderr += s; } },
+    env: { ...process.env, QML_LOG_LEVEL: 'warn', ...env },
+    signals: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/**
  * Run the real `qml-data` binary. Asynchronous on purpose: the simulator usually runs in this same
  * process and must keep answering while the binary talks to it.
  */
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runBinary(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...args], {
       env: { ...process.env, QML_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],

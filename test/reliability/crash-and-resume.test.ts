@@ -8,7 +8,7 @@ import { makeRng } from '../../src/sim/rng.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { partialPath, masterPath } from '../../src/store/store-path.js';
 import { readMaster } from '../../src/store/store-read.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runBinary, runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 const NOW = Date.parse('2024-03-10T12:34:00Z');
@@ -28,6 +28,11 @@ let splitBytes: Buffer;
 
 type Frame = Awaited<ReturnType<typeof readMaster>>['frame'];
 const colBytes = (f: Frame, rows = f.time.length) => Object.fromEntries(KEYS.map((k) => [k, Buffer.from(f[k].buffer, f[k].byteOffset, rows * 8)]));
+/** Every column equal bit for bit (Buffer.equals: a deep toEqual over 100k bytes costs a second per case). */
+function expectSameColumns(f: Frame, expected: Record<string, Buffer>) {
+  const got = colBytes(f);
+  for (const k of KEYS) expect(got[k]!.equals(expected[k]!), `column ${k}`).toBe(true);
+}
 
 function args(job: 'build' | 'update', dir: string): string[] {
   const head = job === 'build' ? ['build', '--symbol', SYMBOL, '--timeframes', TF, '--since', SINCE] : ['update'];
@@ -46,7 +51,7 @@ async function expectConsistent(dir: string, before: Buffer | undefined) {
     const bytes = await readFile(path);
     if (!(before && bytes.equals(before))) {
       const { frame } = await readMaster(path, { symbol: SYMBOL, timeframe: TF });
-      expect(colBytes(frame)).toEqual(after);
+      expectSameColumns(frame, after);
     }
     const [health] = await validateStores([{ dataset: 'ohlcv', symbol: SYMBOL, timeframe: TF, path }], NOW);
     expect(health!.status).not.toBe('fail');
@@ -62,7 +67,8 @@ async function expectConsistent(dir: string, before: Buffer | undefined) {
     const at = Array.from(afterFrame.time).indexOf(frame.time[0]!);
     expect(at).toBeGreaterThanOrEqual(0);
     for (const k of ['time', 'open', 'high', 'low', 'close', 'volume'] as const) {
-      expect(Array.from(frame[k]), k).toEqual(Array.from(afterFrame[k].subarray(at, at + frame.time.length)));
+      const want = afterFrame[k].subarray(at, at + frame.time.length);
+      expect(Buffer.from(frame[k].buffer, frame[k].byteOffset, frame[k].byteLength).equals(Buffer.from(want.buffer, want.byteOffset, want.byteLength)), k).toBe(true);
     }
   }
 }
@@ -86,15 +92,16 @@ beforeAll(async () => {
 describe('kill -9 at 50 seeded moments: stores stay whole, the next run finishes the job', () => {
   const rng = makeRng(20261122);
   const moments = Array.from({ length: 50 }, (_, i) => ({ job: i % 2 === 0 ? 'build' as const : 'update' as const, fraction: rng() }));
+  // How long an uninterrupted run of each job takes through the binary: the range kill moments are drawn
+  // from. Measured before the cases, so any one of them can run alone (-t) or in any order.
   let durations: Record<'build' | 'update', number>;
-
-  it('measures an uninterrupted run of each job (the range the kill moments are drawn from)', async () => {
+  beforeAll(async () => {
     durations = { build: 0, update: 0 };
     for (const job of ['build', 'update'] as const) {
       const dir = await tempDir();
       if (job === 'update') await cp(splitDir, dir, { recursive: true });
       const t0 = performance.now();
-      expect((await runCli(args(job, dir))).code).toBe(0);
+      expect((await runBinary(args(job, dir))).code).toBe(0);
       durations[job] = performance.now() - t0;
     }
   });
@@ -112,7 +119,7 @@ describe('kill -9 at 50 seeded moments: stores stay whole, the next run finishes
       const next = await runCli(args(m.job, dir));
       expect(next.code, next.stderr).toBe(0);
       const { frame } = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
-      expect(colBytes(frame)).toEqual(after);
+      expectSameColumns(frame, after);
       expect(await stat(partialPath(masterPath(dir, SYMBOL, TF))).then(() => true, () => false)).toBe(false);
     });
   }
@@ -151,7 +158,7 @@ describe('Ctrl-C and resume', () => {
     expect(r.stderr).toContain('resuming from checkpoint');
     expect((sim.requests.get('/api/v3/klines') ?? 0) - kBefore).toBe(Math.ceil((afterRows - 5000) / 1000));
     const done = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
-    expect(colBytes(done.frame)).toEqual(after);
+    expectSameColumns(done.frame, after);
   });
 
   it('a --days build interrupted, then run again an hour later (a new start), resumes from its checkpoint', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runBinary, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 
 const KEY = 'k3y-DO-NOT-LEAK-1234567890';
@@ -15,8 +15,8 @@ describe('API keys', () => {
     const sim = await startSim({ port: 0, now: Date.parse('2024-03-10T12:34:00Z'), symbols: ['ETH/USDT'] });
     const dir = await tempDir();
     const env = { QML_LOG_LEVEL: 'debug', BINANCE_API_KEY: KEY, BINANCE_SECRET: SECRET, QML_API_KEY: KEY, QML_API_SECRET: SECRET, API_KEY: KEY };
-    const r = await runCli(['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '3', '--api-url', sim.url, '--data-dir', dir], env);
-    const u = await runCli(['update', '--api-url', sim.url, '--data-dir', dir], env);
+    const r = await runBinary(['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '3', '--api-url', sim.url, '--data-dir', dir], env);
+    const u = await runBinary(['update', '--api-url', sim.url, '--data-dir', dir], env);
     const headers = [...sim.headerNames];
     await sim.close();
     expect([r.code, u.code]).toEqual([0, 0]);

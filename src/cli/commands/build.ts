@@ -32,8 +32,8 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const symbols = checkSymbols(flags.symbol ?? cfg.symbols);
   const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
   const range = buildRange(flags, cfg.years);
-  const settings = runSettings(cfg, flags);
-  const outcomes = await withExchange(exchangeSettings(cfg, flags), (clientFor, onProgress) =>
+  const settings = runSettings(cfg, flags, ctx.env);
+  const outcomes = await withExchange(exchangeSettings(cfg, flags, ctx.env), (clientFor, onProgress) =>
     runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.log, signal: ctx.signal, onProgress }));
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
   const failure = failureOf(outcomes);

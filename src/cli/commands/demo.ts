@@ -47,7 +47,7 @@ async function runDemo(flags: { dataDir?: string; days: string }, c: CommandCont
   const dataDir = await demoFolder(flags.dataDir);
   const start = floorOpen(parseTimeframe('1h'), Date.now()) - 2 * DAY + 30 * 60_000;
   const sim = await startSim({ port: 0, now: start, seed: 1 });
-  const settings = { ...runSettings(loadConfig(), { dataDir }), dataDir, exchange: 'binance', source: 'simulator' };
+  const settings = { ...runSettings(loadConfig(), { dataDir }, c.env), dataDir, exchange: 'binance', source: 'simulator' };
   try {
     c.print(`simulator on ${sim.url}, exchange clock ${new Date(start).toISOString()}, stores in ${dataDir}\n`);
     await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, async (clientFor, onProgress) => {
