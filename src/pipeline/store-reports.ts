@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { OHLCV } from '../datasets/ohlcv.js';
 import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
@@ -30,7 +31,7 @@ export async function validateStores(refs: readonly StoreRef[], now: number, sta
 async function validateOne(ref: StoreRef, now: number, staleAfter: number | undefined): Promise<StoreHealth> {
   const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
   try {
-    const { columns, meta, extraColumns } = await readStoreColumns(ref.path);
+    const { columns, meta, extraColumns } = await readStoreColumns(OHLCV, ref.path);
     const findings = [
       ...checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true }),
       ...extraColumnsFinding(extraColumns),
@@ -64,7 +65,7 @@ export async function describeStores(refs: readonly StoreRef[], now: number): Pr
   for (const ref of refs) {
     const bytes = (await stat(ref.path)).size;
     try {
-      const { columns, meta } = await readStoreColumns(ref.path, ['time']);
+      const { columns, meta } = await readStoreColumns(OHLCV, ref.path, ['time']);
       const time = columns.time ?? new Float64Array(0);
       const tf = parseTimeframe(ref.timeframe);
       const last = time[time.length - 1];

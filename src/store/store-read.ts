@@ -164,20 +164,20 @@ function trim<F extends SeriesFrame>(f: F, start: number, end: number): F {
 }
 
 /**
- * Whatever of `wanted` disk columns a file has (default: every column of the dataset), for validation
- * and listing, which report missing columns rather than fail on them. Keyed by disk name.
+ * Whatever of the dataset's columns a file has (or of `keys`), keyed as in memory, for validation and
+ * listing, which report missing columns rather than fail on them.
  */
 export async function readStoreColumns(
-  path: string, wanted: readonly string[] = OHLCV.columns.map((c) => c.name), d: DatasetDescriptor = OHLCV,
-): Promise<{ columns: Record<string, Float64Array>; meta: Partial<StoreMeta>; extraColumns: string[] }> {
+  d: DatasetDescriptor, path: string, keys?: readonly string[],
+): Promise<{ columns: Partial<Record<string, Float64Array>>; meta: Partial<StoreMeta>; extraColumns: string[] }> {
   const bytes = await readBytes(path);
   const md = readFooter(bytes, path);
   const names = columnNames(md);
-  const present = wanted.filter((c) => names.includes(c));
-  const columns = await decodeColumns(bytes, md, present, 0, Number(md.num_rows), path);
+  const present = d.columns.filter((c) => names.includes(c.name) && (!keys || keys.includes(c.key)));
+  const decoded = await decodeColumns(bytes, md, present.map((c) => c.name), 0, Number(md.num_rows), path);
+  const columns = Object.fromEntries(present.map((c) => [c.key, decoded[c.name]!]));
   const own = new Set(d.columns.map((c) => c.name));
-  const extraColumns = names.filter((n) => !own.has(n) && !isToolArtifactColumn(n));
-  return { columns, meta: storeMetaOf(md), extraColumns };
+  return { columns, meta: storeMetaOf(md), extraColumns: names.filter((n) => !own.has(n) && !isToolArtifactColumn(n)) };
 }
 
 export interface LoadMasterOptions {

@@ -1,13 +1,12 @@
 import type { MasterFrame } from '../core/frame.js';
+import { OHLCV } from '../datasets/ohlcv.js';
 import { isoUtc } from '../core/time-format.js';
 import { candlesBetween, floorOpen, isAligned, nextOpen, type Timeframe } from '../core/timeframe.js';
 import { trueRange, wilderAtr } from '../indicators/wilder-atr.js';
 import type { Finding, GapItem, TimeItem } from './findings.js';
 
-/** Columns as read from a store: any may be missing. Names are the store's (`Open`, `ATR`, ...). */
-export type StoreColumns = Partial<Record<(typeof STORE_COLUMNS)[number], Float64Array>>;
-
-export const STORE_COLUMNS = ['time', 'Open', 'High', 'Low', 'Close', 'Volume', 'ATR'] as const;
+/** A candle store's columns as read from a file (keyed as in memory: `open`, `atr`, …); any may be missing. */
+export type StoreColumns = Partial<MasterFrame>;
 
 export interface HealthOptions {
   /** ATR period the store claims; the ATR column is checked against it. */
@@ -35,22 +34,18 @@ const ATR_TOLERANCE = 1e-9;
  * (an interval over 1.1 × the timeframe), times off the timeframe grid, a stored open candle.
  */
 export function checkHealth(cols: StoreColumns, tf: Timeframe, opts: HealthOptions = {}): Finding[] {
-  const missing = STORE_COLUMNS.filter((c) => cols[c] === undefined);
+  const missing = OHLCV.columns.filter((c) => cols[c.key as keyof MasterFrame] === undefined).map((c) => c.name);
   if (missing.length > 0) {
     return [{ code: 'MISSING_COLUMNS', severity: 'fail', count: missing.length,
       message: `missing column(s) ${missing.join(', ')}`, items: missing.map((column) => ({ column })) }];
   }
-  const f = toMaster(cols);
+  const f = cols as MasterFrame;
   if (f.time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
   return [
     checkNaN(f), checkNonPositive(f), checkDuplicatesAndOrder(f), checkHighLow(f), checkGaps(f, tf),
     checkGrid(f, tf), checkOpenCandle(f, tf, opts.now), checkStale(f, tf, opts.now, opts.staleAfter ?? DEFAULT_STALE_AFTER),
     opts.wholeStore ? checkAtr(f, opts.atrPeriod) : checkAtrStepwise(f, opts.atrPeriod),
   ].flat();
-}
-
-function toMaster(c: StoreColumns): MasterFrame {
-  return { time: c.time!, open: c.Open!, high: c.High!, low: c.Low!, close: c.Close!, volume: c.Volume!, atr: c.ATR! };
 }
 
 function rowsWhere(f: MasterFrame, pred: (i: number) => boolean): number[] {

@@ -6,7 +6,7 @@ import { fixture, readFreqtrade, shared } from '../helpers/fixtures.js';
 
 function storeColumns(path: string): Required<StoreColumns> {
   const f = readFreqtrade(path);
-  return { time: f.time, Open: f.open, High: f.high, Low: f.low, Close: f.close, Volume: f.volume, ATR: wilderAtr(f.high, f.low, f.close, 14) };
+  return { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) };
 }
 
 const H1 = parseTimeframe('1h');
@@ -32,11 +32,11 @@ describe('checkHealth', () => {
 
   it('fails on empty stores, missing columns, NaN and non-positive prices', () => {
     const c = storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
-    expect(checkHealth({ ...c, time: new Float64Array(0), Open: new Float64Array(0), High: new Float64Array(0), Low: new Float64Array(0), Close: new Float64Array(0), Volume: new Float64Array(0), ATR: new Float64Array(0) }, H1)[0]!.code).toBe('EMPTY');
-    expect(checkHealth({ ...c, ATR: undefined }, H1)[0]).toMatchObject({ code: 'MISSING_COLUMNS', severity: 'fail', items: [{ column: 'ATR' }] });
-    const bad = { ...c, Close: c.Close.slice(), Low: c.Low.slice() };
-    bad.Close[100] = NaN;
-    bad.Low[200] = 0;
+    expect(checkHealth({ ...c, time: new Float64Array(0), open: new Float64Array(0), high: new Float64Array(0), low: new Float64Array(0), close: new Float64Array(0), volume: new Float64Array(0), atr: new Float64Array(0) }, H1)[0]!.code).toBe('EMPTY');
+    expect(checkHealth({ ...c, atr: undefined }, H1)[0]).toMatchObject({ code: 'MISSING_COLUMNS', severity: 'fail', items: [{ column: 'ATR' }] });
+    const bad = { ...c, close: c.close.slice(), low: c.low.slice() };
+    bad.close[100] = NaN;
+    bad.low[200] = 0;
     const codes = checkHealth(bad, H1).map((f) => [f.code, f.severity, f.count]);
     expect(codes).toContainEqual(['NAN_VALUES', 'fail', 1]);
     expect(codes).toContainEqual(['NONPOSITIVE_PRICE', 'fail', 1]);
@@ -44,8 +44,8 @@ describe('checkHealth', () => {
 
   it('warns on High < Low, off-grid times and a stored open candle; fails on duplicates, disorder and a wrong ATR', () => {
     const c = storeColumns(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
-    const x = { ...c, time: c.time.slice(), High: c.High.slice(), ATR: c.ATR.slice() };
-    x.High[50] = x.Low[50]! - 1;
+    const x = { ...c, time: c.time.slice(), high: c.high.slice(), atr: c.atr.slice() };
+    x.high[50] = x.low[50]! - 1;
     x.time[10] = x.time[9]!; // duplicate
     x.time[20] = x.time[20]! + 60_000; // off the hour
     const last = x.time[x.time.length - 1]!;
@@ -54,9 +54,9 @@ describe('checkHealth', () => {
     expect(byCode.get('DUPLICATE_TIMES')?.severity).toBe('fail');
     expect(byCode.get('OFF_GRID')?.items).toEqual([{ time: new Date(x.time[20]!).toISOString() }]);
     expect(byCode.get('OPEN_CANDLE')?.count).toBe(1);
-    const wrongAtr = { ...c, ATR: c.ATR.slice() };
-    wrongAtr.ATR[500] = wrongAtr.ATR[500]! * (1 + 1e-6);
-    wrongAtr.ATR[3] = 1; // a value inside the warm-up, where the store must hold null
+    const wrongAtr = { ...c, atr: c.atr.slice() };
+    wrongAtr.atr[500] = wrongAtr.atr[500]! * (1 + 1e-6);
+    wrongAtr.atr[3] = 1; // a value inside the warm-up, where the store must hold null
     expect(checkHealth(wrongAtr, H1, { atrPeriod: 14, wholeStore: true }).find((f) => f.code === 'ATR_MISMATCH')).toMatchObject({ severity: 'fail', count: 2 });
     expect(checkHealth(c, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
     const unsorted = { ...c, time: c.time.slice() };
@@ -70,14 +70,14 @@ describe('checkHealth', () => {
     expect(checkHealth(slice, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
     // the whole-store check recomputes from the slice's first row, and so disagrees with a real store's values
     expect(checkHealth(slice, H1, { atrPeriod: 14, wholeStore: true }).map((f) => f.code)).toContain('ATR_MISMATCH');
-    const wrong = { ...slice, ATR: slice.ATR.slice() };
-    wrong.ATR[200] = wrong.ATR[200]! * (1 + 1e-6);
+    const wrong = { ...slice, atr: slice.atr.slice() };
+    wrong.atr[200] = wrong.atr[200]! * (1 + 1e-6);
     const found = checkHealth(wrong, H1, { atrPeriod: 14 }).find((f) => f.code === 'ATR_MISMATCH')!;
     expect(found.items![0]).toEqual({ time: new Date(slice.time[200]!).toISOString() });
     // a range from the store's first candle: the warm-up and the first value (the mean of 14 true ranges) are checked
     const head = Object.fromEntries(Object.entries(c).map(([k, v]) => [k, v.slice(0, 300)])) as Required<StoreColumns>;
     expect(checkHealth(head, H1, { atrPeriod: 14 }).map((f) => f.code)).not.toContain('ATR_MISMATCH');
-    head.ATR[14] = head.ATR[14]! + 1;
+    head.atr[14] = head.atr[14]! + 1;
     expect(checkHealth(head, H1, { atrPeriod: 14 }).find((f) => f.code === 'ATR_MISMATCH')!.items![0]).toEqual({ time: new Date(head.time[14]!).toISOString() });
   });
 
