@@ -45,12 +45,6 @@ export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: Cl
   };
 }
 
-/** True when a report says cleaning changed anything. */
-export function cleanChangedAnything(r: CleanReport): boolean {
-  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
-  return r.badTime + r.duplicates + sum(r.badValues) + sum(r.filled) + r.dropped + r.swapped > 0 || r.reordered;
-}
-
 interface RowOrder { rows: Uint32Array; badTime: number; duplicates: number; reordered: boolean }
 
 /** Row indices in ascending time, one per time (the last occurrence wins), skipping unusable times. */

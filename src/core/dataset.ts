@@ -62,13 +62,6 @@ export function allocSeries(d: DatasetDescriptor, n: number): SeriesFrame {
   return out as SeriesFrame;
 }
 
-/** Rows [start, end) of every column, copied. */
-export function sliceSeries<F extends SeriesFrame>(f: F, start: number, end: number): F {
-  const out: Record<string, Float64Array> = {};
-  for (const [k, col] of Object.entries(f)) out[k] = col.slice(start, end);
-  return out as F;
-}
-
 /** Several frames of one dataset, one after the other, copied into new columns. */
 export function concatSeries<F extends SeriesFrame>(frames: readonly F[]): F {
   const keys = Object.keys(frames[0] ?? { time: 0 });

@@ -18,10 +18,8 @@ export type MasterFrame = CandleFrame & {
 
 export const CANDLE_KEYS = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
 export const PRICE_KEYS = ['open', 'high', 'low', 'close'] as const;
-export const MASTER_KEYS = [...CANDLE_KEYS, 'atr'] as const;
 
 export type CandleKey = (typeof CANDLE_KEYS)[number];
-export type MasterKey = (typeof MASTER_KEYS)[number];
 
 /** A frame of `n` zeroed rows. */
 export function allocFrame(n: number): CandleFrame {
@@ -29,10 +27,6 @@ export function allocFrame(n: number): CandleFrame {
     time: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n),
     low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n),
   };
-}
-
-export function emptyFrame(): CandleFrame {
-  return allocFrame(0);
 }
 
 /** Rows [start, end) as views (no copy). */

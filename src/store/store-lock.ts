@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StoreError } from '../core/errors.js';
 import { storeWriteError } from './atomic-write.js';
@@ -24,6 +24,7 @@ const UNREADABLE_LOCK_MS = 10_000;
 export async function withStoreLock<T>(storePath: string, opts: LockOptions, fn: () => Promise<T>): Promise<T> {
   const lockPath = `${storePath}.lock`;
   await acquire(lockPath, storePath, opts);
+  await removeDeadLockTemps(lockPath);
   try {
     return await fn();
   } finally {
@@ -82,13 +83,32 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
 
 function isStale(o: LockOwner): boolean {
   if (o.host !== hostname()) return false; // cannot see other hosts' processes: never steal
-  if (o.pid === process.pid) return false;
+  return isDead(o.pid);
+}
+
+function isDead(pid: number): boolean {
+  if (pid === process.pid) return false;
   try {
-    process.kill(o.pid, 0);
+    process.kill(pid, 0);
     return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
+}
+
+/**
+ * The private files of lock attempts whose process was killed (`<lock>.<pid>.<hex>.tmp`,
+ * `<lock>.stale.<pid>`), removed by the next holder. Only dead processes' files: a live one may be
+ * between its write and its link.
+ */
+async function removeDeadLockTemps(lockPath: string): Promise<void> {
+  const base = basename(lockPath);
+  const names = await readdir(dirname(lockPath)).catch(() => [] as string[]);
+  const dead = names.filter((n) => {
+    const m = n.startsWith(`${base}.`) ? /^(?:(\d+)\.[0-9a-f]+\.tmp|stale\.(\d+))$/.exec(n.slice(base.length + 1)) : null;
+    return m !== null && isDead(Number(m[1] ?? m[2]));
+  });
+  await Promise.all(dead.map((n) => unlink(join(dirname(lockPath), n)).catch(() => undefined)));
 }
 
 /** Move the stale lock aside, and put it back if it turned out to be a fresh one taken meanwhile. */

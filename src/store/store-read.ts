@@ -1,4 +1,4 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileMetaData } from 'hyparquet';
 import { requiredColumns, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
@@ -227,6 +227,3 @@ function durationOf(tf: string): number {
   }
 }
 
-export async function storeExists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
