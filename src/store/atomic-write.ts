@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StoreError } from '../core/errors.js';
 
@@ -9,23 +9,10 @@ import { StoreError } from '../core/errors.js';
  * write a temp file in the same folder, fsync it, rename it over the target, fsync the folder.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    await mkdir(dir, { recursive: true });
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await syncDir(dir);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw storeWriteError(e, path);
-  }
+  await replaceViaTemp(path, async (tmp) => {
+    await mkdir(dirname(path), { recursive: true });
+    return filled(await open(tmp, 'wx', 0o644), (fh) => fh.writeFile(bytes));
+  });
 }
 
 /**
@@ -34,14 +21,33 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * them), never through this process: appending to a large store reads none of it.
  */
 export async function writePrefixedFileAtomic(path: string, keep: number, bytes: Uint8Array): Promise<void> {
+  await replaceViaTemp(path, async (tmp) => {
+    await copyFile(path, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    return filled(await open(tmp, 'r+'), async (fh) => {
+      await fh.truncate(keep);
+      await fh.write(bytes, 0, bytes.byteLength, keep);
+    });
+  });
+}
+
+/** `fh` after `write`, or closed when `write` fails. */
+async function filled(fh: FileHandle, write: (fh: FileHandle) => Promise<unknown>): Promise<FileHandle> {
+  try {
+    await write(fh);
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+/** Fill a temp file beside `path` (`fill` returns it open), fsync it, rename it over `path`, fsync the folder. */
+async function replaceViaTemp(path: string, fill: (tmp: string) => Promise<FileHandle>): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `${tempPrefix(path)}${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await copyFile(path, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-    const fh = await open(tmp, 'r+');
+    const fh = await fill(tmp);
     try {
-      await fh.truncate(keep);
-      await fh.write(bytes, 0, bytes.byteLength, keep);
       await fh.sync();
     } finally {
       await fh.close();
