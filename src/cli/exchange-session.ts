@@ -1,4 +1,8 @@
+import { BINANCE_LIMITS } from '../exchange/binance-weights.js';
 import type { ExchangeClient, ExchangeSettings } from '../exchange/exchange-client.js';
+import { systemClock, WeightScheduler } from '../exchange/weight-scheduler.js';
+import type { Log } from '../pipeline/log.js';
+import { readLearnedLimits, saveLearnedLimit } from '../store/learned-limits.js';
 import type { FetchProgress } from '../pipeline/pager.js';
 import { progressBar } from './progress.js';
 
@@ -7,13 +11,23 @@ import { progressBar } from './progress.js';
  * the id. ccxt is imported here, on demand, so commands that never reach an exchange start fast.
  */
 export async function withExchange<T>(
-  s: ExchangeSettings, fn: (clientFor: (exchange: string) => ExchangeClient, onProgress?: (p: FetchProgress) => void) => Promise<T>,
+  s: ExchangeSettings, dataDir: string, log: Log, fn: (clientFor: (exchange: string) => ExchangeClient, onProgress?: (p: FetchProgress) => void) => Promise<T>,
 ): Promise<T> {
   const { createCcxtClient } = await import('../exchange/ccxt-client.js');
+  // One budget per run: Binance counts spot and USDT-M weight per IP, whichever client spends it. Limits
+  // an earlier run learned from this API (exchangeInfo) apply from the first request.
+  const origin = s.apiUrl ?? `exchange:${s.exchange}`;
+  const learned = await readLearnedLimits(dataDir, origin);
+  const scheduler = new WeightScheduler({ ...BINANCE_LIMITS, ...learned }, systemClock, {
+    onLearn: (family, limit) => {
+      log.debug({ family, ...limit }, 'learned a rate limit from the exchange');
+      saveLearnedLimit(dataDir, origin, family, limit).catch((e: Error) => log.warn({ err: e.message }, 'could not keep the learned rate limit'));
+    },
+  });
   const clients = new Map<string, ExchangeClient>();
   const clientFor = (exchange: string) => {
     let c = clients.get(exchange);
-    if (!c) clients.set(exchange, c = createCcxtClient({ ...s, exchange }));
+    if (!c) clients.set(exchange, c = createCcxtClient({ ...s, exchange }, scheduler));
     return c;
   };
   clientFor(s.exchange); // an unknown --exchange is a usage error before anything else happens

@@ -4,16 +4,25 @@ import ccxt, { type Exchange } from 'ccxt';
 import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/errors.js';
 import { frameFromRows, type CandleFrame } from '../core/frame.js';
 import { rebaseApiUrls } from './api-url.js';
+import { binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
 import type { CandleRequest, ExchangeClient, ExchangeSettings, MarketInfo } from './exchange-client.js';
+import type { Ticket, WeightScheduler } from './weight-scheduler.js';
 
-/** Most candles per request where ccxt does not tell (Binance: 1000 spot, 1500 USDT-M). */
-const PAGE_LIMITS: Record<string, Record<string, number>> = {
-  binance: { spot: 1000, swap: 1500, future: 1500 },
-};
 const FALLBACK_PAGE_LIMIT = 500;
+/** Exchanges whose requests the weight scheduler governs (Binance's families share one IP budget). */
+const WEIGHED = new Set(['binance', 'binanceusdm']);
 
-/** Build a ccxt-backed client. Public data only: no API key is ever given to ccxt here. */
-export function createCcxtClient(s: ExchangeSettings): ExchangeClient {
+/** Whether requests to this exchange are governed by Binance's weight rules (else ccxt's throttle). */
+export function isWeighed(exchange: string): boolean {
+  return WEIGHED.has(exchange);
+}
+
+/**
+ * Build a ccxt-backed client. Public data only: no API key is ever given to ccxt here. For Binance,
+ * `scheduler` replaces ccxt's throttle: requests still go through ccxt (its URLs, parsing, symbol
+ * mapping), but when each is sent is decided by the exchange's weight budget (weight-scheduler.ts).
+ */
+export function createCcxtClient(s: ExchangeSettings, scheduler?: WeightScheduler): ExchangeClient {
   const Ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[s.exchange];
   if (!ccxt.exchanges.includes(s.exchange) || !Ctor) {
     throw new UsageError(`unknown exchange "${s.exchange}" (expected a ccxt exchange id such as binance, bybit, okx)`);
@@ -25,7 +34,71 @@ export function createCcxtClient(s: ExchangeSettings): ExchangeClient {
     options: exchangeOptions(s.exchange),
   });
   if (s.apiUrl) ex.urls['api'] = rebaseApiUrls(ex.urls['api'], s.apiUrl) as Exchange['urls']['api'];
+  if (scheduler && isWeighed(s.exchange)) governByWeight(ex, scheduler);
   return new CcxtClient(ex, s.exchange);
+}
+
+/** The two ccxt methods every REST request passes through: the send, and the hook that sees each answer. */
+interface RestHooks {
+  fetch(url: string, method?: string, headers?: unknown, body?: unknown): Promise<unknown>;
+  onRestResponse(status: number, statusText: string, url: string, method: string, headers: Record<string, string>, body: string, ...rest: unknown[]): string;
+}
+
+/**
+ * Replace ccxt's throttle with the weight scheduler: each request waits for its weight in its family's
+ * window, and each answer reports the weight the IP has spent (the truth, other processes included),
+ * a 429/418, or the limits `exchangeInfo` publishes.
+ */
+function governByWeight(ex: Exchange, scheduler: WeightScheduler): void {
+  ex.enableRateLimit = false;
+  const hooks = ex as unknown as RestHooks;
+  const send = hooks.fetch.bind(ex);
+  const answer = hooks.onRestResponse.bind(ex);
+  const pending = new Map<string, Ticket[]>();
+  const take = (url: string) => {
+    const list = pending.get(url);
+    const t = list?.shift();
+    if (list && list.length === 0) pending.delete(url);
+    return t;
+  };
+  hooks.fetch = async (url, method, headers, body) => {
+    const cost = binanceRequestCost(url);
+    if (!cost) return send(url, method, headers, body);
+    const ticket = await scheduler.acquire(cost.family, cost.weight);
+    pending.set(url, [...(pending.get(url) ?? []), ticket]);
+    try {
+      return await send(url, method, headers, body);
+    } finally {
+      const unanswered = pending.get(url)?.includes(ticket) ? ticket : undefined;
+      if (unanswered) {
+        pending.set(url, pending.get(url)!.filter((t) => t !== unanswered));
+        scheduler.settle(unanswered);
+      }
+    }
+  };
+  hooks.onRestResponse = (status, statusText, url, method, headers, body, ...rest) => {
+    const ticket = take(url);
+    if (ticket) observe(scheduler, ticket, status, url, headers, body);
+    return answer(status, statusText, url, method, headers, body, ...rest);
+  };
+}
+
+function observe(scheduler: WeightScheduler, ticket: Ticket, status: number, url: string, headers: Record<string, string>, body: string): void {
+  const header = Object.keys(headers).find((k) => weightHeaderWindowMs(k) !== undefined);
+  if (header) scheduler.learnLimit(ticket.family, { windowMs: weightHeaderWindowMs(header) });
+  scheduler.settle(ticket, header ? Number(headers[header]) : undefined);
+  if (status === 429 || status === 418) {
+    const seconds = Number(headers['retry-after'] ?? headers['Retry-After']);
+    scheduler.refused(ticket.family, Number.isFinite(seconds) ? seconds * 1000 : undefined);
+  }
+  if (status === 200 && /\/exchangeInfo$/.test(new URL(url).pathname)) {
+    try {
+      const limit = weightLimitOf((JSON.parse(body) as { rateLimits?: unknown }).rateLimits);
+      if (limit) scheduler.learnLimit(ticket.family, limit);
+    } catch {
+      // a malformed body is ccxt's to report
+    }
+  }
 }
 
 function exchangeOptions(id: string): Record<string, unknown> {
@@ -44,7 +117,7 @@ class CcxtClient implements ExchangeClient {
     const m = this.ex.markets?.[symbol];
     if (!m) throw new UsageError(`symbol "${symbol}" is not listed on ${this.id}`);
     const type = m.type ?? 'spot';
-    return { symbol, type, maxCandlesPerRequest: PAGE_LIMITS[this.id]?.[type] ?? FALLBACK_PAGE_LIMIT };
+    return { symbol, type, candlesPerPage: isWeighed(this.id) ? cheapestKlinePage(type) : FALLBACK_PAGE_LIMIT };
   }
 
   async serverTime(): Promise<number> {

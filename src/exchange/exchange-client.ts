@@ -5,8 +5,8 @@ export interface MarketInfo {
   readonly symbol: string;
   /** ccxt market type: spot, swap, future, ... */
   readonly type: string;
-  /** Most candles the exchange returns per request for this market. */
-  readonly maxCandlesPerRequest: number;
+  /** Candles asked for per request: the page with the lowest weight per candle (Binance USDT-M: 499). */
+  readonly candlesPerPage: number;
 }
 
 export interface CandleRequest {

@@ -14,7 +14,7 @@ export function klinePager(client: ExchangeClient, market: MarketInfo, tf: Timef
   const { symbol } = market;
   return {
     describe: (cursor) => `${symbol} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
-    fetch: async (cursor) => keepRange(await client.fetchCandles({ symbol, timeframe: tf.name, since: cursor, until, limit: market.maxCandlesPerRequest }), cursor, until),
+    fetch: async (cursor) => keepRange(await client.fetchCandles({ symbol, timeframe: tf.name, since: cursor, until, limit: market.candlesPerPage }), cursor, until),
     next: (page) => nextOpen(tf, maxTime(page.time)),
     // The exchange's newest candle before `until` says whether anything exists at or after the cursor.
     confirmEnd: async (cursor) => {

@@ -125,7 +125,10 @@ function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): vo
   const fault = ctx.faults.pick(url.pathname, url.searchParams.get('symbol')?.toUpperCase() ?? null);
   const route = ctx.router.find(req.method ?? 'GET', url.pathname);
   const admission = ctx.limiters[family].admit(route ? route.weight(url.searchParams) : 1);
-  const headers: Record<string, string> = { 'Content-Type': 'application/json;charset=UTF-8', 'X-MBX-USED-WEIGHT-1M': String(admission.used) };
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json;charset=UTF-8',
+    [`X-MBX-USED-WEIGHT-${windowLabel(ctx.limiters[family].config.windowMs)}`]: String(admission.used),
+  };
   if (fault && answerWithFault(fault, res, headers)) return;
   if (fault) rewriteRequest(fault, url.searchParams, ctx.catalog, family);
   let reply: SimResponse;
@@ -142,6 +145,11 @@ function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): vo
   if (fault) reply = mangleReply(fault, reply, ctx.seed, ctx.faults.fired.get(fault.kind) ?? 0);
   if (fault?.kind === 'reset') return resetMidBody(res, headers, reply);
   res.writeHead(reply.status, headers).end(reply.body);
+}
+
+/** A window as Binance names it in its weight header: 60 s → `1M`, 10 s → `10S`. */
+export function windowLabel(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000}M` : `${Math.max(1, Math.round(ms / 1000))}S`;
 }
 
 /** Send the headers and half the body, then drop the connection. */

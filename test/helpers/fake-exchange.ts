@@ -24,7 +24,7 @@ export class FakeExchange implements ExchangeClient {
 
   async market(symbol: string): Promise<MarketInfo> {
     if (!this.series[symbol]) throw new UsageError(`symbol "${symbol}" is not listed on binance`);
-    return { symbol, type: 'spot', maxCandlesPerRequest: this.limit };
+    return { symbol, type: 'spot', candlesPerPage: this.limit };
   }
 
   async serverTime(): Promise<number> {

@@ -50,7 +50,10 @@ function exchangeInfo(d: FamilyDialect, ctx: FamilyContext): Record<string, unkn
     timezone: 'UTC',
     serverTime: ctx.now(),
     rateLimits: [
-      { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: Math.max(1, Math.round(windowMs / 60_000)), limit },
+      // in Binance's units, so that a client learns the limit the simulator enforces instead of assuming it
+      windowMs % 60_000 === 0
+        ? { rateLimitType: 'REQUEST_WEIGHT', interval: 'MINUTE', intervalNum: windowMs / 60_000, limit }
+        : { rateLimitType: 'REQUEST_WEIGHT', interval: 'SECOND', intervalNum: Math.max(1, Math.round(windowMs / 1000)), limit },
       { rateLimitType: 'ORDERS', interval: 'SECOND', intervalNum: 10, limit: 100 },
       { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61000 },
     ],

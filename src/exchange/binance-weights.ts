@@ -1,0 +1,92 @@
+import type { WindowLimit } from './weight-scheduler.js';
+
+/**
+ * Binance's request weights, as its REST documentation lists them, per API family. Each family has its
+ * own budget per IP: spot `/api` 6,000 per minute, USDT-M `/fapi` 2,400 per minute. The futures
+ * statistics (`/futures/data`) are counted in requests, 1,000 per 5 minutes, so each weighs 1 there.
+ */
+export type BinanceFamily = 'spot' | 'usdm' | 'futures-data';
+
+/** The published limits, used until `exchangeInfo` or a response header says otherwise. */
+export const BINANCE_LIMITS: Readonly<Record<BinanceFamily, WindowLimit>> = {
+  spot: { limit: 6000, windowMs: 60_000 },
+  usdm: { limit: 2400, windowMs: 60_000 },
+  'futures-data': { limit: 1000, windowMs: 300_000 },
+};
+
+/** USDT-M klines (and mark/index/premium klines) weigh by `limit`: [1,100) 1, [100,500) 2, [500,1000] 5, above 10. */
+export function usdmKlineWeight(limit: number): number {
+  return limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10;
+}
+
+const SPOT: Record<string, (q: URLSearchParams) => number> = {
+  '/api/v3/klines': () => 2,
+  '/api/v3/uiKlines': () => 2,
+  '/api/v3/exchangeInfo': () => 20,
+  '/api/v3/time': () => 1,
+  '/api/v3/ping': () => 1,
+};
+
+const USDM_KLINES = ['/fapi/v1/klines', '/fapi/v1/continuousKlines', '/fapi/v1/indexPriceKlines', '/fapi/v1/markPriceKlines', '/fapi/v1/premiumIndexKlines'];
+
+const USDM: Record<string, (q: URLSearchParams) => number> = {
+  ...Object.fromEntries(USDM_KLINES.map((p) => [p, (q: URLSearchParams) => usdmKlineWeight(Number(q.get('limit') ?? 500) || 500)])),
+  '/fapi/v1/exchangeInfo': () => 1,
+  '/fapi/v1/time': () => 1,
+  '/fapi/v1/ping': () => 1,
+  '/fapi/v1/premiumIndex': (q) => (q.get('symbol') ? 1 : 10),
+  '/fapi/v1/fundingInfo': () => 0,
+  '/fapi/v1/fundingRate': () => 0,
+  '/fapi/v1/openInterest': () => 1,
+};
+
+/** The family and weight of a Binance REST request, or undefined when it is not one we know the cost of. */
+export function binanceRequestCost(url: string): { family: BinanceFamily; weight: number } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const path = u.pathname.replace(/\/+$/, '');
+  // a simulator or proxy may serve the API under a prefix: match the API's own path at the end
+  const own = (table: Record<string, (q: URLSearchParams) => number>) => Object.keys(table).find((p) => path.endsWith(p));
+  const spot = own(SPOT);
+  if (spot) return { family: 'spot', weight: SPOT[spot]!(u.searchParams) };
+  const usdm = own(USDM);
+  if (usdm) return { family: 'usdm', weight: USDM[usdm]!(u.searchParams) };
+  if (/\/futures\/data\/\w+$/.test(path)) return { family: 'futures-data', weight: 1 };
+  if (/\/fapi\/v\d\//.test(path)) return { family: 'usdm', weight: 1 };
+  if (/\/api\/v3\//.test(path)) return { family: 'spot', weight: 1 };
+  return undefined;
+}
+
+/**
+ * The kline page size with the lowest weight per candle. Spot klines weigh 2 at any size, so the
+ * largest page (1,000); USDT-M klines weigh 2 up to 499 and 5 from 500, so 499 (4.0 per 1,000 candles,
+ * against 5.0 at 1,000 and 6.7 at 1,500).
+ */
+export function cheapestKlinePage(marketType: string): number {
+  if (marketType === 'spot') return 1000;
+  let best = 1;
+  for (let limit = 1; limit <= 1500; limit++) if (limit / usdmKlineWeight(limit) > best / usdmKlineWeight(best)) best = limit;
+  return best;
+}
+
+/** The window of a `X-MBX-USED-WEIGHT-<n><unit>` header name (`-1M` → 60 s, `-10S` → 10 s), or undefined. */
+export function weightHeaderWindowMs(name: string): number | undefined {
+  const m = /^x-mbx-used-weight-(\d+)([smhd])$/i.exec(name);
+  if (!m) return undefined;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+/** `exchangeInfo.rateLimits` → the REQUEST_WEIGHT limit and its window, when published. */
+export function weightLimitOf(rateLimits: unknown): WindowLimit | undefined {
+  if (!Array.isArray(rateLimits)) return undefined;
+  const r = rateLimits.find((x: { rateLimitType?: string }) => x?.rateLimitType === 'REQUEST_WEIGHT') as
+    { interval?: string; intervalNum?: number; limit?: number } | undefined;
+  const unit = r?.interval && { SECOND: 1000, MINUTE: 60_000, HOUR: 3_600_000, DAY: 86_400_000 }[r.interval];
+  if (!r || !unit || !(Number(r.limit) > 0)) return undefined;
+  return { limit: Number(r.limit), windowMs: unit * (Number(r.intervalNum) || 1) };
+}

@@ -1,0 +1,181 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { InterruptedError } from '../core/errors.js';
+
+/**
+ * Request weight, spent at the exchange's real limit. Binance counts weight per IP in fixed windows
+ * aligned to its clock (a minute from :00), and reports what the IP has spent so far in every response
+ * (`X-MBX-USED-WEIGHT-1M`). The scheduler spends a window's budget as fast as the server answers, keeps
+ * a small margin, and waits for the next window when the budget is spent. The server's count is the
+ * truth: weight spent by other processes or tools on the same IP shows up in it and is respected.
+ */
+
+/** Time, so that the scheduler's decisions can be tested on a fake clock. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(ms, undefined, { signal }).then(() => undefined, () => { throw new InterruptedError('interrupted'); }),
+};
+
+/** One API family's weight budget: so much weight per fixed window. */
+export interface WindowLimit {
+  readonly limit: number;
+  readonly windowMs: number;
+}
+
+/** A request admitted by the scheduler: its weight is in flight until it is settled. */
+export interface Ticket {
+  readonly family: string;
+  readonly weight: number;
+  /** Start of the window it was sent in. */
+  readonly window: number;
+}
+
+export interface SchedulerOptions {
+  /** Share of each window's limit left unspent, for requests in flight elsewhere (default 3 %). */
+  readonly margin?: number;
+  /** Told when the exchange publishes a limit or window other than the one in force (to keep it for later runs). */
+  readonly onLearn?: (family: string, limit: WindowLimit) => void;
+  /**
+   * Wait this long past a window's boundary before spending again (default 50 ms): our clock and the
+   * exchange's differ by a few ms, and a request sent just before its boundary would count in the old window.
+   */
+  readonly boundaryGuardMs?: number;
+}
+
+interface FamilyState {
+  limit: number;
+  windowMs: number;
+  /** Start of the current window (server time). */
+  windowStart: number;
+  /** Weight this process sent in the current window. */
+  sent: number;
+  /** The most the server reported the IP had spent in the current window. */
+  reported: number;
+  /** No request before this time: the exchange answered 429/418 with a Retry-After. */
+  pausedUntil: number;
+  /** Weight sent in the current window and not yet answered (what was sent before it counted in its own window). */
+  inFlight: number;
+}
+
+/** What a run spent, per family: for the progress display, logs and the bench. */
+export interface FamilyUsage {
+  readonly family: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly requests: number;
+  readonly weight: number;
+  /** Times a request waited for the next window. */
+  readonly windowWaits: number;
+  /** Weight the server reported for the current window (all processes on this IP). */
+  readonly reported: number;
+}
+
+export class WeightScheduler {
+  private readonly families = new Map<string, FamilyState>();
+  private readonly usage = new Map<string, { requests: number; weight: number; windowWaits: number }>();
+
+  constructor(
+    limits: Readonly<Record<string, WindowLimit>>,
+    private readonly clock: Clock = systemClock,
+    private readonly opts: SchedulerOptions = {},
+  ) {
+    for (const [family, l] of Object.entries(limits)) this.learnLimit(family, l);
+  }
+
+  /** A family's limit as the exchange publishes it (`exchangeInfo.rateLimits`, the header's window). */
+  learnLimit(family: string, l: Partial<WindowLimit>): void {
+    const s = this.families.get(family);
+    if (s) {
+      const changed = (l.limit !== undefined && l.limit !== s.limit) || (l.windowMs !== undefined && l.windowMs !== s.windowMs);
+      if (l.limit !== undefined) s.limit = l.limit;
+      if (l.windowMs !== undefined && l.windowMs !== s.windowMs) Object.assign(s, { windowMs: l.windowMs, windowStart: -Infinity });
+      if (changed) this.opts.onLearn?.(family, { limit: s.limit, windowMs: s.windowMs });
+      return;
+    }
+    if (l.limit === undefined || l.windowMs === undefined) return;
+    this.families.set(family, { limit: l.limit, windowMs: l.windowMs, windowStart: -Infinity, sent: 0, reported: 0, inFlight: 0, pausedUntil: 0 });
+  }
+
+  /** Whether the scheduler governs a family (else the client falls back to its own throttle). */
+  governs(family: string): boolean {
+    return this.families.has(family);
+  }
+
+  /**
+   * Wait until `weight` fits in the family's current window (what this process sent, what the server
+   * reported, and what is in flight, below the limit less the margin), then count it as in flight.
+   */
+  async acquire(family: string, weight: number, signal?: AbortSignal): Promise<Ticket> {
+    const s = this.families.get(family);
+    if (!s) return { family, weight, window: 0 };
+    for (let waited = false; ; waited = true) {
+      const now = this.clock.now();
+      if (now < s.pausedUntil) {
+        await this.clock.sleep(s.pausedUntil - now, signal);
+        continue;
+      }
+      this.roll(s, now);
+      const spent = Math.max(s.sent, s.reported + s.inFlight);
+      if (spent + weight <= this.capOf(s) || (spent === 0 && s.inFlight === 0)) {
+        s.sent += weight;
+        s.inFlight += weight;
+        this.count(family, weight, waited);
+        return { family, weight, window: s.windowStart };
+      }
+      await this.clock.sleep(s.windowStart + s.windowMs - now + (this.opts.boundaryGuardMs ?? 50), signal);
+    }
+  }
+
+  /**
+   * The answer to a request arrived: its weight is no longer in flight. `reported` is the server's count
+   * for the window (the weight header), which includes every process on this IP.
+   */
+  settle(t: Ticket, reported?: number): void {
+    const s = this.families.get(t.family);
+    if (!s) return;
+    if (t.window !== s.windowStart) return;
+    s.inFlight = Math.max(0, s.inFlight - t.weight);
+    if (reported !== undefined && Number.isFinite(reported)) s.reported = Math.max(s.reported, reported);
+  }
+
+  /**
+   * The exchange refused for its limit (429, or 418 after ignoring one): nothing more is sent to the
+   * family until its Retry-After has passed, or, without one, until the window ends.
+   */
+  refused(family: string, retryAfterMs?: number): void {
+    const s = this.families.get(family);
+    if (!s) return;
+    const now = this.clock.now();
+    this.roll(s, now);
+    s.pausedUntil = Math.max(s.pausedUntil, retryAfterMs !== undefined ? now + retryAfterMs : s.windowStart + s.windowMs);
+  }
+
+  usageOf(): FamilyUsage[] {
+    return [...this.families.entries()].map(([family, s]) => ({
+      family, limit: s.limit, windowMs: s.windowMs, reported: s.reported,
+      ...(this.usage.get(family) ?? { requests: 0, weight: 0, windowWaits: 0 }),
+    }));
+  }
+
+  private capOf(s: FamilyState): number {
+    return s.limit - Math.max(1, Math.ceil(s.limit * (this.opts.margin ?? 0.03)));
+  }
+
+  private roll(s: FamilyState, now: number): void {
+    const start = Math.floor(now / s.windowMs) * s.windowMs;
+    if (start === s.windowStart) return;
+    s.windowStart = start;
+    s.sent = 0;
+    s.reported = 0;
+    s.inFlight = 0;
+  }
+
+  private count(family: string, weight: number, waited: boolean): void {
+    const u = this.usage.get(family) ?? { requests: 0, weight: 0, windowWaits: 0 };
+    this.usage.set(family, { requests: u.requests + 1, weight: u.weight + weight, windowWaits: u.windowWaits + (waited ? 1 : 0) });
+  }
+}
