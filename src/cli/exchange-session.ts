@@ -3,15 +3,17 @@ import type { ExchangeClient, ExchangeSettings } from '../exchange/exchange-clie
 import { systemClock, WeightScheduler } from '../exchange/weight-scheduler.js';
 import type { Log } from '../pipeline/log.js';
 import { readLearnedLimits, saveLearnedLimit } from '../store/learned-limits.js';
-import type { FetchProgress } from '../pipeline/pager.js';
-import { progressBar } from './progress.js';
+import type { RunProgress } from '../pipeline/run-settings.js';
+import { runDisplay } from './progress.js';
+import type { StatusLine } from './status-line.js';
 
 /**
  * Open ccxt clients for the length of `fn`, one per exchange asked for, all with the same settings but
  * the id. ccxt is imported here, on demand, so commands that never reach an exchange start fast.
  */
 export async function withExchange<T>(
-  s: ExchangeSettings, dataDir: string, log: Log, fn: (clientFor: (exchange: string) => ExchangeClient, onProgress?: (p: FetchProgress) => void) => Promise<T>,
+  s: ExchangeSettings, dataDir: string, log: Log, terminal: StatusLine | undefined,
+  fn: (clientFor: (exchange: string) => ExchangeClient, progress?: RunProgress) => Promise<T>,
 ): Promise<T> {
   const { createCcxtClient } = await import('../exchange/ccxt-client.js');
   // One budget per run: Binance counts spot and USDT-M weight per IP, whichever client spends it. Limits
@@ -31,11 +33,11 @@ export async function withExchange<T>(
     return c;
   };
   clientFor(s.exchange); // an unknown --exchange is a usage error before anything else happens
-  const bar = progressBar();
+  const display = runDisplay(terminal, () => scheduler.usageOf());
   try {
-    return await fn(clientFor, bar?.update);
+    return await fn(clientFor, display);
   } finally {
-    bar?.done();
+    display?.finish();
     await Promise.all([...clients.values()].map((c) => c.close()));
   }
 }

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
+import { StatusLine } from './status-line.js';
 import { UsageError } from '../core/errors.js';
 
 /** Keys whose values never reach a log line, wherever they appear. */
@@ -17,14 +18,15 @@ export function parseLogLevel(text: string): string {
 }
 
 /**
- * pino on stderr: pretty on a terminal, JSON lines otherwise. Results go to stdout, never here. A run
- * inside another program (tests) passes its own stream.
+ * pino on stderr: pretty on a terminal (written above the progress status line), JSON lines otherwise.
+ * Results go to stdout, never here. A run inside another program (tests) passes its own stream.
  */
-export function createLogger(levelText: string, stream?: { write(text: string): unknown }): Logger {
+export function createLogger(levelText: string, out: StatusLine | { write(text: string): unknown } = process.stderr): Logger {
   const opts = { level: parseLogLevel(levelText), redact: { paths: REDACT, censor: '[redacted]' } };
-  if (stream) return pino(opts, { write: (s: string) => { stream.write(s); } });
-  if (process.stderr.isTTY) {
-    return pino(opts, pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' }));
+  if (out instanceof StatusLine) {
+    const format = prettyFactory({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' });
+    return pino(opts, { write: (s: string) => out.log(format(s)) });
   }
-  return pino(opts, pino.destination({ fd: 2, sync: true }));
+  if (out === process.stderr) return pino(opts, pino.destination({ fd: 2, sync: true }));
+  return pino(opts, { write: (s: string) => { out.write(s); } });
 }

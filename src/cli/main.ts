@@ -9,6 +9,7 @@ import { registerSim } from './commands/sim.js';
 import { registerUpdate } from './commands/update.js';
 import { registerValidate } from './commands/validate.js';
 import { createLogger } from './logger.js';
+import { StatusLine } from './status-line.js';
 
 /** Exit codes, documented in the README. The only place errors become numbers. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, exchange: 3, store: 4, internal: 70, interrupted: 130 } as const;
@@ -46,12 +47,15 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
   let ctx: CommandContext | undefined;
-  const getCtx = () => (ctx ??= {
-    log: createLogger(program.opts<{ logLevel: string }>().logLevel, io.stderr === process.stderr ? undefined : io.stderr),
-    signal: controller.signal,
-    print: (text: string) => { io.stdout.write(`${text}\n`); },
-    env: io.env,
-  });
+  const getCtx = (): CommandContext => {
+    if (ctx) return ctx;
+    const terminal = io.stderr.isTTY ? new StatusLine(io.stderr) : undefined;
+    const level = program.opts<{ logLevel: string }>().logLevel;
+    const log = createLogger(level, terminal ?? io.stderr);
+    const chosen = program.getOptionValueSource('logLevel') === 'cli' || io.env['QML_LOG_LEVEL'] !== undefined;
+    const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
+    return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, env: io.env });
+  };
   for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerSim, registerDemo]) register(program, getCtx);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

@@ -5,10 +5,9 @@ import { resolveMasterPath } from '../store/store-path.js';
 import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
 import { OHLCV_JOB } from './ohlcv-job.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
-import { mapPool } from './run-pool.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
-import { runStoreJob } from './store-job.js';
+import { runStoreJob, runStores } from './store-job.js';
 
 /** How far back a build reaches: exactly one of the forms, resolved against the exchange's clock. */
 export type BuildRange =
@@ -44,7 +43,7 @@ export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): 
   const unlisted = await findUnlisted([...new Set(open.map((t) => t.symbol))], deps, s, retry);
   const now = await withRetry('fetch exchange time', retry, () => deps.clientFor(s.exchange).serverTime());
   const spans = new Map(targets.map((t) => [t.tf.name, buildSpan(o, t.tf, now)]));
-  return mapPool(targets, s.concurrency, async (t) => {
+  return runStores(targets, s, deps, async (t) => {
     const failure = t.foreign ?? unlisted.get(t.symbol);
     if (failure) return failedOutcome({ symbol: t.symbol, timeframe: t.tf.name, path: t.path }, failure);
     return runStoreJob({

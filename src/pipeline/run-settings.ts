@@ -1,4 +1,5 @@
 import type { ExchangeClient } from '../exchange/exchange-client.js';
+import type { StoreOutcome } from './outcome.js';
 import type { FetchProgress } from './pager.js';
 import type { Log } from './log.js';
 import type { RetryPolicy } from './retry.js';
@@ -19,11 +20,22 @@ export interface RunSettings {
   readonly checkpointMs: number;
 }
 
+/** What a run reports as it goes, for one display over the whole run. */
+export interface RunProgress {
+  /** `n` more stores belong to the run. */
+  stores(n: number): void;
+  /** A page arrived. */
+  page(p: FetchProgress): void;
+  /** A store is finished, whatever its status. */
+  storeDone(o: StoreOutcome): void;
+}
+
 /** What a run talks to: the exchange, the log, Ctrl-C, progress display. */
 export interface RunDeps {
   /** The client of an exchange by ccxt id (one run may span exchanges: update follows each store's). */
   readonly clientFor: (exchange: string) => ExchangeClient;
   readonly log: Log;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (p: FetchProgress) => void;
+  /** The run's progress display, when there is one (a terminal). */
+  readonly progress?: RunProgress;
 }

@@ -12,6 +12,7 @@ import { mergeIntervals, planFetch, type Interval } from './fetch-plan.js';
 import { failedOutcome, outcomeOf, shapeOf, type StoreOutcome, type StoreShape } from './outcome.js';
 import { fetchSeries } from './pager.js';
 import { withRetry, type RetryContext } from './retry.js';
+import { mapPool } from './run-pool.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 
 /** One store's job, as build, update (and every later command) describe it. */
@@ -31,6 +32,16 @@ export interface StoreJob<F extends SeriesFrame> {
   readonly dryRun: boolean;
   /** Fail when there is no store with rows (update extends stores, it never starts one). */
   readonly mustExist?: boolean;
+}
+
+/** Run a job per store through the pool, reporting each store to the run's progress display. */
+export async function runStores<T>(items: readonly T[], s: RunSettings, deps: RunDeps, fn: (item: T) => Promise<StoreOutcome>): Promise<StoreOutcome[]> {
+  deps.progress?.stores(items.length);
+  return mapPool(items, s.concurrency, async (item) => {
+    const outcome = await fn(item);
+    deps.progress?.storeDone(outcome);
+    return outcome;
+  });
 }
 
 /**
@@ -163,7 +174,7 @@ async function fetchPlan<F extends SeriesFrame>(
         reached = { from: want.from, to: Math.min(cursor, want.to) };
         if (clock.due()) await clock.run(() => save(target));
       } : undefined;
-      const onPage = (cursor: number, rows: number) => deps.onProgress?.({
+      const onPage = (cursor: number, rows: number) => deps.progress?.page({
         dataset: d.name, symbol: job.symbol, timeframe: job.tf.name, since: want.from, until: want.to, reached: cursor, rows,
       });
       await fetchSeries(pager, { from: want.from, until: want.to }, retry, { pages, afterPage }, onPage);

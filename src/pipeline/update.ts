@@ -5,10 +5,9 @@ import { listStores, readStoreMeta, type StoreRef } from '../store/store-read.js
 import { resolveMasterPath } from '../store/store-path.js';
 import { OHLCV_JOB } from './ohlcv-job.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
-import { mapPool } from './run-pool.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
-import { runStoreJob } from './store-job.js';
+import { runStoreJob, runStores } from './store-job.js';
 
 export interface UpdateOptions {
   /** Only these symbols (default: every store in the data folder). */
@@ -39,7 +38,7 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
     if (!c) clocks.set(exchange, c = withRetry('fetch exchange time', retry, () => deps.clientFor(exchange).serverTime()));
     return c;
   };
-  return [...await mapPool(refs, s.concurrency, async (ref) => {
+  return [...await runStores(refs, s, deps, async (ref) => {
     const tf = parseTimeframe(ref.timeframe);
     let exchange: string;
     try {

@@ -41,6 +41,8 @@ export interface RunningSim {
   readonly requests: Map<string, number>;
   /** Responses by HTTP status (to check that a client backs off after a 429). */
   readonly statuses: Map<number, number>;
+  /** Request weight charged, by API family (what the limiter counted, refused requests included). */
+  readonly weights: Map<ApiFamily, number>;
   /** The injected faults, and how often each fired. */
   readonly faults: FaultPlan;
   /** Request headers seen, lower-cased names (to check that no API key is ever sent). */
@@ -73,7 +75,8 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   const statuses = new Map<number, number>();
   const headerNames = new Set<string>();
   const faults = new FaultPlan(typeof opts.faults === 'string' ? parseFaultSpec(opts.faults) : opts.faults ?? []);
-  const ctx: ServeContext = { router, limiters, faults, catalog, seed: opts.seed ?? 1 };
+  const weights = new Map<ApiFamily, number>();
+  const ctx: ServeContext = { router, limiters, faults, catalog, seed: opts.seed ?? 1, weights };
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
     requests.set(path, (requests.get(path) ?? 0) + 1);
@@ -90,7 +93,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, catalog, now, requests, statuses, faults, headerNames,
+    port, catalog, now, requests, statuses, weights, faults, headerNames,
     setNow: (t) => { fixedNow = t; },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
@@ -117,6 +120,7 @@ interface ServeContext {
   readonly faults: FaultPlan;
   readonly catalog: MarketCatalog;
   readonly seed: number;
+  readonly weights: Map<ApiFamily, number>;
 }
 
 function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): void {
@@ -124,7 +128,9 @@ function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): vo
   const family: ApiFamily = url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
   const fault = ctx.faults.pick(url.pathname, url.searchParams.get('symbol')?.toUpperCase() ?? null);
   const route = ctx.router.find(req.method ?? 'GET', url.pathname);
-  const admission = ctx.limiters[family].admit(route ? route.weight(url.searchParams) : 1);
+  const weight = route ? route.weight(url.searchParams) : 1;
+  ctx.weights.set(family, (ctx.weights.get(family) ?? 0) + weight);
+  const admission = ctx.limiters[family].admit(weight);
   const headers: Record<string, string> = {
     'Content-Type': 'application/json;charset=UTF-8',
     [`X-MBX-USED-WEIGHT-${windowLabel(ctx.limiters[family].config.windowMs)}`]: String(admission.used),

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/cli/logger.js';
+import { StatusLine } from '../../src/cli/status-line.js';
 import { startSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
 import { runBinary, tempDir } from '../helpers/cli.js';
@@ -40,5 +42,12 @@ describe('API keys', () => {
     const line = JSON.parse(out.stderr.trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ apiKey: '[redacted]', nested: { secret: '[redacted]' }, headers: { authorization: '[redacted]' }, msg: 'config' });
     expect(out.stderr).not.toContain(KEY);
+    // on a terminal the same fields are redacted in the pretty lines written above the status line
+    const shown: string[] = [];
+    createLogger('info', new StatusLine({ write: (s: string) => shown.push(s) }))
+      .warn({ apiKey: KEY, nested: { password: SECRET }, headers: { authorization: `Bearer ${KEY}` } }, 'config');
+    expect(shown.join('')).toContain('[redacted]');
+    expect(shown.join('')).not.toContain(KEY);
+    expect(shown.join('')).not.toContain(SECRET);
   });
 });

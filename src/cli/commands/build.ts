@@ -33,8 +33,8 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
   const range = buildRange(flags, cfg.years);
   const settings = runSettings(cfg, flags, ctx.env);
-  const outcomes = await withExchange(exchangeSettings(cfg, flags, ctx.env), settings.dataDir, ctx.log, (clientFor, onProgress) =>
-    runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.log, signal: ctx.signal, onProgress }));
+  const outcomes = await withExchange(exchangeSettings(cfg, flags, ctx.env), settings.dataDir, ctx.log, ctx.terminal, (clientFor, progress) =>
+    runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress }));
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
   const failure = failureOf(outcomes);
   if (failure) throw failure;

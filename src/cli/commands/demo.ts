@@ -50,8 +50,8 @@ async function runDemo(flags: { dataDir?: string; days: string }, c: CommandCont
   const settings = { ...runSettings(loadConfig(), { dataDir }, c.env), dataDir, exchange: 'binance', source: 'simulator' };
   try {
     c.print(`simulator on ${sim.url}, exchange clock ${new Date(start).toISOString()}, stores in ${dataDir}\n`);
-    await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, dataDir, c.log, async (clientFor, onProgress) => {
-      const deps = { clientFor, log: c.log, signal: c.signal, onProgress };
+    await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, dataDir, c.log, undefined, async (clientFor) => {
+      const deps = { clientFor, log: c.runLog, signal: c.signal };
       const built = await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'days', days: Number(flags.days) }, dryRun: false }, settings, deps);
       c.print(`$ qml-data build --symbol ETH/USDT --timeframes 1h 4h --days ${flags.days}\n${renderOutcomes(built)}\n`);
       sim.setNow(start + 2 * DAY);

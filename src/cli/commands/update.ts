@@ -23,8 +23,8 @@ export function registerUpdate(program: Command, ctx: () => CommandContext): voi
         exchange: flags.exchange,
       };
       const settings = runSettings(cfg, flags, c.env);
-      const outcomes = await withExchange(exchangeSettings(cfg, flags, c.env), settings.dataDir, c.log, (clientFor, onProgress) =>
-        runUpdate(options, settings, { clientFor, log: c.log, signal: c.signal, onProgress }));
+      const outcomes = await withExchange(exchangeSettings(cfg, flags, c.env), settings.dataDir, c.log, c.terminal, (clientFor, progress) =>
+        runUpdate(options, settings, { clientFor, log: c.runLog, signal: c.signal, progress }));
       if (outcomes.length === 0) throw new UsageError(`no stores in ${settings.dataDir} to update (run build first)`);
       c.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
       const failure = failureOf(outcomes);

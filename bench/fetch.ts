@@ -1,0 +1,119 @@
+// The fetch section of `npm run bench`: jobs of the daily collector's shape, run against the simulator
+// enforcing Binance's real weight limits, each beside (1) its minimum under the weight rules and (2) the
+// same job through plain ccxt, as a user would write it. Never a test: the figures vary with the machine.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ccxt, { type Exchange } from 'ccxt';
+import { cheapestKlinePage, usdmKlineWeight } from '../src/exchange/binance-weights.js';
+import { startSim, type RunningSim } from '../src/sim/server.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'qml-data.js');
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+const DAY = 86_400_000;
+const FIVE_MIN = 300_000;
+const WINDOW = 60_000;
+const LIMITS = { spot: 6000, futures: 2400 } as const;
+
+interface Job { readonly name: string; readonly market: 'perp' | 'spot'; readonly symbols: number; readonly days: number }
+
+export const FETCH_JOBS: Record<string, Job> = {
+  a: { name: '(a) 100 USDT-M perps × 90 d × 5m', market: 'perp', symbols: 100, days: 90 },
+  b: { name: '(b) 100 spot × 90 d × 5m', market: 'spot', symbols: 100, days: 90 },
+  c: { name: '(c) 20 USDT-M perps × 90 d × 5m', market: 'perp', symbols: 20, days: 90 },
+};
+
+interface Run { ms: number; requests: number; weight: number; r429: number; r418: number; startOffsetMs: number }
+
+function symbolsOf(job: Job): string[] {
+  return Array.from({ length: job.symbols }, (_, i) => `C${String(i + 1).padStart(3, '0')}/USDT${job.market === 'perp' ? ':USDT' : ''}`);
+}
+
+async function simFor(job: Job, limited: boolean): Promise<RunningSim> {
+  const off = { limit: 1e12 };
+  return startSim({ port: 0, now: NOW, seed: 9, symbols: symbolsOf(job), ...(limited ? {} : { rateLimits: { spot: off, futures: off } }) });
+}
+
+function counted(sim: RunningSim, ms: number, startOffsetMs: number): Run {
+  const requests = [...sim.requests.values()].reduce((a, b) => a + b, 0);
+  const weight = [...sim.weights.values()].reduce((a, b) => a + b, 0);
+  return { ms, requests, weight, r429: sim.statuses.get(429) ?? 0, r418: sim.statuses.get(418) ?? 0, startOffsetMs };
+}
+
+/** Our `build` through the binary, with the default settings a user gets. */
+async function ours(job: Job, limited: boolean): Promise<Run> {
+  const sim = await simFor(job, limited);
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-fetch-'));
+  const t0 = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'build', '--symbol', symbolsOf(job).join(','), '--timeframes', '5m', '--days', String(job.days),
+      '--api-url', sim.url, '--data-dir', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'error' } });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`qml-data build exited ${code}`))));
+  });
+  const run = counted(sim, Date.now() - t0, t0 % WINDOW);
+  await sim.close();
+  return run;
+}
+
+/**
+ * The same job as a user writes it with plain ccxt: enableRateLimit on, every symbol paged by the last
+ * open time with ccxt's largest page, all symbols at once (ccxt's throttle queues them).
+ */
+async function plainCcxt(job: Job): Promise<Run> {
+  const sim = await simFor(job, true);
+  const ex: Exchange = new ccxt.binance({ enableRateLimit: true, options: { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false } });
+  for (const [k, v] of Object.entries(ex.urls['api'] as Record<string, string>)) (ex.urls['api'] as Record<string, string>)[k] = v.replace(/^https:\/\/[^/]+/, sim.url);
+  const t0 = Date.now();
+  await ex.loadMarkets();
+  const until = NOW - (NOW % FIVE_MIN);
+  await Promise.all(symbolsOf(job).map(async (symbol) => {
+    for (let since = until - job.days * DAY; since < until;) {
+      const rows = await ex.fetchOHLCV(symbol, '5m', since, 1000);
+      if (rows.length === 0) break;
+      since = Number(rows[rows.length - 1]![0]) + FIVE_MIN;
+    }
+  }));
+  const run = counted(sim, Date.now() - t0, t0 % WINDOW);
+  await ex.close();
+  await sim.close();
+  return run;
+}
+
+/**
+ * The least time the weight rules allow: the job's weight at the cheapest page, laid into fixed
+ * windows from the moment the run started (a window's budget can be spent at once; the next one
+ * opens at the boundary), and never less than the job takes with the limits switched off.
+ */
+function minimumMs(job: Job, off: Run, startOffsetMs: number): { ms: number; weight: number } {
+  const page = cheapestKlinePage(job.market === 'spot' ? 'spot' : 'swap');
+  const pagesPerSymbol = Math.ceil((job.days * DAY) / FIVE_MIN / page);
+  const pageWeight = job.market === 'spot' ? 2 : usdmKlineWeight(page);
+  const weight = job.symbols * pagesPerSymbol * pageWeight;
+  const limit = job.market === 'spot' ? LIMITS.spot : LIMITS.futures;
+  const windows = Math.ceil(weight / limit);
+  const byRules = windows <= 1 ? 0 : (WINDOW - startOffsetMs) + (windows - 2) * WINDOW;
+  return { ms: Math.max(off.ms, byRules), weight };
+}
+
+const fmt = (r: Run) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  weight ${String(r.weight).padStart(6)}  429×${r.r429} 418×${r.r418}`;
+
+/** Run the named jobs (default all) and print them side by side. */
+export async function fetchSection(names: readonly string[] = Object.keys(FETCH_JOBS), withCcxt = true): Promise<void> {
+  console.log('\nfetch at the limit: the simulator enforcing Binance\'s limits (spot 6,000/min, USDT-M 2,400/min), 5m candles');
+  for (const name of names) {
+    const job = FETCH_JOBS[name]!;
+    const off = await ours(job, false);
+    const run = await ours(job, true);
+    const min = minimumMs(job, off, run.startOffsetMs);
+    console.log(`${job.name}`);
+    console.log(`  qml-data:         ${fmt(run)}  ratio to minimum ${(run.ms / min.ms).toFixed(2)} (target ≤ 1.15)`);
+    console.log(`  minimum:          ${(min.ms / 1000).toFixed(1).padStart(6)} s  (limits off: ${(off.ms / 1000).toFixed(1)} s; cheapest-page weight ${min.weight} in ${Math.ceil(min.weight / (job.market === 'spot' ? LIMITS.spot : LIMITS.futures))} window(s) from second ${(run.startOffsetMs / 1000).toFixed(0)})`);
+    if (withCcxt) {
+      const base = await plainCcxt(job);
+      console.log(`  plain ccxt:       ${fmt(base)}  (${(base.ms / run.ms).toFixed(1)}× qml-data)`);
+    }
+  }
+}
