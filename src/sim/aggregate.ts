@@ -25,13 +25,25 @@ export function aggregateBars(src: BaseBars, tf: Timeframe): BaseBars {
   return out;
 }
 
+/**
+ * A maintenance placeholder: no trades, O = H = L = C at the last price. It carries no price of its
+ * own, so it never sets the open, high or low of a candle that also holds real trades.
+ */
+function isPlaceholder(src: BaseBars, i: number): boolean {
+  const o = src.open[i]!;
+  return src.trades[i] === 0 && src.volume[i] === 0 && src.high[i] === o && src.low[i] === o && src.close[i] === o;
+}
+
 function fillBucket(src: BaseBars, from: number, to: number, out: BaseBars, b: number, open: number): void {
+  let traded = -1;
+  for (let i = from; i < to && traded < 0; i++) if (!isPlaceholder(src, i)) traded = i;
+  const priced = (i: number) => traded < 0 || !isPlaceholder(src, i);
   let high = -Infinity;
   let low = Infinity;
   let vol = 0, qv = 0, trades = 0, tb = 0, tq = 0;
   for (let i = from; i < to; i++) {
-    if (src.high[i]! > high) high = src.high[i]!;
-    if (src.low[i]! < low) low = src.low[i]!;
+    if (priced(i) && src.high[i]! > high) high = src.high[i]!;
+    if (priced(i) && src.low[i]! < low) low = src.low[i]!;
     vol += src.volume[i]!;
     qv += src.quoteVolume[i]!;
     trades += src.trades[i]!;
@@ -39,7 +51,7 @@ function fillBucket(src: BaseBars, from: number, to: number, out: BaseBars, b: n
     tq += src.takerQuote[i]!;
   }
   out.time[b] = open;
-  out.open[b] = src.open[from]!;
+  out.open[b] = src.open[traded < 0 ? from : traded]!;
   out.high[b] = high;
   out.low[b] = low;
   out.close[b] = src.close[to - 1]!;
