@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { CandleSource } from './base-bars.js';
 import { ReplaySource } from './recorded-file.js';
 import { coinProfile, DEFAULT_COINS } from './symbol-profiles.js';
+import { perpProfile, type SimCoin } from './coingecko/coin-market.js';
 import { SyntheticSource } from './synthetic-source.js';
 
 export type MarketKind = 'spot' | 'perp';
@@ -17,6 +18,8 @@ export interface SimMarket {
   readonly quote: string;
   readonly kind: MarketKind;
   readonly source: CandleSource;
+  /** When the market stopped trading (exchangeInfo then says SETTLING); its candles stay served. */
+  readonly delistedAt?: number;
 }
 
 export interface CatalogOptions {
@@ -25,6 +28,8 @@ export interface CatalogOptions {
   readonly symbols?: readonly string[];
   /** ccxt symbol → recorded candle file. */
   readonly replay?: Readonly<Record<string, string>>;
+  /** Coins of the simulated CoinGecko market with a USDT-M perpetual (universe mode). */
+  readonly perpetuals?: readonly SimCoin[];
 }
 
 /** The markets the simulator lists, by API family and exchange id. */
@@ -37,6 +42,7 @@ export class MarketCatalog {
     const symbols = opts.symbols ?? DEFAULT_COINS.map((c) => `${c}/USDT`);
     for (const text of symbols) catalog.addSynthetic(text, opts.seed);
     for (const [symbol, file] of Object.entries(opts.replay ?? {})) catalog.addReplay(symbol, file);
+    for (const coin of opts.perpetuals ?? []) catalog.addCoinPerpetual(coin, opts.seed);
     return catalog;
   }
 
@@ -45,6 +51,13 @@ export class MarketCatalog {
     const profile = coinProfile(p.base);
     if (p.settle === undefined) this.add(p.base, p.quote, 'spot', new SyntheticSource({ seed, profile, market: 'spot' }));
     this.add(p.base, p.quote, 'perp', new SyntheticSource({ seed, profile, market: 'perp' }));
+  }
+
+  private addCoinPerpetual(coin: SimCoin, seed: number): void {
+    const base = coin.perpBase!;
+    if (this.perp.has(`${base}USDT`)) return;
+    const source = new SyntheticSource({ seed, profile: perpProfile(coin), market: 'perp' });
+    this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, delistedAt: coin.perpDelistedAt });
   }
 
   private addReplay(symbol: string, file: string): void {

@@ -1,5 +1,5 @@
 /** A tiny routing table: each route module adds its endpoints; the server charges weight and calls. */
-export type ApiFamily = 'spot' | 'futures';
+export type ApiFamily = 'spot' | 'futures' | 'coingecko';
 
 export interface SimRequest {
   readonly method: string;
@@ -17,18 +17,32 @@ export interface Route {
   readonly family: ApiFamily;
   /** Request weight as Binance documents it; may depend on parameters (futures klines by limit). */
   readonly weight: (query: URLSearchParams) => number;
-  readonly handle: (req: SimRequest) => SimResponse;
+  /** `match` holds the path pattern's groups, for routes with a parameter in the path. */
+  readonly handle: (req: SimRequest, match: RegExpExecArray) => SimResponse;
 }
 
 export class Router {
   private readonly routes = new Map<string, Route>();
+  private readonly patterns: { method: string; pattern: RegExp; route: Route }[] = [];
 
   add(method: string, path: string, route: Route): void {
     this.routes.set(`${method} ${path}`, route);
   }
 
-  find(method: string, path: string): Route | undefined {
-    return this.routes.get(`${method} ${path}`);
+  /** A route whose path has parameters (`/coins/{id}/market_chart/range`). */
+  addPattern(method: string, pattern: RegExp, route: Route): void {
+    this.patterns.push({ method, pattern, route });
+  }
+
+  /** The route for a request, with the groups of its path pattern (none for exact routes). */
+  find(method: string, path: string): { route: Route; match: RegExpExecArray } | undefined {
+    const exact = this.routes.get(`${method} ${path}`);
+    if (exact) return { route: exact, match: Object.assign([path], { index: 0, input: path }) as RegExpExecArray };
+    for (const p of this.patterns) {
+      const match = p.method === method ? p.pattern.exec(path) : null;
+      if (match) return { route: p.route, match };
+    }
+    return undefined;
   }
 }
 

@@ -10,6 +10,8 @@ import { WeightLimiter, type RateLimitConfig } from './rate-limiter.js';
 import { binanceError, Router, type ApiFamily, type SimResponse } from './router.js';
 import { addFuturesRoutes } from './routes/futures.js';
 import { addSpotRoutes } from './routes/spot.js';
+import { coinMarket } from './coingecko/coin-market.js';
+import { addCoinGeckoRoutes, coingeckoError } from './coingecko/routes.js';
 
 export interface SimOptions {
   /** Loopback address to bind (default 127.0.0.1); anything else is refused. */
@@ -24,6 +26,11 @@ export interface SimOptions {
   readonly rateLimits?: Partial<Record<ApiFamily, Partial<RateLimitConfig>>>;
   /** Clock of the rate-limit windows (default: real time), so tests can step through them. */
   readonly rateClock?: () => number;
+  /**
+   * Also simulate CoinGecko (under `/coingecko/api/v3`) and list the USDT-M perpetuals of its market
+   * (200+, multiplier contracts included), for the universe and the daily collector.
+   */
+  readonly universe?: boolean;
   /** Faults to inject (see faults.ts for the spec language). */
   readonly faults?: string | readonly FaultRule[];
   /** Called as each request arrives, before it is answered (tests use it to act at an exact moment). */
@@ -53,6 +60,8 @@ export interface RunningSim {
 const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
   spot: { limit: 6000, windowMs: 60_000, banBaseMs: 120_000 },
   futures: { limit: 2400, windowMs: 60_000, banBaseMs: 120_000 },
+  // CoinGecko's paid plans allow 500 calls a minute (the free demo plan 30); a 429 carries Retry-After
+  coingecko: { limit: 500, windowMs: 60_000, banBaseMs: 0 },
 };
 
 /** Start the Binance-dialect exchange simulator on loopback. */
@@ -61,16 +70,19 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   if (!isLoopbackHost(host)) throw new UsageError(`--host "${host}" is not a loopback address (expected 127.x.x.x, ::1 or localhost)`);
   let fixedNow = opts.now;
   const now = () => fixedNow ?? Date.now();
-  const catalog = MarketCatalog.build({ seed: opts.seed ?? 1, symbols: opts.symbols, replay: opts.replay });
+  const coins = opts.universe ? coinMarket(opts.seed ?? 1, now()) : [];
+  const catalog = MarketCatalog.build({ seed: opts.seed ?? 1, symbols: opts.symbols, replay: opts.replay, perpetuals: coins.filter((c) => c.perpBase) });
   const limits = limitConfig(opts.rateLimits);
   const limiters = {
     spot: new WeightLimiter(limits.spot, opts.rateClock),
     futures: new WeightLimiter(limits.futures, opts.rateClock),
+    coingecko: new WeightLimiter(limits.coingecko, opts.rateClock),
   };
   const router = new Router();
   const pageCache = new PageCache();
   addSpotRoutes(router, { catalog, now, rateLimit: limits.spot, pageCache });
   addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures, pageCache });
+  if (opts.universe) addCoinGeckoRoutes(router, { coins, seed: opts.seed ?? 1, now });
   const requests = new Map<string, number>();
   const statuses = new Map<number, number>();
   const headerNames = new Set<string>();
@@ -111,6 +123,7 @@ function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLi
   return {
     spot: { ...DEFAULT_LIMITS.spot, ...custom?.spot },
     futures: { ...DEFAULT_LIMITS.futures, ...custom?.futures },
+    coingecko: { ...DEFAULT_LIMITS.coingecko, ...custom?.coingecko },
   };
 }
 
@@ -125,28 +138,32 @@ interface ServeContext {
 
 function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sim');
-  const family: ApiFamily = url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
+  const family: ApiFamily = url.pathname.startsWith('/coingecko') ? 'coingecko'
+    : url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
   const fault = ctx.faults.pick(url.pathname, url.searchParams.get('symbol')?.toUpperCase() ?? null);
-  const route = ctx.router.find(req.method ?? 'GET', url.pathname);
+  const found = ctx.router.find(req.method ?? 'GET', url.pathname);
+  const route = found?.route;
   const weight = route ? route.weight(url.searchParams) : 1;
   ctx.weights.set(family, (ctx.weights.get(family) ?? 0) + weight);
   const admission = ctx.limiters[family].admit(weight);
   const headers: Record<string, string> = {
     'Content-Type': 'application/json;charset=UTF-8',
-    [`X-MBX-USED-WEIGHT-${windowLabel(ctx.limiters[family].config.windowMs)}`]: String(admission.used),
+    ...(family === 'coingecko' ? {} : { [`X-MBX-USED-WEIGHT-${windowLabel(ctx.limiters[family].config.windowMs)}`]: String(admission.used) }),
   };
   if (fault && answerWithFault(fault, res, headers)) return;
   if (fault) rewriteRequest(fault, url.searchParams, ctx.catalog, family);
   let reply: SimResponse;
   if (!admission.ok) {
     headers['Retry-After'] = String(Math.max(1, Math.ceil(admission.retryAfterMs / 1000)));
-    reply = admission.status === 429
+    reply = family === 'coingecko'
+      ? coingeckoError(429, "You've exceeded the Rate Limit. Please visit https://www.coingecko.com/en/api/pricing to subscribe to our API plans for higher rate limits.")
+      : admission.status === 429
       ? binanceError(429, -1003, 'Too many requests; current limit of IP(127.0.0.1) is exceeded. Please use the websocket for live updates to avoid polling the API.')
       : binanceError(418, -1003, `Way too many requests; IP(127.0.0.1) banned until ${Date.now() + admission.retryAfterMs}. Please use the websocket for live updates to avoid bans.`);
   } else if (!route) {
     reply = binanceError(404, -1000, `Unknown endpoint ${req.method} ${url.pathname}.`);
   } else {
-    reply = handleSafely(() => route.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams }));
+    reply = handleSafely(() => route.handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams }, found!.match));
   }
   if (fault) reply = mangleReply(fault, reply, ctx.seed, ctx.faults.fired.get(fault.kind) ?? 0);
   if (fault?.kind === 'reset') return resetMidBody(res, headers, reply);

@@ -16,10 +16,10 @@ export function addFuturesRoutes(router: Router, ctx: FamilyContext): void {
   }, ctx);
 }
 
-function describePerpetual(m: SimMarket): Record<string, unknown> {
+function describePerpetual(m: SimMarket, now: number): Record<string, unknown> {
   return {
     symbol: m.id, pair: m.id, contractType: 'PERPETUAL', deliveryDate: 4133404800000,
-    onboardDate: m.source.listedAt, status: 'TRADING', maintMarginPercent: '2.5000', requiredMarginPercent: '5.0000',
+    onboardDate: m.source.listedAt, status: m.delistedAt !== undefined && now >= m.delistedAt ? 'SETTLING' : 'TRADING', maintMarginPercent: '2.5000', requiredMarginPercent: '5.0000',
     baseAsset: m.base, quoteAsset: m.quote, marginAsset: m.quote, pricePrecision: m.source.priceDecimals,
     quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: 'COIN', underlyingSubType: [],
     triggerProtect: '0.0500', liquidationFee: '0.012500', marketTakeBound: '0.05', maxMoveOrderLimit: 10000,

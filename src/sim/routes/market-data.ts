@@ -23,7 +23,7 @@ export interface FamilyDialect {
   readonly maxLimit: number;
   readonly klineWeight: (limit: number) => number;
   readonly exchangeInfoWeight: number;
-  readonly describeMarket: (m: SimMarket) => Record<string, unknown>;
+  readonly describeMarket: (m: SimMarket, now: number) => Record<string, unknown>;
 }
 
 const DEFAULT_LIMIT = 500;
@@ -58,7 +58,7 @@ function exchangeInfo(d: FamilyDialect, ctx: FamilyContext): Record<string, unkn
       { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61000 },
     ],
     exchangeFilters: [],
-    symbols: [...d.markets(ctx.catalog).values()].map(d.describeMarket),
+    symbols: [...d.markets(ctx.catalog).values()].map((m) => d.describeMarket(m, ctx.now())),
   };
 }
 
