@@ -25,6 +25,17 @@ const ConfigSchema = z.object({
   lock_wait_ms: z.number().int().min(0),
   checkpoint_ms: z.number().int().min(0),
   retry: RetrySchema,
+  universe: z.object({
+    size: z.number().int().min(1).max(1000),
+    categories: z.array(z.string().min(1)),
+    always_include: z.array(z.string().min(1)),
+    ticker_owners: z.record(z.string(), z.string()),
+    market: z.enum(['perp', 'spot']),
+    quote: z.string().min(1),
+    max_age_hours: z.number().positive(),
+  }).strict(),
+  coingecko_url: z.string().min(1).nullable(),
+  coingecko_calls_per_min: z.number().int().min(1),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -35,7 +46,11 @@ const DEFAULT_FILE = fileURLToPath(new URL('../../config/default.yaml', import.m
 export function loadConfig(userFile?: string): Config {
   const defaults = readYaml(DEFAULT_FILE);
   const user = userFile ? readYaml(userFile) : {};
-  const merged = { ...defaults, ...user, retry: { ...(defaults.retry as object), ...(user.retry as object | undefined) } };
+  const merged = {
+    ...defaults, ...user,
+    retry: { ...(defaults.retry as object), ...(user.retry as object | undefined) },
+    universe: { ...(defaults.universe as object), ...(user.universe as object | undefined) },
+  };
   const parsed = ConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const where = userFile ?? DEFAULT_FILE;

@@ -13,7 +13,7 @@ import type { StatusLine } from './status-line.js';
  */
 export async function withExchange<T>(
   s: ExchangeSettings, dataDir: string, log: Log, terminal: StatusLine | undefined,
-  fn: (clientFor: (exchange: string) => ExchangeClient, progress?: RunProgress) => Promise<T>,
+  fn: (clientFor: (exchange: string) => ExchangeClient, progress: RunProgress | undefined, scheduler: WeightScheduler) => Promise<T>,
 ): Promise<T> {
   const { createCcxtClient } = await import('../exchange/ccxt-client.js');
   // One budget per run: Binance counts spot and USDT-M weight per IP, whichever client spends it. Limits
@@ -35,7 +35,7 @@ export async function withExchange<T>(
   clientFor(s.exchange); // an unknown --exchange is a usage error before anything else happens
   const display = runDisplay(terminal, () => scheduler.usageOf());
   try {
-    return await fn(clientFor, display);
+    return await fn(clientFor, display, scheduler);
   } finally {
     display?.finish();
     await Promise.all([...clients.values()].map((c) => c.close()));

@@ -5,7 +5,7 @@ import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/error
 import { frameFromRows, type CandleFrame } from '../core/frame.js';
 import { rebaseApiUrls } from './api-url.js';
 import { binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
-import type { CandleRequest, ExchangeClient, ExchangeSettings, MarketInfo } from './exchange-client.js';
+import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo } from './exchange-client.js';
 import type { Ticket, WeightScheduler } from './weight-scheduler.js';
 
 const FALLBACK_PAGE_LIMIT = 500;
@@ -118,6 +118,13 @@ class CcxtClient implements ExchangeClient {
     if (!m) throw new UsageError(`symbol "${symbol}" is not listed on ${this.id}`);
     const type = m.type ?? 'spot';
     return { symbol, type, candlesPerPage: isWeighed(this.id) ? cheapestKlinePage(type) : FALLBACK_PAGE_LIMIT };
+  }
+
+  async markets(): Promise<ExchangeMarket[]> {
+    await this.call('load markets', () => (this.marketsLoaded ??= this.ex.loadMarkets()));
+    return Object.values(this.ex.markets ?? {}).filter((m) => m !== undefined).map((m) => ({
+      symbol: m.symbol, base: m.base, quote: m.quote, type: m.type ?? 'spot', linear: m.type === 'spot' || m.linear === true, active: m.active !== false,
+    }));
   }
 
   async serverTime(): Promise<number> {

@@ -1,5 +1,20 @@
 import type { CandleFrame } from '../core/frame.js';
 
+/** A market the exchange lists, as ccxt's `loadMarkets` describes it. */
+export interface ExchangeMarket {
+  /** ccxt symbol: `1000PEPE/USDT:USDT`. */
+  readonly symbol: string;
+  /** The exchange's base asset, multiplier prefix included: `1000PEPE`. */
+  readonly base: string;
+  readonly quote: string;
+  /** ccxt market type: `swap` (perpetual) or `spot`. */
+  readonly type: string;
+  /** Linear (settled in the quote currency); spot markets count as linear. */
+  readonly linear: boolean;
+  /** Trading now (ccxt `active`). */
+  readonly active: boolean;
+}
+
 /** What the pipeline needs to know about a market before fetching it. */
 export interface MarketInfo {
   readonly symbol: string;
@@ -28,6 +43,8 @@ export interface ExchangeClient {
   readonly id: string;
   /** Look up a market; throws UsageError when the exchange does not list it. */
   market(symbol: string): Promise<MarketInfo>;
+  /** Every market the exchange lists (what the universe maps coins to). */
+  markets(): Promise<ExchangeMarket[]>;
   /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */
   serverTime(): Promise<number>;
   /** One page of candles, ascending, as the exchange returned them (not yet cleaned). */

@@ -4,30 +4,10 @@
  * exchange's own market (multiplier contracts such as 1000PEPE included), and fill to the size asked.
  * Pure: the ranking, the category members and the exchange's markets are read elsewhere.
  */
+import type { ExchangeMarket } from '../exchange/exchange-client.js';
+import type { RankedCoin } from '../sources/coingecko-client.js';
 
-/** One row of CoinGecko's `/coins/markets`, in ranking order. */
-export interface RankedCoin {
-  readonly id: string;
-  readonly symbol: string;
-  readonly name: string;
-  readonly marketCap: number | null;
-  readonly volume24h: number | null;
-}
-
-/** A market the exchange lists, as ccxt's `loadMarkets` describes it. */
-export interface ExchangeMarket {
-  /** ccxt symbol: `1000PEPE/USDT:USDT`. */
-  readonly symbol: string;
-  /** The exchange's base asset, multiplier prefix included: `1000PEPE`. */
-  readonly base: string;
-  readonly quote: string;
-  /** ccxt market type: `swap` (perpetual) or `spot`. */
-  readonly type: string;
-  /** Linear (settled in the quote currency); spot markets count as linear. */
-  readonly linear: boolean;
-  /** Trading now (ccxt `active`). */
-  readonly active: boolean;
-}
+export type { ExchangeMarket, RankedCoin };
 
 export interface SelectionRules {
   readonly size: number;

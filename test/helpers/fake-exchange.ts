@@ -1,6 +1,6 @@
 import { TemporaryExchangeError, UsageError } from '../../src/core/errors.js';
 import { sliceFrame, type CandleFrame } from '../../src/core/frame.js';
-import type { CandleRequest, ExchangeClient, MarketInfo } from '../../src/exchange/exchange-client.js';
+import type { CandleRequest, ExchangeClient, ExchangeMarket, MarketInfo } from '../../src/exchange/exchange-client.js';
 
 /** What the fake does to one request: answer, or fail in a chosen way. */
 export type FakeReply = 'ok' | 'temporary' | 'empty' | 'bug';
@@ -25,6 +25,10 @@ export class FakeExchange implements ExchangeClient {
   async market(symbol: string): Promise<MarketInfo> {
     if (!this.series[symbol]) throw new UsageError(`symbol "${symbol}" is not listed on binance`);
     return { symbol, type: 'spot', candlesPerPage: this.limit };
+  }
+
+  async markets(): Promise<ExchangeMarket[]> {
+    return Object.keys(this.series).map((symbol) => ({ symbol, base: symbol.split('/')[0]!, quote: 'USDT', type: 'spot', linear: true, active: true }));
   }
 
   async serverTime(): Promise<number> {

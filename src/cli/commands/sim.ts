@@ -8,7 +8,7 @@ import { collect, positiveNumber } from '../options.js';
 
 interface SimFlags {
   host: string; port: string; now?: string; seed: string; symbols?: string[]; replay?: string[];
-  spotWeightLimit?: string; futuresWeightLimit?: string; rateWindowMs?: string; banMs?: string; faults?: string;
+  spotWeightLimit?: string; futuresWeightLimit?: string; rateWindowMs?: string; banMs?: string; faults?: string; universe?: boolean;
 }
 
 export function registerSim(program: Command, ctx: () => CommandContext): void {
@@ -24,6 +24,7 @@ export function registerSim(program: Command, ctx: () => CommandContext): void {
     .option('--futures-weight-limit <n>', 'USDT-M request weight per window (Binance: 2400)')
     .option('--rate-window-ms <ms>', 'rate-limit window length (Binance: 60000)')
     .option('--ban-ms <ms>', 'first 418 ban length, doubling on repeat (Binance: 120000)')
+    .option('--universe', 'also serve CoinGecko (under /coingecko/api/v3) and the 200+ USDT-M perpetuals of its market')
     .option('--faults <spec>', 'inject faults, e.g. "500@klines#3,reset:ETHUSDT#5,delist:BTCUSDT#9" (see README)')
     .action(async (flags: SimFlags) => {
       const c = ctx();
@@ -36,6 +37,7 @@ export function registerSim(program: Command, ctx: () => CommandContext): void {
         replay: replayMap(flags.replay ?? []),
         rateLimits: rateLimits(flags),
         faults: flags.faults,
+        universe: flags.universe ?? false,
       });
       c.print(`listening on ${sim.url}`);
       c.log.info({ url: sim.url, spot: sim.catalog.spot.size, perpetual: sim.catalog.perp.size }, 'simulator running; Ctrl-C stops it');

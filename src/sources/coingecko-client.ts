@@ -1,0 +1,76 @@
+import { ExchangeError, TemporaryExchangeError } from '../core/errors.js';
+import type { WeightScheduler } from '../exchange/weight-scheduler.js';
+
+/** One row of CoinGecko's `/coins/markets`, in ranking order. */
+export interface RankedCoin {
+  readonly id: string;
+  readonly symbol: string;
+  readonly name: string;
+  readonly marketCap: number | null;
+  readonly volume24h: number | null;
+}
+
+/** The CoinGecko calls the universe needs. */
+export interface CoinGeckoClient {
+  /** One page (250 coins) of `/coins/markets` by 24 h volume, within a category when given. */
+  marketsPage(page: number, category?: string): Promise<RankedCoin[]>;
+}
+
+export interface CoinGeckoSettings {
+  /** API base, e.g. `https://api.coingecko.com/api/v3` or the simulator's `<sim>/coingecko/api/v3`. */
+  readonly baseUrl: string;
+  /** From COINGECKO_API_KEY; sent as a header, never logged. */
+  readonly apiKey?: string;
+  /** `demo` keys go to api.coingecko.com with x-cg-demo-api-key, `pro` keys to pro-api with x-cg-pro-api-key. */
+  readonly plan: 'demo' | 'pro';
+  readonly timeoutMs: number;
+}
+
+export const PER_PAGE = 250;
+
+/** CoinGecko over fetch; every call waits for its turn in the `coingecko` budget of `scheduler`. */
+export function createCoinGeckoClient(s: CoinGeckoSettings, scheduler: WeightScheduler): CoinGeckoClient {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (s.apiKey) headers[s.plan === 'pro' ? 'x-cg-pro-api-key' : 'x-cg-demo-api-key'] = s.apiKey;
+  return {
+    async marketsPage(page, category) {
+      const q = new URLSearchParams({ vs_currency: 'usd', order: 'volume_desc', per_page: String(PER_PAGE), page: String(page) });
+      if (category) q.set('category', category);
+      const rows = await call(s, scheduler, headers, `/coins/markets?${q}`);
+      if (!Array.isArray(rows)) throw new TemporaryExchangeError(`coingecko: /coins/markets answered ${typeof rows}, not a list`);
+      return rows.map(rankedCoin);
+    },
+  };
+}
+
+async function call(s: CoinGeckoSettings, scheduler: WeightScheduler, headers: Record<string, string>, path: string): Promise<unknown> {
+  const what = `coingecko ${path.split('?')[0]}`;
+  const ticket = await scheduler.acquire('coingecko', 1);
+  let res: Response;
+  try {
+    res = await fetch(`${s.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(s.timeoutMs), redirect: 'error' });
+  } catch (e) {
+    scheduler.settle(ticket);
+    throw new TemporaryExchangeError(`${what} failed: ${(e as Error).message}`);
+  }
+  scheduler.settle(ticket);
+  const text = await res.text();
+  if (res.status === 429) {
+    const seconds = Number(res.headers.get('retry-after'));
+    const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    scheduler.refused('coingecko', wait);
+    throw new TemporaryExchangeError(`${what}: 429 rate limited`, wait);
+  }
+  if (res.status >= 500) throw new TemporaryExchangeError(`${what}: ${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== 200) throw new ExchangeError(`${what}: ${res.status} ${text.slice(0, 200)}`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new TemporaryExchangeError(`${what}: the answer is not JSON (${text.slice(0, 80)})`);
+  }
+}
+
+function rankedCoin(r: Record<string, unknown>): RankedCoin {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return { id: String(r['id']), symbol: String(r['symbol']), name: String(r['name']), marketCap: num(r['market_cap']), volume24h: num(r['total_volume']) };
+}

@@ -1,0 +1,138 @@
+import { isoUtc } from '../core/time-format.js';
+import type { ExchangeClient } from '../exchange/exchange-client.js';
+import { PER_PAGE, type CoinGeckoClient, type RankedCoin } from '../sources/coingecko-client.js';
+import { withRetry, type RetryContext } from '../pipeline/retry.js';
+import { selectUniverse, type Member, type SelectionRules, type Skipped, type SkipReason } from './select-universe.js';
+
+/** CoinGecko categories whose coins are never universe members: they are not coins of their own. */
+export const EXCLUDED_CATEGORIES = ['stablecoins', 'wrapped-tokens', 'liquid-staking-tokens'] as const;
+
+export interface UniverseOptions extends SelectionRules {
+  readonly exchange: string;
+  /** Only coins in these CoinGecko categories (the union), e.g. layer-1, layer-2; none: every coin. */
+  readonly categories: readonly string[];
+}
+
+export interface UniverseMember {
+  readonly rank: number;
+  readonly id: string;
+  readonly symbol: string;
+  readonly name: string;
+  readonly marketCap: number | null;
+  readonly volume24h: number | null;
+  /** The exchange's market (`1000PEPE/USDT:USDT`) and how many coins one contract unit is. */
+  readonly market: string;
+  readonly multiplier: number;
+}
+
+export interface UniverseSkip {
+  readonly rank: number;
+  readonly id: string;
+  readonly symbol: string;
+  readonly reason: SkipReason;
+  readonly detail: string;
+}
+
+/** A coin that was a member and is no more: kept known, with the day and the reason (its stores stay). */
+export interface InactiveMember {
+  readonly id: string;
+  readonly market: string;
+  readonly since: string;
+  readonly reason: string;
+}
+
+/** The universe as one refresh made it: what `universe show` prints and `collect` fetches. */
+export interface Universe {
+  readonly version: 1;
+  /** Day of the refresh, UTC (`YYYY-MM-DD`): the snapshot's name. */
+  readonly date: string;
+  readonly createdAt: string;
+  /** What ranked the coins: CoinGecko's volume ranking, or the exchange's own (the fallback). */
+  readonly source: 'coingecko' | 'exchange-volume';
+  readonly exchange: string;
+  readonly market: 'perp' | 'spot';
+  readonly quote: string;
+  readonly categories: readonly string[];
+  readonly asked: number;
+  /** Coins of the ranking looked at to fill the size. */
+  readonly ranked: number;
+  readonly members: readonly UniverseMember[];
+  readonly skipped: readonly UniverseSkip[];
+  readonly inactive: readonly InactiveMember[];
+}
+
+export interface RefreshDeps {
+  readonly coingecko: CoinGeckoClient;
+  readonly exchange: ExchangeClient;
+  readonly retry: RetryContext;
+  /** Now, by the exchange's clock. */
+  readonly now: number;
+}
+
+/**
+ * Build the universe: the excluded categories' members, the volume ranking (walked page by page until
+ * the size is filled), the exchange's own markets, the selection; members of the previous universe
+ * that are gone become inactive, with the day and the reason.
+ */
+export async function refreshUniverse(o: UniverseOptions, deps: RefreshDeps, previous?: Universe): Promise<Universe> {
+  const excluded = new Map<string, string>();
+  for (const category of EXCLUDED_CATEGORIES) for (const coin of await allPages(deps, category)) excluded.set(coin.id, category);
+  const markets = await withRetry('load markets', deps.retry, () => deps.exchange.markets());
+  const ranking = o.categories.length > 0 ? byVolume(await Promise.all(o.categories.map((c) => allPages(deps, c)))) : [];
+  let selection = selectUniverse(ranking, excluded, markets, o);
+  for (let page = 1; o.categories.length === 0; page++) {
+    const rows = await withRetry('coingecko ranking', deps.retry, () => deps.coingecko.marketsPage(page));
+    ranking.push(...rows);
+    selection = selectUniverse(ranking, excluded, markets, o);
+    if (selection.members.length >= o.size || rows.length < PER_PAGE) break;
+  }
+  const date = isoUtc(deps.now)!.slice(0, 10);
+  const members = selection.members.map(memberOf);
+  return {
+    version: 1, date, createdAt: new Date(deps.now).toISOString(), source: 'coingecko', exchange: o.exchange, market: o.market,
+    quote: o.quote, categories: o.categories, asked: o.size, ranked: selection.ranked, members,
+    skipped: selection.skipped.map(skipOf), inactive: inactiveAfter(previous, members, selection.skipped, date),
+  };
+}
+
+async function allPages(deps: RefreshDeps, category: string): Promise<RankedCoin[]> {
+  const out: RankedCoin[] = [];
+  for (let page = 1; ; page++) {
+    const rows = await withRetry(`coingecko category ${category}`, deps.retry, () => deps.coingecko.marketsPage(page, category));
+    out.push(...rows);
+    if (rows.length < PER_PAGE) return out;
+  }
+}
+
+/** Several category rankings as one, each coin once, by 24 h volume. */
+function byVolume(lists: readonly RankedCoin[][]): RankedCoin[] {
+  const seen = new Map<string, RankedCoin>();
+  for (const c of lists.flat()) if (!seen.has(c.id)) seen.set(c.id, c);
+  return [...seen.values()].sort((a, b) => (b.volume24h ?? 0) - (a.volume24h ?? 0));
+}
+
+function memberOf(m: Member): UniverseMember {
+  return { rank: m.rank, id: m.coin.id, symbol: m.coin.symbol, name: m.coin.name, marketCap: m.coin.marketCap, volume24h: m.coin.volume24h, market: m.market, multiplier: m.multiplier };
+}
+
+function skipOf(s: Skipped): UniverseSkip {
+  return { rank: s.rank, id: s.coin.id, symbol: s.coin.symbol, reason: s.reason, detail: s.detail };
+}
+
+/** Members that left since the previous universe, added to the ones already inactive (a returning coin is active again). */
+function inactiveAfter(previous: Universe | undefined, members: readonly UniverseMember[], skipped: readonly Skipped[], date: string): InactiveMember[] {
+  if (!previous) return [];
+  const active = new Set(members.map((m) => m.id));
+  const why = new Map(skipped.map((s) => [s.coin.id, s.detail]));
+  const left = previous.members.filter((m) => !active.has(m.id))
+    .map((m) => ({ id: m.id, market: m.market, since: date, reason: why.get(m.id) ?? `no longer among the top ${previous.asked} by volume` }));
+  const still = previous.inactive.filter((x) => !active.has(x.id) && !left.some((l) => l.id === x.id));
+  return [...still, ...left];
+}
+
+/** What changed from one universe to another. */
+export function diffUniverse(before: Universe, after: Universe): { added: UniverseMember[]; removed: UniverseMember[] } {
+  const was = new Set(before.members.map((m) => m.id));
+  const is = new Set(after.members.map((m) => m.id));
+  return { added: after.members.filter((m) => !was.has(m.id)), removed: before.members.filter((m) => !is.has(m.id)) };
+}

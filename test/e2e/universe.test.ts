@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSim, type RunningSim } from '../../src/sim/server.js';
+import type { Universe } from '../../src/universe/refresh-universe.js';
+import { runBinary, runCli, tempDir } from '../helpers/cli.js';
+
+const NOW = Date.parse('2026-11-20T00:30:00Z');
+const DAY = 86_400_000;
+
+describe('universe refresh, show and diff against the simulated CoinGecko and exchange', () => {
+  let sim: RunningSim;
+  beforeAll(async () => { sim = await startSim({ port: 0, now: NOW, seed: 4, universe: true }); });
+  afterAll(async () => { await sim.close(); });
+
+  const refresh = async (dir: string, extra: string[] = []) => {
+    const r = await runCli(['universe', 'refresh', '--size', '100', '--force', '--json', '--api-url', sim.url, '--data-dir', dir, ...extra]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Universe;
+  };
+
+  it('maps exactly 100, reports every coin left out with its reason, resolves multiplier contracts and shared tickers', async () => {
+    const dir = await tempDir();
+    const r = await runBinary(['universe', 'refresh', '--size', '100', '--json', '--api-url', sim.url, '--data-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const u = JSON.parse(r.stdout) as Universe;
+    expect(u.members).toHaveLength(100);
+    expect(u.source).toBe('coingecko');
+    const byId = new Map(u.members.map((m) => [m.id, m]));
+    expect(byId.get('pepe')).toMatchObject({ market: '1000PEPE/USDT:USDT', multiplier: 1000 });
+    expect(byId.get('shiba-inu')).toMatchObject({ market: '1000SHIB/USDT:USDT', multiplier: 1000 });
+    expect(byId.get('the-open-network')).toMatchObject({ market: 'TON/USDT:USDT' });
+    const skipped = new Map(u.skipped.map((s) => [s.id, s]));
+    expect(skipped.get('tokamak-network')).toMatchObject({ reason: 'ambiguous-ticker', detail: 'ticker TON belongs to the-open-network' });
+    for (const id of ['tether', 'usd-coin', 'wrapped-bitcoin', 'lido-staked-ether']) expect(skipped.get(id)?.reason, id).toBe('excluded-category');
+    expect(skipped.get('uniswap')).toMatchObject({ reason: 'not-trading' });
+    expect([...skipped.values()].filter((s) => s.reason === 'not-listed').length).toBeGreaterThan(0);
+    // every coin of the ranking it looked at is either a member or reported
+    expect(u.members.length + u.skipped.length).toBe(u.ranked);
+    const shown = await runCli(['universe', 'show', '--data-dir', dir]);
+    expect(shown.stdout).toContain('100 of 100 asked');
+    expect(shown.stdout).toMatch(/1000PEPE\/USDT:USDT\s+pepe \(×1000\)/);
+  });
+
+  it('reuses a young universe unless forced, and tells what changed as the days pass', async () => {
+    const dir = await tempDir();
+    const first = await refresh(dir);
+    const again = await runCli(['universe', 'refresh', '--json', '--api-url', sim.url, '--data-dir', dir]);
+    expect((JSON.parse(again.stdout) as Universe).createdAt).toBe(first.createdAt); // not rebuilt
+    sim.setNow(NOW + 3 * DAY);
+    try {
+      const later = await refresh(dir);
+      const was = new Set(first.members.map((m) => m.id));
+      const is = new Set(later.members.map((m) => m.id));
+      const added = later.members.filter((m) => !was.has(m.id)).map((m) => m.id);
+      const removed = first.members.filter((m) => !is.has(m.id)).map((m) => m.id);
+      expect(added.length + removed.length).toBeGreaterThan(0); // ranks moved
+      const diff = await runCli(['universe', 'diff', '--json', '--data-dir', dir]);
+      expect(diff.code, diff.stderr).toBe(0);
+      const d = JSON.parse(diff.stdout) as { from: string; to: string; added: { id: string }[]; removed: { id: string }[] };
+      expect([d.from, d.to]).toEqual(['2026-11-20', '2026-11-23']);
+      expect(d.added.map((m) => m.id).sort()).toEqual([...added].sort());
+      expect(d.removed.map((m) => m.id).sort()).toEqual([...removed].sort());
+      // removed coins stay known as inactive, with the day and the reason
+      expect(later.inactive.map((x) => x.id).sort()).toEqual([...removed].sort());
+      for (const x of later.inactive) expect(x.since).toBe('2026-11-23');
+    } finally {
+      sim.setNow(NOW);
+    }
+  });
+
+  it('show and diff without a universe say what to run, with exit 2', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['universe', 'show', '--data-dir', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^qml-data: no universe in .* \(run `qml-data universe refresh` first\)\n$/);
+  });
+});
