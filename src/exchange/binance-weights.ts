@@ -25,6 +25,7 @@ const SPOT: Record<string, (q: URLSearchParams) => number> = {
   '/api/v3/exchangeInfo': () => 20,
   '/api/v3/time': () => 1,
   '/api/v3/ping': () => 1,
+  '/api/v3/ticker/24hr': (q) => (q.get('symbol') ? 2 : 80),
 };
 
 const USDM_KLINES = ['/fapi/v1/klines', '/fapi/v1/continuousKlines', '/fapi/v1/indexPriceKlines', '/fapi/v1/markPriceKlines', '/fapi/v1/premiumIndexKlines'];
@@ -38,6 +39,7 @@ const USDM: Record<string, (q: URLSearchParams) => number> = {
   '/fapi/v1/fundingInfo': () => 0,
   '/fapi/v1/fundingRate': () => 0,
   '/fapi/v1/openInterest': () => 1,
+  '/fapi/v1/ticker/24hr': (q) => (q.get('symbol') ? 1 : 40),
 };
 
 /** The family and weight of a Binance REST request, or undefined when it is not one we know the cost of. */

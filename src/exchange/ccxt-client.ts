@@ -127,6 +127,12 @@ class CcxtClient implements ExchangeClient {
     }));
   }
 
+  async quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]> {
+    await this.markets();
+    const tickers = await this.call('fetch 24 h tickers', () => this.ex.fetchTickers(undefined, kind === 'perp' ? { type: 'swap', subType: 'linear' } : { type: 'spot' }));
+    return Object.values(tickers).filter((t) => t.symbol !== undefined).map((t) => ({ symbol: String(t.symbol), quoteVolume: Number(t.quoteVolume ?? 0) }));
+  }
+
   async serverTime(): Promise<number> {
     if (!this.ex.has['fetchTime']) return Date.now();
     const t = await this.call('fetch server time', () => this.ex.fetchTime());

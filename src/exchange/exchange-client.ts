@@ -45,6 +45,8 @@ export interface ExchangeClient {
   market(symbol: string): Promise<MarketInfo>;
   /** Every market the exchange lists (what the universe maps coins to). */
   markets(): Promise<ExchangeMarket[]>;
+  /** 24 h quote volume of every market of a kind, in one request (the universe's fallback ranking). */
+  quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]>;
   /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */
   serverTime(): Promise<number>;
   /** One page of candles, ascending, as the exchange returned them (not yet cleaned). */

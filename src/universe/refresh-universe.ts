@@ -1,8 +1,9 @@
+import { ExchangeError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { PER_PAGE, type CoinGeckoClient, type RankedCoin } from '../sources/coingecko-client.js';
 import { withRetry, type RetryContext } from '../pipeline/retry.js';
-import { selectUniverse, type Member, type SelectionRules, type Skipped, type SkipReason } from './select-universe.js';
+import { selectUniverse, splitMultiplier, type Member, type SelectionRules, type Skipped, type SkipReason } from './select-universe.js';
 
 /** CoinGecko categories whose coins are never universe members: they are not coins of their own. */
 export const EXCLUDED_CATEGORIES = ['stablecoins', 'wrapped-tokens', 'liquid-staking-tokens'] as const;
@@ -75,6 +76,16 @@ export interface RefreshDeps {
  * that are gone become inactive, with the day and the reason.
  */
 export async function refreshUniverse(o: UniverseOptions, deps: RefreshDeps, previous?: Universe): Promise<Universe> {
+  try {
+    return await fromCoinGecko(o, deps, previous);
+  } catch (e) {
+    if (!(e instanceof ExchangeError) || /load markets/.test(e.message)) throw e;
+    deps.retry.log.warn({ err: e.message }, 'CoinGecko failed; ranking the exchange\'s own markets by 24 h quote volume instead');
+    return fromExchangeVolume(o, deps, previous);
+  }
+}
+
+async function fromCoinGecko(o: UniverseOptions, deps: RefreshDeps, previous: Universe | undefined): Promise<Universe> {
   const excluded = new Map<string, string>();
   for (const category of EXCLUDED_CATEGORIES) for (const coin of await allPages(deps, category)) excluded.set(coin.id, category);
   const markets = await withRetry('load markets', deps.retry, () => deps.exchange.markets());
@@ -92,6 +103,35 @@ export async function refreshUniverse(o: UniverseOptions, deps: RefreshDeps, pre
     version: 1, date, createdAt: new Date(deps.now).toISOString(), source: 'coingecko', exchange: o.exchange, market: o.market,
     quote: o.quote, categories: o.categories, asked: o.size, ranked: selection.ranked, members,
     skipped: selection.skipped.map(skipOf), inactive: inactiveAfter(previous, members, selection.skipped, date),
+  };
+}
+
+/**
+ * The fallback when CoinGecko cannot be reached: the exchange's trading markets of the kind asked,
+ * ranked by 24 h quote volume (one ticker request). Coins the previous universe knew to be in an
+ * excluded category stay out; the universe records that the exchange ranked it.
+ */
+async function fromExchangeVolume(o: UniverseOptions, deps: RefreshDeps, previous: Universe | undefined): Promise<Universe> {
+  const markets = await withRetry('load markets', deps.retry, () => deps.exchange.markets());
+  const volumes = new Map((await withRetry('fetch 24 h tickers', deps.retry, () => deps.exchange.quoteVolumes(o.market))).map((t) => [t.symbol, t.quoteVolume]));
+  const excludedTickers = new Set((previous?.skipped ?? []).filter((s) => s.reason === 'excluded-category').map((s) => s.symbol.toUpperCase()));
+  const ranking = markets
+    .filter((m) => m.active && m.quote === o.quote && (o.market === 'perp' ? m.type === 'swap' && m.linear : m.type === 'spot'))
+    .map((m) => ({ m, ...splitMultiplier(m.base), volume: volumes.get(m.symbol) ?? 0 }))
+    .sort((a, b) => b.volume - a.volume);
+  const members: UniverseMember[] = [];
+  const skipped: UniverseSkip[] = [];
+  for (const [i, r] of ranking.entries()) {
+    if (members.length >= o.size) break;
+    const id = `${o.exchange}:${r.ticker.toLowerCase()}`;
+    if (excludedTickers.has(r.ticker)) skipped.push({ rank: i + 1, id, symbol: r.ticker.toLowerCase(), reason: 'excluded-category', detail: 'excluded in the last CoinGecko universe' });
+    else members.push({ rank: i + 1, id, symbol: r.ticker.toLowerCase(), name: r.ticker, marketCap: null, volume24h: r.volume, market: r.m.symbol, multiplier: r.multiplier });
+  }
+  const date = isoUtc(deps.now)!.slice(0, 10);
+  return {
+    version: 1, date, createdAt: new Date(deps.now).toISOString(), source: 'exchange-volume', exchange: o.exchange, market: o.market,
+    quote: o.quote, categories: o.categories, asked: o.size, ranked: members.length + skipped.length, members, skipped,
+    inactive: inactiveAfter(previous, members, [], date),
   };
 }
 
@@ -122,17 +162,18 @@ function skipOf(s: Skipped): UniverseSkip {
 /** Members that left since the previous universe, added to the ones already inactive (a returning coin is active again). */
 function inactiveAfter(previous: Universe | undefined, members: readonly UniverseMember[], skipped: readonly Skipped[], date: string): InactiveMember[] {
   if (!previous) return [];
-  const active = new Set(members.map((m) => m.id));
+  // by market: a market's stores are what a member stands for, whichever source ranked it
+  const active = new Set(members.map((m) => m.market));
   const why = new Map(skipped.map((s) => [s.coin.id, s.detail]));
-  const left = previous.members.filter((m) => !active.has(m.id))
+  const left = previous.members.filter((m) => !active.has(m.market))
     .map((m) => ({ id: m.id, market: m.market, since: date, reason: why.get(m.id) ?? `no longer among the top ${previous.asked} by volume` }));
-  const still = previous.inactive.filter((x) => !active.has(x.id) && !left.some((l) => l.id === x.id));
+  const still = previous.inactive.filter((x) => !active.has(x.market) && !left.some((l) => l.market === x.market));
   return [...still, ...left];
 }
 
-/** What changed from one universe to another. */
+/** What changed from one universe to another, by the markets collected. */
 export function diffUniverse(before: Universe, after: Universe): { added: UniverseMember[]; removed: UniverseMember[] } {
-  const was = new Set(before.members.map((m) => m.id));
-  const is = new Set(after.members.map((m) => m.id));
-  return { added: after.members.filter((m) => !was.has(m.id)), removed: before.members.filter((m) => !is.has(m.id)) };
+  const was = new Set(before.members.map((m) => m.market));
+  const is = new Set(after.members.map((m) => m.market));
+  return { added: after.members.filter((m) => !was.has(m.market)), removed: before.members.filter((m) => !is.has(m.market)) };
 }

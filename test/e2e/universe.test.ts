@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
@@ -64,6 +66,27 @@ describe('universe refresh, show and diff against the simulated CoinGecko and ex
       for (const x of later.inactive) expect(x.since).toBe('2026-11-23');
     } finally {
       sim.setNow(NOW);
+    }
+  });
+
+  it('with CoinGecko failing, ranks the exchange\'s perpetuals by 24 h quote volume and says so', async () => {
+    const down = await startSim({ port: 0, now: NOW, seed: 4, universe: true, faults: '500@markets#1+' });
+    try {
+      const dir = await tempDir();
+      const cfg = join(dir, 'fast.yaml');
+      await writeFile(cfg, 'retry:\n  attempts: 2\n  base_ms: 10\n  max_ms: 20\n  total_ms: 5000\n');
+      const r = await runCli(['universe', 'refresh', '--size', '30', '--json', '--config', cfg, '--api-url', down.url, '--data-dir', dir], { QML_LOG_LEVEL: 'warn' });
+      expect(r.code, r.stderr).toBe(0);
+      const u = JSON.parse(r.stdout) as Universe;
+      expect(u.source).toBe('exchange-volume');
+      expect(u.members).toHaveLength(30);
+      expect(r.stderr).toContain('CoinGecko failed; ranking the exchange');
+      const volumes = u.members.map((m) => m.volume24h ?? 0);
+      expect(volumes).toEqual([...volumes].sort((a, b) => b - a));
+      expect(u.members.every((m) => m.market.endsWith('/USDT:USDT'))).toBe(true);
+      expect(u.members.map((m) => m.market)).not.toContain('UNI/USDT:USDT'); // not trading
+    } finally {
+      await down.close();
     }
   });
 

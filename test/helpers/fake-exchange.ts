@@ -31,6 +31,10 @@ export class FakeExchange implements ExchangeClient {
     return Object.keys(this.series).map((symbol) => ({ symbol, base: symbol.split('/')[0]!, quote: 'USDT', type: 'spot', linear: true, active: true }));
   }
 
+  async quoteVolumes(): Promise<{ symbol: string; quoteVolume: number }[]> {
+    return Object.keys(this.series).map((symbol) => ({ symbol, quoteVolume: 1 }));
+  }
+
   async serverTime(): Promise<number> {
     return this.now;
   }

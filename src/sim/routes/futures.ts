@@ -11,6 +11,7 @@ export function addFuturesRoutes(router: Router, ctx: FamilyContext): void {
     markets: (c) => c.perp,
     maxLimit: 1500,
     klineWeight: (limit) => (limit < 100 ? 1 : limit < 500 ? 2 : limit <= 1000 ? 5 : 10),
+    tickerWeight: 40,
     exchangeInfoWeight: 1,
     describeMarket: describePerpetual,
   }, ctx);

@@ -23,6 +23,8 @@ export interface FamilyDialect {
   readonly maxLimit: number;
   readonly klineWeight: (limit: number) => number;
   readonly exchangeInfoWeight: number;
+  /** Weight of /ticker/24hr for every symbol (one symbol costs a twentieth of it). */
+  readonly tickerWeight: number;
   readonly describeMarket: (m: SimMarket, now: number) => Record<string, unknown>;
 }
 
@@ -36,6 +38,10 @@ export function addMarketDataRoutes(router: Router, d: FamilyDialect, ctx: Famil
   router.add('GET', `${d.prefix}/exchangeInfo`, {
     family: d.family, weight: () => d.exchangeInfoWeight,
     handle: () => json(exchangeInfo(d, ctx)),
+  });
+  router.add('GET', `${d.prefix}/ticker/24hr`, {
+    family: d.family, weight: (q) => (q.get('symbol') ? d.tickerWeight / 20 : d.tickerWeight),
+    handle: (req) => tickers24h(d, ctx, req.query),
   });
   router.add('GET', `${d.prefix}/klines`, {
     family: d.family,
@@ -60,6 +66,33 @@ function exchangeInfo(d: FamilyDialect, ctx: FamilyContext): Record<string, unkn
     exchangeFilters: [],
     symbols: [...d.markets(ctx.catalog).values()].map((m) => d.describeMarket(m, ctx.now())),
   };
+}
+
+/** 24 h statistics from the last 24 one-hour candles of each market (or the one asked for). */
+function tickers24h(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): SimResponse {
+  const now = ctx.now();
+  const h1 = parseTimeframe('1h');
+  const one = q.get('symbol')?.toUpperCase();
+  const markets = [...d.markets(ctx.catalog).values()].filter((m) => !one || m.id === one);
+  if (one && markets.length === 0) return binanceError(400, -1121, 'Invalid symbol.');
+  const rows = markets.map((m) => {
+    const bars = selectKlines(m.source, h1, { endTime: now, limit: 24 }, now);
+    const n = bars.time.length;
+    let high = -Infinity, low = Infinity, volume = 0, quoteVolume = 0;
+    for (let i = 0; i < n; i++) {
+      high = Math.max(high, bars.high[i]!); low = Math.min(low, bars.low[i]!);
+      volume += bars.volume[i]!; quoteVolume += bars.quoteVolume[i]!;
+    }
+    const open = n > 0 ? bars.open[0]! : 0;
+    const last = n > 0 ? bars.close[n - 1]! : 0;
+    return {
+      symbol: m.id, priceChange: String(last - open), priceChangePercent: open > 0 ? ((last / open - 1) * 100).toFixed(3) : '0',
+      weightedAvgPrice: volume > 0 ? String(quoteVolume / volume) : '0', lastPrice: String(last), openPrice: String(open),
+      highPrice: String(n > 0 ? high : 0), lowPrice: String(n > 0 ? low : 0), volume: volume.toFixed(8), quoteVolume: quoteVolume.toFixed(8),
+      openTime: now - 86_400_000, closeTime: now, count: 0,
+    };
+  });
+  return json(one ? rows[0] : rows);
 }
 
 function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): SimResponse {

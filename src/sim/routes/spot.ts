@@ -11,6 +11,7 @@ export function addSpotRoutes(router: Router, ctx: FamilyContext): void {
     markets: (c) => c.spot,
     maxLimit: 1000,
     klineWeight: () => 2,
+    tickerWeight: 80,
     exchangeInfoWeight: 20,
     describeMarket: describeSpot,
   }, ctx);
