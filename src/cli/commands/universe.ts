@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { PauseGate, withRetry, type RetryContext } from '../../pipeline/retry.js';
-import { createCoinGeckoClient } from '../../sources/coingecko-client.js';
-import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates, writeUniverse } from '../../store/universe-files.js';
-import { diffUniverse, refreshUniverse, type Universe } from '../../universe/refresh-universe.js';
+import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates } from '../../store/universe-files.js';
+import { ensureUniverse, type EnsureUniverse } from '../../universe/current-universe.js';
+import { diffUniverse, type Universe } from '../../universe/refresh-universe.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
 import { collect, exchangeSettings, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
 
-interface UniverseFlags extends ExchangeFlags {
+export interface UniverseFlags extends ExchangeFlags {
   config?: string; json?: boolean; size?: string; categories?: string[]; market?: string; alwaysInclude?: string[];
   force?: boolean; maxAge?: string; coingeckoUrl?: string;
 }
@@ -57,32 +56,27 @@ async function current(c: CommandContext, flags: UniverseFlags): Promise<Univers
 async function refreshCommand(flags: UniverseFlags, c: CommandContext): Promise<void> {
   const cfg = loadConfig(flags.config);
   const settings = runSettings(cfg, flags, c.env);
-  const maxAgeMs = (positiveNumber('--max-age', flags.maxAge) ?? cfg.universe.max_age_hours) * 3_600_000;
-  const previous = await readCurrentUniverse(settings.dataDir) as Universe | undefined;
-  if (previous && !flags.force && Date.now() - Date.parse(previous.createdAt) < maxAgeMs) {
-    c.log.info({ date: previous.date }, 'the current universe is young enough; reusing it (--force rebuilds)');
-    c.print(flags.json ? JSON.stringify(previous, null, 2) : renderUniverse(previous));
-    return;
-  }
   const ex = exchangeSettings(cfg, flags, c.env);
-  const u = await withExchange(ex, settings.dataDir, c.log, c.terminal, async (clientFor, _progress, scheduler) => {
-    scheduler.learnLimit('coingecko', { limit: cfg.coingecko_calls_per_min, windowMs: 60_000 });
-    const key = c.env['COINGECKO_API_KEY'];
-    const plan = c.env['COINGECKO_API_PLAN'] === 'pro' ? 'pro' : 'demo';
-    const coingecko = createCoinGeckoClient({ baseUrl: coinGeckoUrl(cfg, flags, ex.apiUrl, plan), apiKey: key, plan, timeoutMs: cfg.timeout_ms }, scheduler);
-    const retry: RetryContext = { policy: settings.retry, gate: new PauseGate(), log: c.log, signal: c.signal };
-    const exchange = clientFor(settings.exchange);
-    const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
-    return refreshUniverse({
-      exchange: settings.exchange, size: positiveNumber('--size', flags.size) ?? cfg.universe.size, quote: cfg.universe.quote,
+  const { universe } = await withExchange(ex, settings.dataDir, c.log, c.terminal, (clientFor, _progress, scheduler) =>
+    ensureUniverse(universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl), { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal }));
+  c.print(flags.json ? JSON.stringify(universe, null, 2) : renderUniverse(universe));
+}
+
+/** What `universe refresh` and `collect` ask of the universe, from the config and the flags. */
+export function universeRequest(cfg: Config, flags: UniverseFlags, c: CommandContext, dataDir: string, apiUrl: string | undefined): EnsureUniverse {
+  const plan = c.env['COINGECKO_API_PLAN'] === 'pro' ? 'pro' : 'demo';
+  return {
+    options: {
+      exchange: flags.exchange ?? cfg.exchange, size: positiveNumber('--size', flags.size) ?? cfg.universe.size, quote: cfg.universe.quote,
       market: marketOf(flags.market ?? cfg.universe.market), categories: flags.categories ?? cfg.universe.categories,
       alwaysInclude: flags.alwaysInclude ?? cfg.universe.always_include, tickerOwners: cfg.universe.ticker_owners,
-    }, { coingecko, exchange, retry, now }, previous);
-  });
-  // its age (for --max-age) is counted on this machine's clock; its date is the exchange's day
-  const made: Universe = { ...u, createdAt: new Date().toISOString() };
-  await writeUniverse(settings.dataDir, made as unknown as Universe & Record<string, unknown>);
-  c.print(flags.json ? JSON.stringify(made, null, 2) : renderUniverse(made));
+    },
+    dataDir,
+    maxAgeMs: (positiveNumber('--max-age', flags.maxAge) ?? cfg.universe.max_age_hours) * 3_600_000,
+    force: flags.force ?? false,
+    coingecko: { baseUrl: coinGeckoUrl(cfg, flags, apiUrl, plan), apiKey: c.env['COINGECKO_API_KEY'], plan, timeoutMs: cfg.timeout_ms, callsPerMinute: cfg.coingecko_calls_per_min },
+    retry: { attempts: cfg.retry.attempts, baseMs: cfg.retry.base_ms, maxMs: cfg.retry.max_ms, totalMs: cfg.retry.total_ms },
+  };
 }
 
 function marketOf(text: string): 'perp' | 'spot' {

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { ExchangeError, InterruptedError, JobFailedError, UsageError } from '../../core/errors.js';
+import { isoUtc } from '../../core/time-format.js';
+import { runBuild } from '../../pipeline/build.js';
+import { nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
+import type { StoreOutcome } from '../../pipeline/outcome.js';
+import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
+import { ensureUniverse } from '../../universe/current-universe.js';
+import type { CommandContext } from '../command-context.js';
+import { loadConfig, type Config } from '../config.js';
+import { withExchange } from '../exchange-session.js';
+import { checkTimeframes, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { universeRequest, type UniverseFlags } from './universe.js';
+
+interface CollectFlags extends UniverseFlags {
+  timeframes?: string[]; days?: string; loop?: boolean; every?: string; at?: string; onComplete?: string;
+}
+
+export function registerCollect(program: Command, ctx: () => CommandContext): void {
+  storeOptions(program.command('collect')
+    .description('the daily job: refresh the universe when it is old, then bring every member\'s stores to the depth asked')
+    .option('--timeframes <tf...>', 'timeframes (default 5m)')
+    .option('--days <n>', 'history each store reaches back (default 90)')
+    .option('--size <n>', 'coins in the universe (default from config: 100)')
+    .option('--max-age <hours>', 'refresh the universe when older than this (default from config: 24)')
+    .option('--force', 'refresh the universe even when it is young enough')
+    .option('--loop', 'keep running: one cycle every --every, until Ctrl-C or SIGTERM')
+    .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
+    .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
+    .option('--on-complete <command>', 'run after each cycle; QML_CYCLE_SUMMARY holds the path of its JSON summary'), { exchange: true })
+    .action(async (flags: CollectFlags) => collectCommand(flags, ctx()));
+}
+
+async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<void> {
+  const cfg = loadConfig(flags.config);
+  const everyMs = durationMs('--every', flags.every ?? '24h');
+  const at = flags.at === undefined ? undefined : timeOfDay(flags.at);
+  for (let cycle = 1; ; cycle++) {
+    const started = Date.now();
+    const { summary, outcomes } = await runCycle(flags, cfg, c);
+    const next = flags.loop ? nextCycleAt(started, Date.now(), everyMs, at) : undefined;
+    const summaryPath = await keepStatus(flags, cfg, c, summary, outcomes, next);
+    c.print(flags.json ? JSON.stringify(summary, null, 2) : summaryText(summary, cycle));
+    if (flags.onComplete) await runOnComplete(flags.onComplete, summaryPath, c);
+    if (!flags.loop) {
+      if (summary.error) throw new ExchangeError(summary.error);
+      if (summary.stores.failed > 0) throw new JobFailedError(`${summary.stores.failed} store(s) failed: ${summary.failures[0]!.symbol}: ${summary.failures[0]!.error}`);
+      return;
+    }
+    c.log.warn({ next: isoUtc(next) }, `cycle ${cycle} done; the next starts at ${isoUtc(next)}`);
+    if (!(await sleepUntil(next!, c.signal))) {
+      c.log.warn({}, 'stopped between cycles');
+      return;
+    }
+  }
+}
+
+/** One cycle: the universe (reused or refreshed), then a build of every member's stores over the range. */
+async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Promise<{ summary: CycleSummary; outcomes: StoreOutcome[] }> {
+  const startedAt = Date.now();
+  const settings = runSettings(cfg, flags, c.env);
+  const ex = exchangeSettings(cfg, flags, c.env);
+  const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
+  const days = positiveNumber('--days', flags.days) ?? 90;
+  let universe: CycleSummary['universe'] = { date: '', source: '', refreshed: false, members: 0 };
+  let weight: Record<string, number> = {};
+  try {
+    const outcomes = await withExchange(ex, settings.dataDir, c.log, c.terminal, async (clientFor, progress, scheduler) => {
+      try {
+        const u = await ensureUniverse(universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl), { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal });
+        universe = { date: u.universe.date, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
+        const symbols = u.universe.members.map((m) => m.market);
+        if (symbols.length === 0) return [];
+        return await runBuild({ symbols, timeframes, range: { kind: 'days', days }, dryRun: false }, settings, { clientFor, log: c.runLog, signal: c.signal, progress });
+      } finally {
+        weight = Object.fromEntries(scheduler.usageOf().filter((u) => u.weight > 0).map((u) => [u.family, u.weight]));
+      }
+    });
+    return { outcomes, summary: { ...times(startedAt), universe, ...summarizeStores(outcomes), weight } };
+  } catch (e) {
+    if (e instanceof InterruptedError || !(e instanceof ExchangeError || e instanceof UsageError)) throw e;
+    // an exchange outage fails this cycle, not the process: the next cycle catches up
+    c.log.error({ err: (e as Error).message }, 'the cycle failed');
+    return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight, failures: [], error: (e as Error).message } };
+  }
+}
+
+function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt' | 'durationMs'> {
+  const now = Date.now();
+  return { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(now).toISOString(), durationMs: now - startedAt };
+}
+
+/** The status file: the universe, the last cycle, the next one, and every store this run knows of. */
+async function keepStatus(flags: CollectFlags, cfg: Config, c: CommandContext, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
+  const dataDir = runSettings(cfg, flags, c.env).dataDir;
+  const before = await readCollectStatus(dataDir).catch(() => undefined);
+  const stores: Record<string, unknown> = { ...(before?.['stores'] as Record<string, unknown> | undefined) };
+  for (const o of outcomes) {
+    stores[`${o.symbol} ${o.timeframe ?? ''}`.trim()] = { symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
+  }
+  const status = { universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
+  return writeCollectStatus(dataDir, status, s);
+}
+
+function summaryText(s: CycleSummary, cycle: number): string {
+  if (s.error) return `cycle ${cycle} failed after ${(s.durationMs / 1000).toFixed(1)} s: ${s.error}`;
+  const w = Object.entries(s.weight).map(([f, v]) => `${f} ${v.toLocaleString('en-US')}`).join(', ') || '0';
+  return [
+    `cycle ${cycle}: universe of ${s.universe.date} (${s.universe.source}${s.universe.refreshed ? ', refreshed' : ''}), ${s.universe.members} members`,
+    `stores: ${s.stores.fresh} fresh, ${s.stores.updated} updated, ${s.stores.built} built, ${s.stores.failed} failed; ${s.rowsAdded.toLocaleString('en-US')} rows added in ${(s.durationMs / 1000).toFixed(1)} s; weight ${w}`,
+    ...s.failures.map((f) => `failed ${f.symbol} ${f.timeframe ?? ''}: ${f.error}`),
+  ].join('\n');
+}
+
+/** Run the user's command after a cycle, with the summary's path; its failure is logged, not fatal. */
+async function runOnComplete(command: string, summaryPath: string, c: CommandContext): Promise<void> {
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn(command, { shell: true, stdio: ['ignore', 'inherit', 'inherit'], env: { ...c.env, QML_CYCLE_SUMMARY: summaryPath } as NodeJS.ProcessEnv });
+    child.on('error', () => resolve(null));
+    child.on('close', resolve);
+  });
+  if (code !== 0) c.log.warn({ code }, `--on-complete command exited ${code ?? 'without starting'}`);
+}
+
+/** Sleep until `t`; false when stopped (Ctrl-C, SIGTERM) first. */
+async function sleepUntil(t: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return false;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { signal.removeEventListener('abort', stop); resolve(true); }, Math.max(0, t - Date.now()));
+    const stop = () => { clearTimeout(timer); resolve(false); };
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+/** `24h`, `30m`, `10s`, `2d` → ms. */
+export function durationMs(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`${flag} "${text}" is not a duration (expected a number and a unit, e.g. 24h, 30m, 10s)`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+function timeOfDay(text: string): { hour: number; minute: number } {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (!m) throw new UsageError(`--at "${text}" is not a time of day (expected HH:MM in UTC, e.g. 00:15)`);
+  return { hour: Number(m[1]), minute: Number(m[2]) };
+}

@@ -1,0 +1,46 @@
+import { PauseGate, withRetry, type RetryContext } from '../pipeline/retry.js';
+import type { Log } from '../pipeline/log.js';
+import type { ExchangeClient } from '../exchange/exchange-client.js';
+import type { WeightScheduler } from '../exchange/weight-scheduler.js';
+import { createCoinGeckoClient, type CoinGeckoSettings } from '../sources/coingecko-client.js';
+import { readCurrentUniverse, writeUniverse } from '../store/universe-files.js';
+import type { RetryPolicy } from '../pipeline/retry.js';
+import { refreshUniverse, type Universe, type UniverseOptions } from './refresh-universe.js';
+
+export interface EnsureUniverse {
+  readonly options: UniverseOptions;
+  readonly dataDir: string;
+  /** A universe younger than this (by this machine's clock) is reused. */
+  readonly maxAgeMs: number;
+  readonly force: boolean;
+  readonly coingecko: Omit<CoinGeckoSettings, 'timeoutMs'> & { readonly timeoutMs: number; readonly callsPerMinute: number };
+  readonly retry: RetryPolicy;
+}
+
+export interface EnsureDeps {
+  readonly exchange: ExchangeClient;
+  readonly scheduler: WeightScheduler;
+  readonly log: Log;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The universe in force: the current one when it is young enough, else a fresh refresh, kept as the
+ * day's snapshot and as the current one. `refreshed` says which.
+ */
+export async function ensureUniverse(o: EnsureUniverse, deps: EnsureDeps): Promise<{ universe: Universe; refreshed: boolean }> {
+  const previous = await readCurrentUniverse(o.dataDir) as Universe | undefined;
+  if (previous && !o.force && Date.now() - Date.parse(previous.createdAt) < o.maxAgeMs) {
+    deps.log.info({ date: previous.date }, 'the current universe is young enough; reusing it');
+    return { universe: previous, refreshed: false };
+  }
+  deps.scheduler.learnLimit('coingecko', { limit: o.coingecko.callsPerMinute, windowMs: 60_000 });
+  const coingecko = createCoinGeckoClient(o.coingecko, deps.scheduler);
+  const retry: RetryContext = { policy: o.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const now = await withRetry('fetch exchange time', retry, () => deps.exchange.serverTime());
+  const made = await refreshUniverse(o.options, { coingecko, exchange: deps.exchange, retry, now }, previous);
+  // its age (for the max age) is counted on this machine's clock; its date is the exchange's day
+  const universe: Universe = { ...made, createdAt: new Date().toISOString() };
+  await writeUniverse(o.dataDir, universe as unknown as Universe & Record<string, unknown>);
+  return { universe, refreshed: true };
+}

@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CycleSummary } from '../../src/pipeline/collect.js';
+import { startSim, type RunningSim } from '../../src/sim/server.js';
+import { masterPath } from '../../src/store/store-path.js';
+import { readMaster } from '../../src/store/store-read.js';
+import type { Universe } from '../../src/universe/refresh-universe.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { ROOT } from '../helpers/fixtures.js';
+
+const NOW = Date.parse('2026-11-20T00:30:00Z');
+const DAY = 86_400_000;
+const KEYS = ['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const;
+
+async function sameStore(a: string, b: string, symbol: string): Promise<boolean> {
+  const [x, y] = [await readMaster(masterPath(a, symbol, '5m'), { symbol, timeframe: '5m' }), await readMaster(masterPath(b, symbol, '5m'), { symbol, timeframe: '5m' })];
+  return KEYS.every((k) => Buffer.from(x.frame[k].buffer).equals(Buffer.from(y.frame[k].buffer)));
+}
+
+const klines = (sim: RunningSim) => sim.requests.get('/fapi/v1/klines') ?? 0;
+
+describe('collect: the daily job over the universe', () => {
+  let sim: RunningSim;
+  beforeAll(async () => { sim = await startSim({ port: 0, now: NOW, seed: 4, universe: true }); });
+  afterAll(async () => { await sim.close(); });
+
+  const collect = (dir: string, extra: string[] = []) => runCli(['collect', '--size', '20', '--days', '3', '--json', '--api-url', sim.url, '--data-dir', dir, ...extra]);
+
+  it('from an empty folder, then a day later: every store is what a build of the range writes, nothing refetched', async () => {
+    const dir = await tempDir();
+    const first = await collect(dir);
+    expect(first.code, first.stderr).toBe(0);
+    const s1 = JSON.parse(first.stdout) as CycleSummary;
+    expect(s1.stores).toEqual({ fresh: 0, updated: 0, built: 20, failed: 0 });
+    const members = (JSON.parse(await readFile(join(dir, 'universe', 'current.json'), 'utf8')) as Universe).members.map((m) => m.market);
+    expect(members).toHaveLength(20);
+
+    sim.setNow(NOW + DAY);
+    try {
+      const before = klines(sim);
+      const second = await collect(dir, ['--max-age', '1000']); // the same universe: only the new day is fetched
+      expect(second.code, second.stderr).toBe(0);
+      const s2 = JSON.parse(second.stdout) as CycleSummary;
+      expect(s2.stores).toEqual({ fresh: 0, updated: 20, built: 0, failed: 0 });
+      expect(s2.rowsAdded).toBe(20 * 288);
+      expect(klines(sim) - before).toBe(20); // one page of 288 new candles per store, nothing older asked again
+      const reference = await tempDir();
+      const build = await runCli(['build', ...members.flatMap((m) => ['--symbol', m]), '--timeframes', '5m', '--since', new Date(NOW - 3 * DAY).toISOString(), '--api-url', sim.url, '--data-dir', reference]);
+      expect(build.code, build.stderr).toBe(0);
+      for (const m of members) expect(await sameStore(dir, reference, m), m).toBe(true);
+    } finally {
+      sim.setNow(NOW);
+    }
+  });
+
+  it('a symbol whose requests fail is reported failed while the others complete; a member that leaves keeps its store', async () => {
+    const faulty = await startSim({ port: 0, now: NOW, seed: 4, universe: true, faults: 'delist:ETHUSDT@klines#1' });
+    try {
+      const dir = await tempDir();
+      const r = await runCli(['collect', '--size', '20', '--days', '3', '--json', '--api-url', faulty.url, '--data-dir', dir]);
+      expect(r.code).toBe(1);
+      const s = JSON.parse(r.stdout) as CycleSummary;
+      expect(s.stores).toMatchObject({ built: 19, failed: 1 });
+      expect(s.failures.map((f) => f.symbol)).toEqual(['ETH/USDT:USDT']);
+      const status = await runCli(['status', '--json', '--data-dir', dir]);
+      const stores = (JSON.parse(status.stdout) as { stores: Record<string, { status: string; error: string | null }> }).stores;
+      expect(stores['ETH/USDT:USDT 5m']).toMatchObject({ status: 'failed' });
+      expect(stores['BTC/USDT:USDT 5m']).toMatchObject({ status: 'written', error: null });
+      // a smaller universe: the members that left keep their stores on disk
+      const before = (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length;
+      const smaller = await runCli(['collect', '--size', '5', '--days', '3', '--force', '--json', '--api-url', faulty.url, '--data-dir', dir]);
+      expect((JSON.parse(smaller.stdout) as CycleSummary).universe.members).toBe(5);
+      expect((await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length).toBe(before);
+    } finally {
+      await faulty.close();
+    }
+  });
+
+  it('--loop runs cycles until SIGTERM, and the status file and --on-complete see each of them', async () => {
+    const dir = await tempDir();
+    const log = join(dir, 'completed.txt');
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), 'collect', '--size', '5', '--days', '2', '--loop', '--every', '1s',
+      '--on-complete', `cat "$QML_CYCLE_SUMMARY" >> "${log}"; echo >> "${log}"`, '--api-url', sim.url, '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'warn' },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+      if ((stderr.match(/cycle \d+ done/g) ?? []).length >= 2) child.kill('SIGTERM');
+    });
+    const [code] = await once(child, 'close');
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('stopped between cycles');
+    const cycles = (await readFile(log, 'utf8')).trim().split(/\n(?=\{)/).map((t) => JSON.parse(t) as CycleSummary);
+    expect(cycles.length).toBeGreaterThanOrEqual(2);
+    expect(cycles[0]!.stores.built).toBe(5);
+    expect(cycles[1]!.stores).toMatchObject({ fresh: 5, failed: 0 });
+    const status = JSON.parse(await readFile(join(dir, 'collect-status.json'), 'utf8')) as { lastCycle: CycleSummary; nextCycle: string };
+    expect(status.lastCycle.startedAt).toBe(cycles[cycles.length - 1]!.startedAt);
+    expect(Date.parse(status.nextCycle)).toBeGreaterThan(Date.parse(status.lastCycle.startedAt));
+  });
+
+  it('reports a bad duration or time of day as a usage error', async () => {
+    for (const args of [['--every', '5x'], ['--at', '25:00']]) {
+      const r = await runCli(['collect', '--loop', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^qml-data: --(every|at) "(5x|25:00)" is not a/);
+    }
+  });
+});
+
