@@ -103,6 +103,30 @@ describe('collect: the daily job over the universe', () => {
     expect(Date.parse(status.nextCycle)).toBeGreaterThan(Date.parse(status.lastCycle.startedAt));
   });
 
+  it('kill -9 mid-cycle, then a rerun completes without fetching again what was written', async () => {
+    const dir = await tempDir();
+    const args = ['collect', '--size', '20', '--days', '20', '--api-url', sim.url, '--data-dir', dir];
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'info' } });
+    let written = 0;
+    child.stderr!.on('data', (d: Buffer) => {
+      written += (String(d).match(/"msg":"store written"/g) ?? []).length;
+      if (written >= 6) child.kill('SIGKILL');
+    });
+    const [, signal] = await once(child, 'close');
+    expect(signal).toBe('SIGKILL');
+    const onDisk = (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length;
+    expect(onDisk).toBeGreaterThanOrEqual(6);
+    const before = klines(sim);
+    const r = await runCli([...args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as CycleSummary;
+    expect(s.stores.failed).toBe(0);
+    expect(s.stores.fresh).toBeGreaterThanOrEqual(6); // the stores written before the kill: not fetched again
+    expect(s.stores.fresh + s.stores.built + s.stores.updated).toBe(20);
+    // each of the others needs at most its 20 days (12 pages of 499), fewer when resumed from a checkpoint
+    expect(klines(sim) - before).toBeLessThanOrEqual((20 - s.stores.fresh) * Math.ceil((20 * 288) / 499));
+  });
+
   it('reports a bad duration or time of day as a usage error', async () => {
     for (const args of [['--every', '5x'], ['--at', '25:00']]) {
       const r = await runCli(['collect', '--loop', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
