@@ -100,6 +100,46 @@ function minimumMs(job: Job, off: Run, startOffsetMs: number): { ms: number; wei
 
 const fmt = (r: Run) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  weight ${String(r.weight).padStart(6)}  429×${r.r429} 418×${r.r418}`;
 
+/** Our binary with arguments against a simulator; resolves to the wall time and its stdout. */
+async function timedCli(args: string[]): Promise<{ ms: number; stdout: string }> {
+  const t0 = Date.now();
+  let stdout = '';
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'error' } });
+    child.stdout!.on('data', (d) => { stdout += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`qml-data ${args[0]} exited ${code}`))));
+  });
+  return { ms: Date.now() - t0, stdout };
+}
+
+/**
+ * The daily collector as users run it: `collect` of the universe's 100 perpetuals × 90 d × 5m from an
+ * empty folder against Binance's limits, then one day later the daily cycle.
+ */
+export async function collectSection(): Promise<void> {
+  console.log('\ncollect: 100 USDT-M perpetuals of the universe × 90 d × 5m, the simulator enforcing Binance\'s limits');
+  const off = { limit: 1e12 };
+  const free = await startSim({ port: 0, now: NOW, seed: 9, universe: true, rateLimits: { spot: off, futures: off, coingecko: off } });
+  const offRun = await timedCli(['collect', '--size', '100', '--days', '90', '--api-url', free.url, '--data-dir', mkdtempSync(join(tmpdir(), 'qml-bench-collect-'))]);
+  await free.close();
+  const sim = await startSim({ port: 0, now: NOW, seed: 9, universe: true });
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-collect-'));
+  const started = Date.now();
+  const full = await timedCli(['collect', '--size', '100', '--days', '90', '--json', '--api-url', sim.url, '--data-dir', dir]);
+  const run = counted(sim, full.ms, started % WINDOW);
+  const usdm = sim.weights.get('futures') ?? 0;
+  const windows = Math.ceil(usdm / LIMITS.futures);
+  const byRules = windows <= 1 ? 0 : (WINDOW - run.startOffsetMs) + (windows - 2) * WINDOW;
+  const minimum = Math.max(offRun.ms, byRules);
+  console.log(`  full collection:  ${fmt(run)}  ratio to minimum ${(run.ms / minimum).toFixed(2)} (minimum ${(minimum / 1000).toFixed(1)} s: limits off ${(offRun.ms / 1000).toFixed(1)} s, USDT-M weight ${usdm} in ${windows} window(s))`);
+  sim.setNow(NOW + DAY);
+  const daily = await timedCli(['collect', '--size', '100', '--days', '90', '--json', '--api-url', sim.url, '--data-dir', dir]);
+  const summary = JSON.parse(daily.stdout) as { stores: Record<string, number>; rowsAdded: number; weight: Record<string, number> };
+  console.log(`  daily cycle:      ${(daily.ms / 1000).toFixed(1).padStart(6)} s  (${JSON.stringify(summary.stores)}, ${summary.rowsAdded} rows added, weight ${JSON.stringify(summary.weight)}; target ≤ 30 s)`);
+  await sim.close();
+}
+
 /** Run the named jobs (default all) and print them side by side. */
 export async function fetchSection(names: readonly string[] = Object.keys(FETCH_JOBS), withCcxt = true): Promise<void> {
   console.log('\nfetch at the limit: the simulator enforcing Binance\'s limits (spot 6,000/min, USDT-M 2,400/min), 5m candles');

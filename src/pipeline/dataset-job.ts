@@ -1,7 +1,8 @@
 import type { CleanReport } from '../clean/clean-candles.js';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import type { Timeframe } from '../core/timeframe.js';
-import type { ExchangeClient, MarketInfo } from '../exchange/exchange-client.js';
+import type { RetryContext } from './retry.js';
+import type { RunDeps } from './run-settings.js';
 import type { StoreMeta, WriteIdentity } from '../store/store-meta.js';
 import type { Pager } from './pager.js';
 
@@ -9,6 +10,21 @@ import type { Pager } from './pager.js';
 export interface Derived<F extends SeriesFrame> {
   readonly frame: F;
   readonly report?: CleanReport;
+}
+
+/** Which series a store job fetches. */
+export interface SourceRef {
+  readonly symbol: string;
+  readonly exchange: string;
+  /** The source's own name for it when not the symbol (a CoinGecko coin id). */
+  readonly sourceId?: string;
+}
+
+/** A dataset's source, opened for one store. */
+export interface OpenSource<F extends SeriesFrame> {
+  /** ccxt market type of the symbol (`spot`, `swap`), recorded in the footer. */
+  readonly marketType: string;
+  pager(tf: Timeframe, until: number): Pager<F>;
 }
 
 /**
@@ -20,8 +36,11 @@ export interface DatasetJob<F extends SeriesFrame> {
   readonly dataset: DatasetDescriptor;
   /** Footer parameters of what this run writes (the ATR period), given the stored footer and the settings. */
   params(stored: Partial<StoreMeta> | undefined, defaults: { readonly atrPeriod: number }): Partial<WriteIdentity>;
-  /** The pager over one market's rows before `until`. */
-  pager(client: ExchangeClient, market: MarketInfo, tf: Timeframe, until: number): Pager<F>;
+  /**
+   * Open the dataset's source for one store (look the market up on its exchange, or the coin on
+   * CoinGecko): its market type, and a pager over the rows before `until`.
+   */
+  open(job: SourceRef, deps: RunDeps, retry: RetryContext): Promise<OpenSource<F>>;
   /** The whole series: stored rows and fresh rows (before, between or after them) → the rows to write. */
   derive(stored: F | undefined, fresh: F, id: WriteIdentity): Derived<F>;
   /**

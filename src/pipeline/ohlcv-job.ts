@@ -6,6 +6,7 @@ import { continueWilderAtr, wilderAtr } from '../indicators/wilder-atr.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import type { DatasetJob, Derived } from './dataset-job.js';
 import { klinePager } from './kline-fetcher.js';
+import { withRetry } from './retry.js';
 
 /**
  * Candles: fetched as klines, cleaned, with Wilder's ATR. Build and update derive through the same
@@ -14,10 +15,17 @@ import { klinePager } from './kline-fetcher.js';
 export const OHLCV_JOB: DatasetJob<MasterFrame> = {
   dataset: OHLCV,
   params: (stored, defaults) => ({ atrPeriod: stored?.atrPeriod ?? defaults.atrPeriod }),
-  pager: (client, market, tf, until) => {
-    const candles = klinePager(client, market, tf, until);
-    // pages carry no ATR yet: it is derived over the whole series
-    return { ...candles, fetch: async (cursor) => withoutAtr(await candles.fetch(cursor)), next: (p) => candles.next(p), suspicious: (p) => candles.suspicious!(p) };
+  open: async (job, deps, retry) => {
+    const client = deps.clientFor(job.exchange);
+    const market = await withRetry(`look up ${job.symbol}`, retry, () => client.market(job.symbol));
+    return {
+      marketType: market.type,
+      pager: (tf, until) => {
+        const candles = klinePager(client, market, tf, until);
+        // pages carry no ATR yet: it is derived over the whole series
+        return { ...candles, fetch: async (cursor) => withoutAtr(await candles.fetch(cursor)), next: (p) => candles.next(p), suspicious: (p) => candles.suspicious!(p) };
+      },
+    };
   },
   derive: (stored, fresh, id) => makeMaster(stored, fresh, atrPeriodOf(id)),
   deriveAfter: (tail, fresh, id) => extendMaster(tail, fresh, atrPeriodOf(id)),

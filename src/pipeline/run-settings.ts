@@ -1,4 +1,5 @@
 import type { ExchangeClient } from '../exchange/exchange-client.js';
+import type { CoinGeckoClient } from '../sources/coingecko-client.js';
 import type { StoreOutcome } from './outcome.js';
 import type { FetchProgress } from './pager.js';
 import type { Log } from './log.js';
@@ -36,6 +37,8 @@ export interface RunDeps {
   readonly clientFor: (exchange: string) => ExchangeClient;
   readonly log: Log;
   readonly signal?: AbortSignal;
+  /** CoinGecko, for datasets that come from it (coingecko-market). */
+  readonly coingecko?: CoinGeckoClient;
   /** The run's progress display, when there is one (a terminal). */
   readonly progress?: RunProgress;
 }

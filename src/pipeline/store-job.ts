@@ -2,16 +2,15 @@ import { concatSeries, type SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
 import { lowerBoundTime } from '../core/time-search.js';
 import type { Timeframe } from '../core/timeframe.js';
-import type { ExchangeClient, MarketInfo } from '../exchange/exchange-client.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import type { StoreIdentity } from '../store/store-read.js';
 import { withStoreForWrite, type StoredInfo, type StoreHandle } from '../store/store-writer.js';
 import { CheckpointClock, removeCheckpoint, saveCheckpoint, takeCheckpoint, type Checkpoint, type StoreSummaryTag } from './checkpoint.js';
-import type { DatasetJob, Derived } from './dataset-job.js';
+import type { DatasetJob, Derived, OpenSource } from './dataset-job.js';
 import { mergeIntervals, planFetch, type Interval } from './fetch-plan.js';
 import { failedOutcome, outcomeOf, shapeOf, type StoreOutcome, type StoreShape } from './outcome.js';
 import { fetchSeries } from './pager.js';
-import { withRetry, type RetryContext } from './retry.js';
+import type { RetryContext } from './retry.js';
 import { mapPool } from './run-pool.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 
@@ -32,6 +31,8 @@ export interface StoreJob<F extends SeriesFrame> {
   readonly dryRun: boolean;
   /** Fail when there is no store with rows (update extends stores, it never starts one). */
   readonly mustExist?: boolean;
+  /** What the source calls the series, when not the symbol (a CoinGecko coin id). */
+  readonly sourceId?: string;
 }
 
 /** Run a job per store through the pool, reporting each store to the run's progress display. */
@@ -74,11 +75,10 @@ async function extendStore<F extends SeriesFrame>(
   const { since, until } = await job.window();
   const plan = planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered });
   if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, job.tf));
-  const client = deps.clientFor(job.exchange);
-  const market = await lookUp(client, job.symbol, retry);
-  checkMarketType(job.path, stored, market);
-  const id: WriteIdentity = { exchange: job.exchange, source: s.source, marketType: market.type, symbol: job.symbol, timeframe: job.tf.name, ...params };
-  const fetched = await fetchPlan(job, client, market, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
+  const source = await job.spec.open(job, deps, retry);
+  checkMarketType(job.path, stored, job.symbol, source.marketType);
+  const id: WriteIdentity = { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params };
+  const fetched = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
   if (fresh.time.length === 0) {
     await removeCheckpoint(job.path);
@@ -123,23 +123,18 @@ async function storedShape<F extends SeriesFrame>(h: StoreHandle<F>, tf: Timefra
 
 async function dryRun<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
   const { since, until } = await job.window();
-  const client = deps.clientFor(job.exchange);
-  const market = await lookUp(client, job.symbol, retry);
+  const source = await job.spec.open(job, deps, retry);
   const plan = planFetch({ tf: job.tf, since, until });
-  const fetched = await fetchPlan(job, client, market, plan, undefined, s, deps, retry);
+  const fetched = await fetchPlan(job, source, plan, undefined, s, deps, retry);
   const params = job.spec.params(undefined, s);
-  const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: market.type, symbol: job.symbol, ...params });
+  const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, ...params });
   return outcomeOf({ symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, job.tf), { fetched: fetched.time.length, clean: report });
 }
 
-async function lookUp(client: ExchangeClient, symbol: string, retry: RetryContext): Promise<MarketInfo> {
-  return withRetry(`look up ${symbol}`, retry, () => client.market(symbol));
-}
-
-function checkMarketType(path: string, stored: StoredInfo | undefined, market: MarketInfo): void {
+function checkMarketType(path: string, stored: StoredInfo | undefined, symbol: string, type: string): void {
   const had = stored?.meta.marketType;
-  if (had !== undefined && had !== market.type) {
-    throw new StoreError(`${path} holds ${had} data, but ${market.symbol} is a ${market.type} market on this exchange; refusing to mix them`);
+  if (had !== undefined && had !== type) {
+    throw new StoreError(`${path} holds ${had} data, but ${symbol} is a ${type} market on this exchange; refusing to mix them`);
   }
 }
 
@@ -157,7 +152,7 @@ interface CheckpointTarget<F extends SeriesFrame> {
  * target) writes nothing.
  */
 async function fetchPlan<F extends SeriesFrame>(
-  job: StoreJob<F>, client: ExchangeClient, market: MarketInfo, plan: readonly Interval[], target: CheckpointTarget<F> | undefined,
+  job: StoreJob<F>, source: OpenSource<F>, plan: readonly Interval[], target: CheckpointTarget<F> | undefined,
   s: RunSettings, deps: RunDeps, retry: RetryContext,
 ): Promise<F> {
   const d = job.spec.dataset;
@@ -169,7 +164,7 @@ async function fetchPlan<F extends SeriesFrame>(
     { v: 3, base: t.base, params: t.params, covered: mergeIntervals(reached ? [...done, reached] : done) });
   try {
     for (const want of plan) {
-      const pager = job.spec.pager(client, market, job.tf, want.to);
+      const pager = source.pager(job.tf, want.to);
       const afterPage = target ? async (cursor: number) => {
         reached = { from: want.from, to: Math.min(cursor, want.to) };
         if (clock.due()) await clock.run(() => save(target));

@@ -14,6 +14,15 @@ export interface RankedCoin {
 export interface CoinGeckoClient {
   /** One page (250 coins) of `/coins/markets` by 24 h volume, within a category when given. */
   marketsPage(page: number, category?: string): Promise<RankedCoin[]>;
+  /** `/coins/{id}/market_chart/range` over [from, to] (epoch ms): points as CoinGecko sends them. */
+  marketChart(id: string, from: number, to: number): Promise<MarketChart>;
+}
+
+/** Price, market cap and total volume points, `[epoch ms, value]`, in time order. */
+export interface MarketChart {
+  readonly prices: readonly (readonly [number, number])[];
+  readonly marketCaps: readonly (readonly [number, number])[];
+  readonly totalVolumes: readonly (readonly [number, number])[];
 }
 
 export interface CoinGeckoSettings {
@@ -39,6 +48,13 @@ export function createCoinGeckoClient(s: CoinGeckoSettings, scheduler: WeightSch
       const rows = await call(s, scheduler, headers, `/coins/markets?${q}`);
       if (!Array.isArray(rows)) throw new TemporaryExchangeError(`coingecko: /coins/markets answered ${typeof rows}, not a list`);
       return rows.map(rankedCoin);
+    },
+    async marketChart(id, from, to) {
+      const q = new URLSearchParams({ vs_currency: 'usd', from: String(Math.floor(from / 1000)), to: String(Math.floor(to / 1000)) });
+      const body = await call(s, scheduler, headers, `/coins/${encodeURIComponent(id)}/market_chart/range?${q}`) as Record<string, unknown>;
+      const points = (k: string) => (Array.isArray(body?.[k]) ? body[k] as [number, number][] : []);
+      if (!Array.isArray(body?.['prices'])) throw new TemporaryExchangeError(`coingecko: market_chart of ${id} has no prices`);
+      return { prices: points('prices'), marketCaps: points('market_caps'), totalVolumes: points('total_volumes') };
     },
   };
 }

@@ -2,7 +2,7 @@ import { PauseGate, withRetry, type RetryContext } from '../pipeline/retry.js';
 import type { Log } from '../pipeline/log.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import type { WeightScheduler } from '../exchange/weight-scheduler.js';
-import { createCoinGeckoClient, type CoinGeckoSettings } from '../sources/coingecko-client.js';
+import { createCoinGeckoClient, type CoinGeckoClient, type CoinGeckoSettings } from '../sources/coingecko-client.js';
 import { readCurrentUniverse, writeUniverse } from '../store/universe-files.js';
 import type { RetryPolicy } from '../pipeline/retry.js';
 import { refreshUniverse, type Universe, type UniverseOptions } from './refresh-universe.js';
@@ -24,6 +24,12 @@ export interface EnsureDeps {
   readonly signal?: AbortSignal;
 }
 
+/** The CoinGecko client a universe request describes, with its own budget in the run's scheduler. */
+export function coinGeckoFor(o: EnsureUniverse, scheduler: WeightScheduler): CoinGeckoClient {
+  scheduler.learnLimit('coingecko', { limit: o.coingecko.callsPerMinute, windowMs: 60_000 });
+  return createCoinGeckoClient(o.coingecko, scheduler);
+}
+
 /**
  * The universe in force: the current one when it is young enough, else a fresh refresh, kept as the
  * day's snapshot and as the current one. `refreshed` says which.
@@ -34,8 +40,7 @@ export async function ensureUniverse(o: EnsureUniverse, deps: EnsureDeps): Promi
     deps.log.info({ date: previous.date }, 'the current universe is young enough; reusing it');
     return { universe: previous, refreshed: false };
   }
-  deps.scheduler.learnLimit('coingecko', { limit: o.coingecko.callsPerMinute, windowMs: 60_000 });
-  const coingecko = createCoinGeckoClient(o.coingecko, deps.scheduler);
+  const coingecko = coinGeckoFor(o, deps.scheduler);
   const retry: RetryContext = { policy: o.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   const now = await withRetry('fetch exchange time', retry, () => deps.exchange.serverTime());
   const made = await refreshUniverse(o.options, { coingecko, exchange: deps.exchange, retry, now }, previous);

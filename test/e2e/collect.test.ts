@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleSummary } from '../../src/pipeline/collect.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
-import { readMaster } from '../../src/store/store-read.js';
+import { readMaster, readStore } from '../../src/store/store-read.js';
+import { COINGECKO_MARKET } from '../../src/datasets/coingecko-market.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -125,6 +126,31 @@ describe('collect: the daily job over the universe', () => {
     expect(s.stores.fresh + s.stores.built + s.stores.updated).toBe(20);
     // each of the others needs at most its 20 days (12 pages of 499), fewer when resumed from a checkpoint
     expect(klines(sim) - before).toBeLessThanOrEqual((20 - s.stores.fresh) * Math.ceil((20 * 288) / 499));
+  });
+
+  it('keeps CoinGecko\'s daily market data of every member beside its candles, extended each day (--datasets coingecko-market)', async () => {
+    const dir = await tempDir();
+    const r = await collect(dir, ['--size', '5', '--days', '30', '--datasets', 'coingecko-market']);
+    expect(r.code, r.stderr).toBe(0);
+    const path = join(dir, 'BTC_USDT_USDT', 'coingecko-market.parquet');
+    const stored = await readStore(COINGECKO_MARKET, path, { symbol: 'BTC/USDT:USDT' });
+    expect(stored.frame.time).toHaveLength(30);
+    // the values the simulated CoinGecko serves for those days, fetched independently
+    const from = Math.floor((NOW - 31 * DAY) / 1000);
+    const chart = await (await fetch(`${sim.url}/coingecko/api/v3/coins/bitcoin/market_chart/range?vs_currency=usd&from=${from}&to=${Math.floor(NOW / 1000)}`)).json() as { prices: number[][]; market_caps: number[][] };
+    const byDay = new Map(chart.prices.map(([t, v]) => [t, v]));
+    for (let i = 0; i < 30; i++) expect(stored.frame['price']![i], new Date(stored.frame.time[i]!).toISOString()).toBe(byDay.get(stored.frame.time[i]!));
+    expect(stored.frame.time[29]).toBe(Math.floor(NOW / DAY) * DAY - DAY); // the last whole day
+    sim.setNow(NOW + DAY);
+    try {
+      const next = await collect(dir, ['--size', '5', '--days', '30', '--datasets', 'coingecko-market', '--max-age', '1000']);
+      expect(next.code, next.stderr).toBe(0);
+      const extended = await readStore(COINGECKO_MARKET, path, { symbol: 'BTC/USDT:USDT' });
+      expect(extended.frame.time).toHaveLength(31);
+      expect(Array.from(extended.frame.time.subarray(0, 30))).toEqual(Array.from(stored.frame.time));
+    } finally {
+      sim.setNow(NOW);
+    }
   });
 
   it('reports a bad duration or time of day as a usage error', async () => {

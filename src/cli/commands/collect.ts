@@ -6,22 +6,35 @@ import { runBuild } from '../../pipeline/build.js';
 import { nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
 import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
-import { ensureUniverse } from '../../universe/current-universe.js';
+import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js';
+import type { Universe } from '../../universe/refresh-universe.js';
+import { parseTimeframe } from '../../core/timeframe.js';
+import { COINGECKO_MARKET } from '../../datasets/coingecko-market.js';
+import type { ExchangeClient } from '../../exchange/exchange-client.js';
+import { COINGECKO_MARKET_JOB } from '../../pipeline/coingecko-market-job.js';
+import { PauseGate, withRetry, type RetryContext } from '../../pipeline/retry.js';
+import type { RunDeps, RunSettings } from '../../pipeline/run-settings.js';
+import { runStoreJob, runStores } from '../../pipeline/store-job.js';
+import { storePath } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { checkTimeframes, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 
 interface CollectFlags extends UniverseFlags {
-  timeframes?: string[]; days?: string; loop?: boolean; every?: string; at?: string; onComplete?: string;
+  timeframes?: string[]; days?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string;
 }
+
+const DATASETS = ['ohlcv', 'coingecko-market'] as const;
+const DAY = 86_400_000;
 
 export function registerCollect(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('collect')
     .description('the daily job: refresh the universe when it is old, then bring every member\'s stores to the depth asked')
     .option('--timeframes <tf...>', 'timeframes (default 5m)')
     .option('--days <n>', 'history each store reaches back (default 90)')
+    .option('--datasets <list>', `datasets to collect for every member: ${DATASETS.join(', ')} (default ohlcv)`, collect('--datasets'))
     .option('--size <n>', 'coins in the universe (default from config: 100)')
     .option('--max-age <hours>', 'refresh the universe when older than this (default from config: 24)')
     .option('--force', 'refresh the universe even when it is young enough')
@@ -63,16 +76,25 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   const ex = exchangeSettings(cfg, flags, c.env);
   const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
   const days = positiveNumber('--days', flags.days) ?? 90;
+  const datasets = checkDatasets(flags.datasets ?? ['ohlcv']);
   let universe: CycleSummary['universe'] = { date: '', source: '', refreshed: false, members: 0 };
   let weight: Record<string, number> = {};
   try {
     const outcomes = await withExchange(ex, settings.dataDir, c.log, c.terminal, async (clientFor, progress, scheduler) => {
       try {
-        const u = await ensureUniverse(universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl), { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal });
+        const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
+        const exchange = clientFor(settings.exchange);
+        const u = await ensureUniverse(request, { exchange, scheduler, log: c.log, signal: c.signal });
         universe = { date: u.universe.date, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
-        const symbols = u.universe.members.map((m) => m.market);
-        if (symbols.length === 0) return [];
-        return await runBuild({ symbols, timeframes, range: { kind: 'days', days }, dryRun: false }, settings, { clientFor, log: c.runLog, signal: c.signal, progress });
+        const members = u.universe.members;
+        if (members.length === 0) return [];
+        const deps = { clientFor, log: c.runLog, signal: c.signal, progress, coingecko: coinGeckoFor(request, scheduler) };
+        const outcomes: StoreOutcome[] = [];
+        if (datasets.includes('ohlcv')) {
+          outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
+        }
+        if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, days, settings, deps, exchange));
+        return outcomes;
       } finally {
         weight = Object.fromEntries(scheduler.usageOf().filter((u) => u.weight > 0).map((u) => [u.family, u.weight]));
       }
@@ -84,6 +106,22 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
     c.log.error({ err: (e as Error).message }, 'the cycle failed');
     return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight, failures: [], error: (e as Error).message } };
   }
+}
+
+/** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
+async function collectMarketData(members: Universe['members'], days: number, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const today = Math.floor((await withRetry('fetch exchange time', retry, () => exchange.serverTime())) / DAY) * DAY;
+  const known = members.filter((m) => !m.id.includes(':'));
+  return runStores(known, s, deps, (m) => runStoreJob({
+    spec: COINGECKO_MARKET_JOB, symbol: m.market, sourceId: m.id, tf: parseTimeframe('1d'), path: storePath(s.dataDir, COINGECKO_MARKET, m.market),
+    exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }), erase: false, dryRun: false,
+  }, s, deps, retry));
+}
+
+function checkDatasets(list: readonly string[]): (typeof DATASETS)[number][] {
+  for (const d of list) if (!(DATASETS as readonly string[]).includes(d)) throw new UsageError(`--datasets: unknown dataset "${d}" (expected ${DATASETS.join(', ')})`);
+  return list as (typeof DATASETS)[number][];
 }
 
 function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt' | 'durationMs'> {

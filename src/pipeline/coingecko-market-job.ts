@@ -1,0 +1,67 @@
+import { concatSeries, type SeriesFrame } from '../core/dataset.js';
+import { UsageError } from '../core/errors.js';
+import { isoUtc } from '../core/time-format.js';
+import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
+import type { MarketChart } from '../sources/coingecko-client.js';
+import type { DatasetJob } from './dataset-job.js';
+import type { Pager } from './pager.js';
+
+const DAY = 86_400_000;
+/** CoinGecko answers ranges over 90 days with daily points (shorter ones are hourly or finer). */
+const DAILY_RANGE = 91 * DAY;
+/** Days per request: a year of daily points. */
+const PAGE_DAYS = 365;
+
+/**
+ * CoinGecko's daily market data as a dataset: the coin's `/market_chart/range`, only the points at
+ * 00:00 UTC of whole past days (the day in progress is not final), one row per day.
+ */
+export const COINGECKO_MARKET_JOB: DatasetJob<SeriesFrame> = {
+  dataset: COINGECKO_MARKET,
+  params: () => ({}),
+  open: async (job, deps) => {
+    const client = deps.coingecko;
+    if (!client) throw new UsageError('the coingecko-market dataset needs CoinGecko (run it through collect)');
+    const id = job.sourceId;
+    if (!id) throw new UsageError(`no CoinGecko id for ${job.symbol} (the coingecko-market dataset follows the universe)`);
+    return { marketType: 'coingecko', pager: (_tf, until) => chartPager((from, to) => client.marketChart(id, from, to), id, until) };
+  },
+  derive: (stored, fresh) => ({ frame: byDay(stored ? concatSeries([stored, fresh]) : fresh) }),
+  deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, byDay(fresh)]) }),
+};
+
+function chartPager(chart: (from: number, to: number) => Promise<MarketChart>, id: string, until: number): Pager<SeriesFrame> {
+  return {
+    describe: (cursor) => `coingecko ${id} ${isoUtc(cursor)} → ${isoUtc(until)}`,
+    fetch: async (cursor) => {
+      const to = Math.min(until, cursor + PAGE_DAYS * DAY);
+      // ask for more than 90 days whatever is wanted, so the points are daily; keep the wanted days
+      return dailyRows(await chart(Math.min(cursor, to - DAILY_RANGE), to), cursor, to);
+    },
+    next: (page) => page.time[page.time.length - 1]! + DAY,
+    // CoinGecko has nothing to probe: an empty year is before the coin existed or after its last day
+    confirmEnd: async () => true,
+  };
+}
+
+/** The points at 00:00 UTC within [from, to), as rows. */
+function dailyRows(c: MarketChart, from: number, to: number): SeriesFrame {
+  const caps = new Map(c.marketCaps.map(([t, v]) => [t, v]));
+  const volumes = new Map(c.totalVolumes.map(([t, v]) => [t, v]));
+  const days = c.prices.filter(([t]) => t % DAY === 0 && t >= from && t < to);
+  return {
+    time: Float64Array.from(days, ([t]) => t),
+    price: Float64Array.from(days, ([, v]) => v),
+    marketCap: Float64Array.from(days, ([t]) => caps.get(t) ?? NaN),
+    totalVolume: Float64Array.from(days, ([t]) => volumes.get(t) ?? NaN),
+  };
+}
+
+/** Rows in time order, one per day (the later of two for the same day wins). */
+function byDay(f: SeriesFrame): SeriesFrame {
+  const order = Array.from(f.time.keys()).sort((a, b) => f.time[a]! - f.time[b]! || a - b)
+    .filter((i, k, all) => k === all.length - 1 || f.time[all[k + 1]!] !== f.time[i]);
+  const out: Record<string, Float64Array> = {};
+  for (const [k, col] of Object.entries(f)) out[k] = Float64Array.from(order, (i) => col[i]!);
+  return out as SeriesFrame;
+}
