@@ -14,7 +14,7 @@ describe('universe refresh, show and diff against the simulated CoinGecko and ex
   afterAll(async () => { await sim.close(); });
 
   const refresh = async (dir: string, extra: string[] = []) => {
-    const r = await runCli(['universe', 'refresh', '--size', '100', '--force', '--json', '--api-url', sim.url, '--data-dir', dir, ...extra]);
+    const r = await runBinary(['universe', 'refresh', '--size', '100', '--force', '--json', '--api-url', sim.url, '--data-dir', dir, ...extra]);
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as Universe;
   };
@@ -75,7 +75,7 @@ describe('universe refresh, show and diff against the simulated CoinGecko and ex
       const dir = await tempDir();
       const cfg = join(dir, 'fast.yaml');
       await writeFile(cfg, 'retry:\n  attempts: 2\n  base_ms: 10\n  max_ms: 20\n  total_ms: 5000\n');
-      const r = await runCli(['universe', 'refresh', '--size', '30', '--json', '--config', cfg, '--api-url', down.url, '--data-dir', dir], { QML_LOG_LEVEL: 'warn' });
+      const r = await runBinary(['universe', 'refresh', '--size', '30', '--json', '--config', cfg, '--api-url', down.url, '--data-dir', dir], { QML_LOG_LEVEL: 'warn' });
       expect(r.code, r.stderr).toBe(0);
       const u = JSON.parse(r.stdout) as Universe;
       expect(u.source).toBe('exchange-volume');
