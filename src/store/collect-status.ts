@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeJsonFile } from './json-file.js';
 
 /**
  * What `qml-data status` prints, kept by `collect` in `<dataDir>/collect-status.json` after every
@@ -13,10 +13,9 @@ export const STATUS_FILE = 'collect-status.json';
 export const LAST_CYCLE_FILE = 'collect-last-cycle.json';
 
 export async function writeCollectStatus(dataDir: string, status: object, lastCycle: object): Promise<string> {
-  const encode = (x: object) => new TextEncoder().encode(`${JSON.stringify(x, null, 2)}\n`);
   const cyclePath = join(dataDir, LAST_CYCLE_FILE);
-  await writeFileAtomic(cyclePath, encode(lastCycle));
-  await writeFileAtomic(join(dataDir, STATUS_FILE), encode(status));
+  await writeJsonFile(cyclePath, lastCycle);
+  await writeJsonFile(join(dataDir, STATUS_FILE), status);
   return cyclePath;
 }
 

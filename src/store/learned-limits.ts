@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeJsonFile } from './json-file.js';
 
 /**
  * Rate limits an exchange published (`exchangeInfo.rateLimits`, the weight header's window), kept in
@@ -32,7 +32,7 @@ export async function saveLearnedLimit(dataDir: string, origin: string, family: 
   const known = all[origin]?.[family];
   if (known && known.limit === limit.limit && known.windowMs === limit.windowMs) return;
   all[origin] = { ...all[origin], [family]: { limit: limit.limit, windowMs: limit.windowMs } };
-  await writeFileAtomic(join(dataDir, FILE), new TextEncoder().encode(`${JSON.stringify(all, null, 2)}\n`));
+  await writeJsonFile(join(dataDir, FILE), all);
 }
 
 async function readAll(dataDir: string): Promise<LimitsFile> {

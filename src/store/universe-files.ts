@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../core/errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeJsonFile } from './json-file.js';
 
 /**
  * The universe on disk: `<dataDir>/universe/current.json` (the one in force, replaced atomically) and a
@@ -31,9 +31,8 @@ export async function universeSnapshotDates(dataDir: string): Promise<string[]> 
 
 /** Keep a refresh: its dated snapshot first, then the current universe (each write atomic). */
 export async function writeUniverse(dataDir: string, doc: UniverseDocument): Promise<void> {
-  const bytes = new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
-  await writeFileAtomic(join(dataDir, DIR, `${doc.date}.json`), bytes);
-  await writeFileAtomic(join(dataDir, DIR, CURRENT), bytes);
+  await writeJsonFile(join(dataDir, DIR, `${doc.date}.json`), doc);
+  await writeJsonFile(join(dataDir, DIR, CURRENT), doc);
 }
 
 async function readDocument(path: string): Promise<UniverseDocument | undefined> {
