@@ -88,9 +88,13 @@ describe('collect: the daily job over the universe', () => {
       stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'warn' },
     });
     let stderr = '';
+    let stopped = false;
     child.stderr!.on('data', (d) => {
       stderr += d;
-      if ((stderr.match(/cycle \d+ done/g) ?? []).length >= 2) child.kill('SIGTERM');
+      if (!stopped && (stderr.match(/cycle \d+ done/g) ?? []).length >= 2) {
+        stopped = true; // one SIGTERM, as systemd sends: a second one would mean "quit at once"
+        child.kill('SIGTERM');
+      }
     });
     const [code] = await once(child, 'close');
     expect(code, stderr).toBe(0);
