@@ -2,12 +2,14 @@
 // enforcing Binance's real weight limits, each beside (1) its minimum under the weight rules and (2) the
 // same job through plain ccxt, as a user would write it. Never a test: the figures vary with the machine.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt, { type Exchange } from 'ccxt';
 import { cheapestKlinePage, usdmKlineWeight } from '../src/exchange/binance-weights.js';
 import { startSim, type RunningSim } from '../src/sim/server.js';
+import { masterPath } from '../src/store/store-path.js';
+import { readMaster } from '../src/store/store-read.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'qml-data.js');
@@ -143,11 +145,29 @@ export async function collectSection(): Promise<void> {
   const usdm = sim.weights.get('futures') ?? 0;
   const minimum = minimumUnderWindows(usdm, LIMITS.futures, offRun.ms, run.startOffsetMs);
   console.log(`  full collection:  ${fmt(run)}  ratio to minimum ${(run.ms / minimum).toFixed(2)} (target ≤ 1.15; minimum ${(minimum / 1000).toFixed(1)} s: USDT-M weight ${usdm} at the limits-off rate (${(offRun.ms / 1000).toFixed(1)} s) in 1-minute windows from second ${(run.startOffsetMs / 1000).toFixed(0)})`);
+  console.log(`  ${await sameAsBuild(sim, dir)}`);
   sim.setNow(NOW + DAY);
   const daily = await timedCli(['collect', '--size', '100', '--days', '90', '--json', '--api-url', sim.url, '--data-dir', dir]);
   const summary = JSON.parse(daily.stdout) as { stores: Record<string, number>; rowsAdded: number; weight: Record<string, number> };
   console.log(`  daily cycle:      ${(daily.ms / 1000).toFixed(1).padStart(6)} s  (${JSON.stringify(summary.stores)}, ${summary.rowsAdded} rows added, weight ${JSON.stringify(summary.weight)}; target ≤ 30 s)`);
+  console.log(`  ${await sameAsBuild(sim, dir)}`);
   await sim.close();
+}
+
+/** Five collected stores, each compared bit for bit with a `build` of the same range into another folder. */
+async function sameAsBuild(sim: RunningSim, dir: string): Promise<string> {
+  const members = (JSON.parse(readFileSync(join(dir, 'universe', 'current.json'), 'utf8')) as { members: { market: string }[] }).members;
+  const sample = [0, 24, 49, 74, 99].map((i) => members[i]!.market);
+  const other = mkdtempSync(join(tmpdir(), 'qml-bench-collect-'));
+  const equal: string[] = [];
+  for (const symbol of sample) {
+    const { frame } = await readMaster(masterPath(dir, symbol, '5m'), { symbol, timeframe: '5m' });
+    await timedCli(['build', '--symbol', symbol, '--timeframes', '5m', '--since', new Date(frame.time[0]!).toISOString(), '--api-url', sim.url, '--data-dir', other]);
+    const built = (await readMaster(masterPath(other, symbol, '5m'), { symbol, timeframe: '5m' })).frame;
+    const same = (['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const).every((k) => Buffer.from(frame[k].buffer).equals(Buffer.from(built[k].buffer)));
+    if (same) equal.push(symbol);
+  }
+  return `stores equal to a build of the same range, bit for bit: ${equal.length} of ${sample.length} sampled (${sample.join(', ')})`;
 }
 
 /** Run the named jobs (default all) and print them side by side. */

@@ -134,7 +134,7 @@ describe('collect: the daily job over the universe', () => {
 
   it('keeps CoinGecko\'s daily market data of every member beside its candles, extended each day (--datasets coingecko-market)', async () => {
     const dir = await tempDir();
-    const r = await collect(dir, ['--size', '5', '--days', '30', '--datasets', 'coingecko-market']);
+    const r = await collect(dir, ['--size', '5', '--market-days', '30', '--datasets', 'coingecko-market']);
     expect(r.code, r.stderr).toBe(0);
     const path = join(dir, 'BTC_USDT_USDT', 'coingecko-market.parquet');
     const stored = await readStore(COINGECKO_MARKET, path, { symbol: 'BTC/USDT:USDT' });
@@ -147,7 +147,7 @@ describe('collect: the daily job over the universe', () => {
     expect(stored.frame.time[29]).toBe(Math.floor(NOW / DAY) * DAY - DAY); // the last whole day
     sim.setNow(NOW + DAY);
     try {
-      const next = await collect(dir, ['--size', '5', '--days', '30', '--datasets', 'coingecko-market', '--max-age', '1000']);
+      const next = await collect(dir, ['--size', '5', '--market-days', '30', '--datasets', 'coingecko-market', '--max-age', '1000']);
       expect(next.code, next.stderr).toBe(0);
       const extended = await readStore(COINGECKO_MARKET, path, { symbol: 'BTC/USDT:USDT' });
       expect(extended.frame.time).toHaveLength(31);

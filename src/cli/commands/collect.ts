@@ -23,7 +23,7 @@ import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings
 import { universeRequest, type UniverseFlags } from './universe.js';
 
 interface CollectFlags extends UniverseFlags {
-  timeframes?: string[]; days?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string;
+  timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string;
 }
 
 const DATASETS = ['ohlcv', 'coingecko-market'] as const;
@@ -35,6 +35,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--timeframes <tf...>', 'timeframes (default 5m)')
     .option('--days <n>', 'history each store reaches back (default 90)')
     .option('--datasets <list>', `datasets to collect for every member: ${DATASETS.join(', ')} (default ohlcv)`, collect('--datasets'))
+    .option('--market-days <n>', 'history of the coingecko-market dataset (default 365, what CoinGecko\'s demo plan serves)')
     .option('--size <n>', 'coins in the universe (default from config: 100)')
     .option('--max-age <hours>', 'refresh the universe when older than this (default from config: 24)')
     .option('--force', 'refresh the universe even when it is young enough')
@@ -93,7 +94,8 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         if (datasets.includes('ohlcv')) {
           outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
         }
-        if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, days, settings, deps, exchange));
+        const marketDays = positiveNumber('--market-days', flags.marketDays) ?? 365;
+        if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, marketDays, settings, deps, exchange));
         return outcomes;
       } finally {
         weight = Object.fromEntries(scheduler.usageOf().filter((u) => u.weight > 0).map((u) => [u.family, u.weight]));
