@@ -100,11 +100,6 @@ export class WeightScheduler {
     this.families.set(family, { limit: l.limit, windowMs: l.windowMs, windowStart: -Infinity, sent: 0, reported: 0, inFlight: 0, pausedUntil: 0 });
   }
 
-  /** Whether the scheduler governs a family (else the client falls back to its own throttle). */
-  governs(family: string): boolean {
-    return this.families.has(family);
-  }
-
   /**
    * Wait until `weight` fits in the family's current window (what this process sent, what the server
    * reported, and what is in flight, below the limit less the margin), then count it as in flight.
