@@ -5,7 +5,7 @@ export interface CycleSummary {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
-  readonly universe: { readonly date: string; readonly source: string; readonly refreshed: boolean; readonly members: number };
+  readonly universe: { readonly date: string; readonly createdAt: string; readonly source: string; readonly refreshed: boolean; readonly members: number };
   /** Stores already holding the last closed candle, extended, built from nothing, failed. */
   readonly stores: { readonly fresh: number; readonly updated: number; readonly built: number; readonly failed: number };
   readonly rowsAdded: number;

@@ -70,6 +70,11 @@ describe('collect: the daily job over the universe', () => {
       const stores = (JSON.parse(status.stdout) as { stores: Record<string, { status: string; error: string | null }> }).stores;
       expect(stores['ETH/USDT:USDT 5m']).toMatchObject({ status: 'failed' });
       expect(stores['BTC/USDT:USDT 5m']).toMatchObject({ status: 'written', error: null });
+      const text = await runCli(['status', '--data-dir', dir]);
+      expect(text.stdout).toMatch(/universe of 2026-11-20 \(coingecko\), 20 members, made \d+\.\d h ago/);
+      expect(text.stdout).toMatch(/failed\s+ETH\/USDT:USDT 5m .*error: /);
+      // the simulator's clock stands on 2026-11-20; by this machine's clock the store is days behind
+      expect(text.stdout).toMatch(/written\s+BTC\/USDT:USDT 5m\s+last 2026-11-20T00:25:00.000Z  \d+ behind/);
       // a smaller universe: the members that left keep their stores on disk
       const before = (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length;
       const smaller = await runCli(['collect', '--size', '5', '--days', '3', '--force', '--json', '--api-url', faulty.url, '--data-dir', dir]);

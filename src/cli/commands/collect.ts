@@ -78,7 +78,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
   const days = positiveNumber('--days', flags.days) ?? 90;
   const datasets = checkDatasets(flags.datasets ?? ['ohlcv']);
-  let universe: CycleSummary['universe'] = { date: '', source: '', refreshed: false, members: 0 };
+  let universe: CycleSummary['universe'] = { date: '', createdAt: '', source: '', refreshed: false, members: 0 };
   let weight: Record<string, number> = {};
   try {
     const outcomes = await withExchange(ex, settings.dataDir, c.log, c.terminal, async (clientFor, progress, scheduler) => {
@@ -86,7 +86,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
         const exchange = clientFor(settings.exchange);
         const u = await ensureUniverse(request, { exchange, scheduler, log: c.log, signal: c.signal });
-        universe = { date: u.universe.date, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
+        universe = { date: u.universe.date, createdAt: u.universe.createdAt, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
         const members = u.universe.members;
         if (members.length === 0) return [];
         const deps = { clientFor, log: c.runLog, signal: c.signal, progress, coingecko: coinGeckoFor(request, scheduler) };
