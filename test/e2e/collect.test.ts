@@ -168,6 +168,13 @@ describe('collect: the daily job over the universe', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/^qml-data: --(every|at) "(5x|25:00)" is not a/);
     }
+    // flags of the cycle are checked before it runs: a usage error, not a failed cycle
+    for (const [args, message] of [[['--size', '0'], /--size "0" must be a number greater than 0/], [['--market-days', 'x'], /--market-days "x"/],
+      [['--datasets', 'funding'], /unknown dataset "funding"/], [['--exchange', 'nosuchex'], /unknown exchange "nosuchex"/]] as const) {
+      const r = await runCli(['collect', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
   });
 });
 

@@ -78,12 +78,14 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
   const days = positiveNumber('--days', flags.days) ?? 90;
   const datasets = checkDatasets(flags.datasets ?? ['ohlcv']);
+  const marketDays = positiveNumber('--market-days', flags.marketDays) ?? 365;
+  // flags are checked before anything runs: a mistake is a usage error, not a failed cycle
+  const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
   let universe: CycleSummary['universe'] = { date: '', createdAt: '', source: '', refreshed: false, members: 0 };
   let weight: Record<string, number> = {};
   try {
     const outcomes = await withExchange(ex, settings.dataDir, c.log, c.terminal, async (clientFor, progress, scheduler) => {
       try {
-        const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
         const exchange = clientFor(settings.exchange);
         const u = await ensureUniverse(request, { exchange, scheduler, log: c.log, signal: c.signal });
         universe = { date: u.universe.date, createdAt: u.universe.createdAt, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
@@ -94,7 +96,6 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         if (datasets.includes('ohlcv')) {
           outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
         }
-        const marketDays = positiveNumber('--market-days', flags.marketDays) ?? 365;
         if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, marketDays, settings, deps, exchange));
         return outcomes;
       } finally {
@@ -103,7 +104,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
     });
     return { outcomes, summary: { ...times(startedAt), universe, ...summarizeStores(outcomes), weight } };
   } catch (e) {
-    if (e instanceof InterruptedError || !(e instanceof ExchangeError || e instanceof UsageError)) throw e;
+    if (e instanceof InterruptedError || !(e instanceof ExchangeError)) throw e;
     // an exchange outage fails this cycle, not the process: the next cycle catches up
     c.log.error({ err: (e as Error).message }, 'the cycle failed');
     return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight, failures: [], error: (e as Error).message } };
