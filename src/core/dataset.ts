@@ -78,3 +78,12 @@ export function concatSeries<F extends SeriesFrame>(frames: readonly F[]): F {
   }
   return out as F;
 }
+
+/** Rows in time order, one per time (of rows sharing a time, the one that came later wins). */
+export function uniqueByTime<F extends SeriesFrame>(f: F): F {
+  const order = Array.from(f.time.keys()).sort((a, b) => f.time[a]! - f.time[b]! || a - b)
+    .filter((i, k, all) => k === all.length - 1 || f.time[all[k + 1]!] !== f.time[i]);
+  const out: Record<string, Float64Array> = {};
+  for (const [k, col] of Object.entries(f)) out[k] = Float64Array.from(order, (i) => col[i]!);
+  return out as F;
+}

@@ -5,12 +5,14 @@ import type { WindowLimit } from './weight-scheduler.js';
  * own budget per IP: spot `/api` 6,000 per minute, USDT-M `/fapi` 2,400 per minute. The futures
  * statistics (`/futures/data`) are counted in requests, 1,000 per 5 minutes, so each weighs 1 there.
  */
-export type BinanceFamily = 'spot' | 'usdm' | 'futures-data';
+export type BinanceFamily = 'spot' | 'usdm' | 'funding' | 'futures-data';
 
 /** The published limits, used until `exchangeInfo` or a response header says otherwise. */
 export const BINANCE_LIMITS: Readonly<Record<BinanceFamily, WindowLimit>> = {
   spot: { limit: 6000, windowMs: 60_000 },
   usdm: { limit: 2400, windowMs: 60_000 },
+  // funding history and funding info: 500 requests per 5 minutes per IP, outside the weight budget
+  funding: { limit: 500, windowMs: 300_000 },
   'futures-data': { limit: 1000, windowMs: 300_000 },
 };
 
@@ -36,8 +38,6 @@ const USDM: Record<string, (q: URLSearchParams) => number> = {
   '/fapi/v1/time': () => 1,
   '/fapi/v1/ping': () => 1,
   '/fapi/v1/premiumIndex': (q) => (q.get('symbol') ? 1 : 10),
-  '/fapi/v1/fundingInfo': () => 0,
-  '/fapi/v1/fundingRate': () => 0,
   '/fapi/v1/openInterest': () => 1,
   '/fapi/v1/ticker/24hr': (q) => (q.get('symbol') ? 1 : 40),
 };
@@ -57,6 +57,7 @@ export function binanceRequestCost(url: string): { family: BinanceFamily; weight
   if (spot) return { family: 'spot', weight: SPOT[spot]!(u.searchParams) };
   const usdm = own(USDM);
   if (usdm) return { family: 'usdm', weight: USDM[usdm]!(u.searchParams) };
+  if (/\/fapi\/v1\/funding(Rate|Info)$/.test(path)) return { family: 'funding', weight: 1 };
   if (/\/futures\/data\/\w+$/.test(path)) return { family: 'futures-data', weight: 1 };
   if (/\/fapi\/v\d\//.test(path)) return { family: 'usdm', weight: 1 };
   if (/\/api\/v3\//.test(path)) return { family: 'spot', weight: 1 };

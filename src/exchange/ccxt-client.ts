@@ -127,6 +127,16 @@ class CcxtClient implements ExchangeClient {
     }));
   }
 
+  async fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }> {
+    const rows = await this.call(`fetch ${symbol} funding`, () => this.ex.fetchFundingRateHistory(symbol, since, limit, { until: until - 1 }), true);
+    const kept = rows.filter((r) => Number(r.timestamp) >= since && Number(r.timestamp) < until);
+    return {
+      time: Float64Array.from(kept, (r) => Number(r.timestamp)),
+      rate: Float64Array.from(kept, (r) => Number(r.fundingRate)),
+      markPrice: Float64Array.from(kept, (r) => Number((r.info as { markPrice?: string })?.markPrice ?? NaN)),
+    };
+  }
+
   async quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]> {
     await this.markets();
     const tickers = await this.call('fetch 24 h tickers', () => this.ex.fetchTickers(undefined, kind === 'perp' ? { type: 'swap', subType: 'linear' } : { type: 'spot' }));

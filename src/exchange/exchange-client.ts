@@ -45,6 +45,11 @@ export interface ExchangeClient {
   market(symbol: string): Promise<MarketInfo>;
   /** Every market the exchange lists (what the universe maps coins to). */
   markets(): Promise<ExchangeMarket[]>;
+  /**
+   * Funding settlements of a perpetual from `since` (at most `limit`, ascending, before `until`): time,
+   * rate and mark price columns.
+   */
+  fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }>;
   /** 24 h quote volume of every market of a kind, in one request (the universe's fallback ranking). */
   quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]>;
   /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */

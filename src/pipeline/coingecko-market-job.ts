@@ -1,4 +1,4 @@
-import { concatSeries, type SeriesFrame } from '../core/dataset.js';
+import { concatSeries, uniqueByTime, type SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
@@ -26,8 +26,8 @@ export const COINGECKO_MARKET_JOB: DatasetJob<SeriesFrame> = {
     if (!id) throw new UsageError(`no CoinGecko id for ${job.symbol} (the coingecko-market dataset follows the universe)`);
     return { marketType: 'coingecko', pager: (_tf, until) => chartPager((from, to) => client.marketChart(id, from, to), id, until) };
   },
-  derive: (stored, fresh) => ({ frame: byDay(stored ? concatSeries([stored, fresh]) : fresh) }),
-  deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, byDay(fresh)]) }),
+  derive: (stored, fresh) => ({ frame: uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh) }),
+  deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, uniqueByTime(fresh)]) }),
 };
 
 function chartPager(chart: (from: number, to: number) => Promise<MarketChart>, id: string, until: number): Pager<SeriesFrame> {
@@ -39,6 +39,8 @@ function chartPager(chart: (from: number, to: number) => Promise<MarketChart>, i
       return dailyRows(await chart(Math.min(cursor, to - DAILY_RANGE), to), cursor, to);
     },
     next: (page) => page.time[page.time.length - 1]! + DAY,
+    // a page that reaches the last whole day before `until` is the span's last
+    isLastPage: (page) => page.time.length === 0 || page.time[page.time.length - 1]! + DAY >= until,
     // CoinGecko has nothing to probe: an empty year is before the coin existed or after its last day
     confirmEnd: async () => true,
   };
@@ -55,13 +57,4 @@ function dailyRows(c: MarketChart, from: number, to: number): SeriesFrame {
     marketCap: Float64Array.from(days, ([t]) => caps.get(t) ?? NaN),
     totalVolume: Float64Array.from(days, ([t]) => volumes.get(t) ?? NaN),
   };
-}
-
-/** Rows in time order, one per day (the later of two for the same day wins). */
-function byDay(f: SeriesFrame): SeriesFrame {
-  const order = Array.from(f.time.keys()).sort((a, b) => f.time[a]! - f.time[b]! || a - b)
-    .filter((i, k, all) => k === all.length - 1 || f.time[all[k + 1]!] !== f.time[i]);
-  const out: Record<string, Float64Array> = {};
-  for (const [k, col] of Object.entries(f)) out[k] = Float64Array.from(order, (i) => col[i]!);
-  return out as SeriesFrame;
 }

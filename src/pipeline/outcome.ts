@@ -46,9 +46,9 @@ export interface StoreShape {
   readonly gaps: number;
 }
 
-/** The shape of a whole time column (gaps counted on the timeframe's grid). */
-export function shapeOf(time: Float64Array, tf: Timeframe): StoreShape {
-  return { rows: time.length, first: time[0], last: time[time.length - 1], gaps: findGaps(time, tf).length };
+/** The shape of a whole time column; gaps are counted on a grid's timeframe (events have none). */
+export function shapeOf(time: Float64Array, grid: Timeframe | undefined): StoreShape {
+  return { rows: time.length, first: time[0], last: time[time.length - 1], gaps: grid ? findGaps(time, grid).length : 0 };
 }
 
 export function outcomeOf(

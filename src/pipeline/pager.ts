@@ -20,6 +20,11 @@ export interface Pager<F extends SeriesFrame> {
   confirmEnd(cursor: number): Promise<boolean>;
   /** A page worth asking for once more before it is believed (impossible values); optional. */
   suspicious?(page: F): boolean;
+  /**
+   * Whether a page is known to be the span's last (a short page of an API that always fills its pages),
+   * so no request is spent confirming the end; optional.
+   */
+  isLastPage?(page: F): boolean;
 }
 
 /** How far a fetch has come, for the progress display. */
@@ -60,6 +65,7 @@ export async function fetchSeries<F extends SeriesFrame>(
     cursor = pager.next(page);
     onPage?.(cursor, rows);
     await sink.afterPage?.(cursor);
+    if (pager.isLastPage?.(page)) break;
   }
 }
 
@@ -70,6 +76,7 @@ export async function fetchSeries<F extends SeriesFrame>(
  */
 async function checkedPage<F extends SeriesFrame>(pager: Pager<F>, cursor: number, retry: RetryContext): Promise<F> {
   let page = await pager.fetch(cursor);
+  if (page.time.length === 0 && pager.isLastPage?.(page)) return page; // an API whose empty page is the truth
   if (page.time.length > 0 && pager.suspicious?.(page)) {
     retry.log.warn({}, `page with impossible values for ${pager.describe(cursor)}; asking again`);
     page = await pager.fetch(cursor);

@@ -23,8 +23,11 @@ export interface StoreJob<F extends SeriesFrame> {
   readonly path: string;
   /** The exchange to fetch from (update: the one the store records). */
   readonly exchange: string;
-  /** The span wanted, asked only once the store has passed its checks (update asks the exchange's clock). */
-  readonly window: () => Promise<{ readonly since?: number; readonly until: number }>;
+  /**
+   * The span wanted, asked only once the store has passed its checks (update asks the exchange's clock);
+   * it sees what the store holds (a series kept from its start asks nothing before a stored first row).
+   */
+  readonly window: (stored?: { readonly first: number; readonly last: number }) => Promise<{ readonly since?: number; readonly until: number }>;
   /** Replace the store instead of extending it (`--erase`). */
   readonly erase: boolean;
   /** Fetch and compute, write nothing, take no lock. */
@@ -72,9 +75,9 @@ async function extendStore<F extends SeriesFrame>(
   const params = job.spec.params(stored?.meta, s);
   const span: StoreSummaryTag | null = stored ? { rows: stored.rows, first: stored.first, last: stored.last } : null;
   const resumed = await takeCheckpoint<F>(job.spec.dataset, job.path, expect, span, JSON.stringify(params), deps.log);
-  const { since, until } = await job.window();
+  const { since, until } = await job.window(stored);
   const plan = planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered });
-  if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, job.tf));
+  if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)));
   const source = await job.spec.open(job, deps, retry);
   checkMarketType(job.path, stored, job.symbol, source.marketType);
   const id: WriteIdentity = { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params };
@@ -82,7 +85,7 @@ async function extendStore<F extends SeriesFrame>(
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
   if (fresh.time.length === 0) {
     await removeCheckpoint(job.path);
-    return outcomeOf({ ...base, status: stored ? 'no-new-candles' : 'empty' }, await storedShape(h, job.tf), { fetched: 0 });
+    return outcomeOf({ ...base, status: stored ? 'no-new-candles' : 'empty' }, await storedShape(h, gridOf(job)), { fetched: 0 });
   }
   const written = await writeRows(job, h, stored, fresh, id);
   await removeCheckpoint(job.path);
@@ -108,17 +111,22 @@ async function writeRows<F extends SeriesFrame>(job: StoreJob<F>, h: StoreHandle
     if (tail && derived) {
       const bytes = await h.extend(derived.frame, id);
       const time = concatSeries([{ time: (await h.times()).subarray(0, tail.start) }, { time: derived.frame.time }]).time;
-      return { write: 'append', bytes, shape: shapeOf(time, job.tf), report: derived.report, prepended: 0, appended: derived.frame.time.length - tail.frame.time.length };
+      return { write: 'append', bytes, shape: shapeOf(time, gridOf(job)), report: derived.report, prepended: 0, appended: derived.frame.time.length - tail.frame.time.length };
     }
   }
   const before = stored ? (await h.load()).frame : undefined;
   const derived = job.spec.derive(before, fresh, id);
   const bytes = await h.replace(derived.frame, id);
-  return { write: 'rewrite', bytes, shape: shapeOf(derived.frame.time, job.tf), report: derived.report, ...addedAround(before, derived.frame) };
+  return { write: 'rewrite', bytes, shape: shapeOf(derived.frame.time, gridOf(job)), report: derived.report, ...addedAround(before, derived.frame) };
 }
 
-async function storedShape<F extends SeriesFrame>(h: StoreHandle<F>, tf: Timeframe): Promise<StoreShape> {
+async function storedShape<F extends SeriesFrame>(h: StoreHandle<F>, tf: Timeframe | undefined): Promise<StoreShape> {
   return shapeOf(await h.times(), tf);
+}
+
+/** The timeframe a store's rows sit on, for counting gaps; none for events. */
+function gridOf<F extends SeriesFrame>(job: StoreJob<F>): Timeframe | undefined {
+  return job.spec.dataset.series === 'grid' ? job.tf : undefined;
 }
 
 async function dryRun<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
@@ -128,7 +136,7 @@ async function dryRun<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, d
   const fetched = await fetchPlan(job, source, plan, undefined, s, deps, retry);
   const params = job.spec.params(undefined, s);
   const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, ...params });
-  return outcomeOf({ symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, job.tf), { fetched: fetched.time.length, clean: report });
+  return outcomeOf({ symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, gridOf(job)), { fetched: fetched.time.length, clean: report });
 }
 
 function checkMarketType(path: string, stored: StoredInfo | undefined, symbol: string, type: string): void {

@@ -22,6 +22,8 @@ export function allocBaseBars(n: number): BaseBars {
 
 /** A market's history: the base bars overlapping [from, to), ascending, gaps simply absent. */
 export interface CandleSource {
+  /** A price near time `t`, cheap (the day's open), for what only needs a level: funding's mark price. */
+  priceNear?(t: number): number;
   /** Length of one base bar in ms. */
   readonly baseMs: number;
   /** Open time of the first candle ever (listing). */

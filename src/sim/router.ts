@@ -1,5 +1,5 @@
 /** A tiny routing table: each route module adds its endpoints; the server charges weight and calls. */
-export type ApiFamily = 'spot' | 'futures' | 'coingecko';
+export type ApiFamily = 'spot' | 'futures' | 'funding' | 'coingecko';
 
 export interface SimRequest {
   readonly method: string;

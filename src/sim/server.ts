@@ -10,6 +10,7 @@ import { WeightLimiter, type RateLimitConfig } from './rate-limiter.js';
 import { binanceError, Router, type ApiFamily, type SimResponse } from './router.js';
 import { addFuturesRoutes } from './routes/futures.js';
 import { addSpotRoutes } from './routes/spot.js';
+import { addFundingRoutes } from './routes/funding.js';
 import { coinMarket } from './coingecko/coin-market.js';
 import { addCoinGeckoRoutes, coingeckoError } from './coingecko/routes.js';
 
@@ -60,6 +61,8 @@ export interface RunningSim {
 const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
   spot: { limit: 6000, windowMs: 60_000, banBaseMs: 120_000 },
   futures: { limit: 2400, windowMs: 60_000, banBaseMs: 120_000 },
+  // funding history and funding info share 500 requests per 5 minutes per IP, apart from the weight budget
+  funding: { limit: 500, windowMs: 300_000, banBaseMs: 120_000 },
   // CoinGecko's paid plans allow 500 calls a minute (the free demo plan 30); a 429 carries Retry-After
   coingecko: { limit: 500, windowMs: 60_000, banBaseMs: 0 },
 };
@@ -76,12 +79,14 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   const limiters = {
     spot: new WeightLimiter(limits.spot, opts.rateClock),
     futures: new WeightLimiter(limits.futures, opts.rateClock),
+    funding: new WeightLimiter(limits.funding, opts.rateClock),
     coingecko: new WeightLimiter(limits.coingecko, opts.rateClock),
   };
   const router = new Router();
   const pageCache = new PageCache();
   addSpotRoutes(router, { catalog, now, rateLimit: limits.spot, pageCache });
   addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures, pageCache });
+  addFundingRoutes(router, { catalog, now, seed: opts.seed ?? 1 });
   if (opts.universe) addCoinGeckoRoutes(router, { coins, seed: opts.seed ?? 1, now });
   const requests = new Map<string, number>();
   const statuses = new Map<number, number>();
@@ -123,6 +128,7 @@ function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLi
   return {
     spot: { ...DEFAULT_LIMITS.spot, ...custom?.spot },
     futures: { ...DEFAULT_LIMITS.futures, ...custom?.futures },
+    funding: { ...DEFAULT_LIMITS.funding, ...custom?.funding },
     coingecko: { ...DEFAULT_LIMITS.coingecko, ...custom?.coingecko },
   };
 }
@@ -139,6 +145,7 @@ interface ServeContext {
 function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sim');
   const family: ApiFamily = url.pathname.startsWith('/coingecko') ? 'coingecko'
+    : /\/funding(Rate|Info)$/.test(url.pathname) ? 'funding'
     : url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
   const fault = ctx.faults.pick(url.pathname, url.searchParams.get('symbol')?.toUpperCase() ?? null);
   const found = ctx.router.find(req.method ?? 'GET', url.pathname);

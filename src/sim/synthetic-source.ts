@@ -49,6 +49,10 @@ export class SyntheticSource implements CandleSource {
     this.basis = opts.market === 'perp' ? 1.0004 : 1;
   }
 
+  priceNear(t: number): number {
+    return this.price(Math.exp(this.logOpen(Math.floor(t / DAY))));
+  }
+
   bars(from: number, to: number): BaseBars {
     const days: BaseBars[] = [];
     const start = Math.max(from, this.listedAt);

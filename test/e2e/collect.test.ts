@@ -8,6 +8,7 @@ import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
 import { readMaster, readStore } from '../../src/store/store-read.js';
 import { COINGECKO_MARKET } from '../../src/datasets/coingecko-market.js';
+import { FUNDING } from '../../src/datasets/funding.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -162,6 +163,48 @@ describe('collect: the daily job over the universe', () => {
     }
   });
 
+  it('keeps every member\'s funding settlements from listing, paged by their own cursor through interval changes (--datasets funding)', async () => {
+    const dir = await tempDir();
+    const r = await collect(dir, ['--size', '10', '--datasets', 'funding']);
+    expect(r.code, r.stderr).toBe(0);
+    const stored = await readStore(FUNDING, join(dir, 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
+    // every settlement the simulator has, read independently page by page
+    const served: { fundingTime: number; fundingRate: string }[] = [];
+    for (let start = 0; ;) {
+      const page = await (await fetch(`${sim.url}/fapi/v1/fundingRate?symbol=BTCUSDT&startTime=${start}&limit=1000`)).json() as { fundingTime: number; fundingRate: string }[];
+      served.push(...page);
+      if (page.length < 1000) break;
+      start = page[page.length - 1]!.fundingTime + 1;
+    }
+    expect(Array.from(stored.frame.time)).toEqual(served.map((x) => x.fundingTime));
+    expect(Array.from(stored.frame['rate']!)).toEqual(served.map((x) => Number(x.fundingRate)));
+    // members whose interval the exchange adjusted (its fundingInfo): 8 h, then their interval, no settlement missing
+    const adjusted = new Map((await (await fetch(`${sim.url}/fapi/v1/fundingInfo`)).json() as { symbol: string; fundingIntervalHours: number }[])
+      .map((x) => [x.symbol, x.fundingIntervalHours]));
+    let seen = 0;
+    for (const folder of (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT'))) {
+      const id = folder.replace(/_USDT_USDT$/, 'USDT');
+      const f = (await readStore(FUNDING, join(dir, folder, 'funding.parquet'), { symbol: `${id.slice(0, -4)}/USDT:USDT` })).frame;
+      const hours = Array.from(f['intervalHours']!).filter((h) => !Number.isNaN(h));
+      const now = adjusted.get(id);
+      expect(new Set(hours), id).toEqual(new Set(now === undefined ? [8] : now === 1 ? [8, 4, 1] : [8, now]));
+      if (now !== undefined) seen++;
+    }
+    expect(seen).toBeGreaterThan(0);
+    sim.setNow(NOW + DAY);
+    try {
+      const before = sim.requests.get('/fapi/v1/fundingRate') ?? 0;
+      const next = await collect(dir, ['--size', '10', '--datasets', 'funding', '--max-age', '1000']);
+      expect(next.code, next.stderr).toBe(0);
+      expect((sim.requests.get('/fapi/v1/fundingRate') ?? 0) - before).toBe(10); // one page per symbol: only the new day
+      const later = await readStore(FUNDING, join(dir, 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
+      expect(later.frame.time.length).toBeGreaterThan(stored.frame.time.length);
+      expect(Array.from(later.frame.time.subarray(0, stored.frame.time.length))).toEqual(Array.from(stored.frame.time));
+    } finally {
+      sim.setNow(NOW);
+    }
+  });
+
   it('reports a bad duration or time of day as a usage error', async () => {
     for (const args of [['--every', '5x'], ['--at', '25:00']]) {
       const r = await runCli(['collect', '--loop', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
@@ -170,7 +213,7 @@ describe('collect: the daily job over the universe', () => {
     }
     // flags of the cycle are checked before it runs: a usage error, not a failed cycle
     for (const [args, message] of [[['--size', '0'], /--size "0" must be a number greater than 0/], [['--market-days', 'x'], /--market-days "x"/],
-      [['--datasets', 'funding'], /unknown dataset "funding"/], [['--exchange', 'nosuchex'], /unknown exchange "nosuchex"/]] as const) {
+      [['--datasets', 'liquidity'], /unknown dataset "liquidity"/], [['--exchange', 'nosuchex'], /unknown exchange "nosuchex"/]] as const) {
       const r = await runCli(['collect', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(message);

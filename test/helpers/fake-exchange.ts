@@ -31,6 +31,10 @@ export class FakeExchange implements ExchangeClient {
     return Object.keys(this.series).map((symbol) => ({ symbol, base: symbol.split('/')[0]!, quote: 'USDT', type: 'spot', linear: true, active: true }));
   }
 
+  async fundingRates(): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }> {
+    return { time: new Float64Array(0), rate: new Float64Array(0), markPrice: new Float64Array(0) };
+  }
+
   async quoteVolumes(): Promise<{ symbol: string; quoteVolume: number }[]> {
     return Object.keys(this.series).map((symbol) => ({ symbol, quoteVolume: 1 }));
   }

@@ -10,6 +10,8 @@ import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js
 import type { Universe } from '../../universe/refresh-universe.js';
 import { parseTimeframe } from '../../core/timeframe.js';
 import { COINGECKO_MARKET } from '../../datasets/coingecko-market.js';
+import { FUNDING } from '../../datasets/funding.js';
+import { FUNDING_JOB } from '../../pipeline/funding-job.js';
 import type { ExchangeClient } from '../../exchange/exchange-client.js';
 import { COINGECKO_MARKET_JOB } from '../../pipeline/coingecko-market-job.js';
 import { PauseGate, withRetry, type RetryContext } from '../../pipeline/retry.js';
@@ -26,7 +28,7 @@ interface CollectFlags extends UniverseFlags {
   timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string;
 }
 
-const DATASETS = ['ohlcv', 'coingecko-market'] as const;
+const DATASETS = ['ohlcv', 'funding', 'coingecko-market'] as const;
 const DAY = 86_400_000;
 
 export function registerCollect(program: Command, ctx: () => CommandContext): void {
@@ -96,6 +98,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         if (datasets.includes('ohlcv')) {
           outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
         }
+        if (datasets.includes('funding')) outcomes.push(...await collectFunding(members, settings, deps, exchange));
         if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, marketDays, settings, deps, exchange));
         return outcomes;
       } finally {
@@ -119,6 +122,18 @@ async function collectMarketData(members: Universe['members'], days: number, s: 
   return runStores(known, s, deps, (m) => runStoreJob({
     spec: COINGECKO_MARKET_JOB, symbol: m.market, sourceId: m.id, tf: parseTimeframe('1d'), path: storePath(s.dataDir, COINGECKO_MARKET, m.market),
     exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }), erase: false, dryRun: false,
+  }, s, deps, retry));
+}
+
+/** Every member's funding settlements, the whole history from listing (a few requests per symbol). */
+async function collectFunding(members: Universe['members'], s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
+  return runStores(members, s, deps, (m) => runStoreJob({
+    // settlements fall on whole hours: the planner steps from the last one by an hour
+    spec: FUNDING_JOB, symbol: m.market, tf: parseTimeframe('1h'), path: storePath(s.dataDir, FUNDING, m.market),
+    // the whole history from listing once; after that only what follows the last stored settlement
+    exchange: s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: now + 1 }), erase: false, dryRun: false,
   }, s, deps, retry));
 }
 

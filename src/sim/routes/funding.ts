@@ -1,0 +1,68 @@
+import { hash32, makeRng, normal } from '../rng.js';
+import type { MarketCatalog, SimMarket } from '../market-catalog.js';
+import { binanceError, json, type Router, type SimResponse } from '../router.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface FundingContext {
+  readonly catalog: MarketCatalog;
+  readonly now: () => number;
+  readonly seed: number;
+}
+
+/**
+ * When a perpetual's funding interval changed: 8 h from listing; some markets move to 4 h on a day, a
+ * few later to 1 h (as Binance did for volatile contracts). Deterministic per market.
+ */
+export function fundingSchedule(m: SimMarket, seed: number): { from: number; hours: number }[] {
+  const rng = makeRng(hash32(`funding-schedule|${seed}|${m.id}`));
+  const listed = Math.ceil(m.source.listedAt / (8 * HOUR)) * 8 * HOUR;
+  const out = [{ from: listed, hours: 8 }];
+  if (rng() < 0.5) {
+    const four = Math.ceil((listed + (100 + rng() * 600) * DAY) / DAY) * DAY;
+    out.push({ from: four, hours: 4 });
+    if (rng() < 0.3) out.push({ from: four + Math.ceil((30 + rng() * 200)) * DAY, hours: 1 });
+  }
+  return out;
+}
+
+/** Settlement times in [from, to), each with its rate and mark price. */
+function settlements(m: SimMarket, seed: number, from: number, to: number, limit: number, newestFirst: boolean): { t: number; rate: number; mark: number }[] {
+  const schedule = fundingSchedule(m, seed);
+  const times: number[] = [];
+  for (const [i, step] of schedule.entries()) {
+    const end = Math.min(to, schedule[i + 1]?.from ?? Infinity);
+    const ms = step.hours * HOUR;
+    for (let t = Math.max(step.from, Math.ceil(from / ms) * ms); t < end; t += ms) times.push(t);
+  }
+  const picked = newestFirst ? times.slice(-limit) : times.slice(0, limit);
+  return picked.map((t) => {
+    const rng = makeRng(hash32(`funding|${seed}|${m.id}|${t}`));
+    return { t, rate: Math.round((0.0001 + normal(rng) * 0.00015) * 1e8) / 1e8, mark: m.source.priceNear?.(t) ?? 0 };
+  });
+}
+
+/** `/fapi/v1/fundingRate` (history, ascending) and `/fapi/v1/fundingInfo` (markets whose interval was adjusted). */
+export function addFundingRoutes(router: Router, ctx: FundingContext): void {
+  router.add('GET', '/fapi/v1/fundingRate', { family: 'funding', weight: () => 1, handle: (req) => fundingRate(ctx, req.query) });
+  router.add('GET', '/fapi/v1/fundingInfo', {
+    family: 'funding', weight: () => 1,
+    handle: () => json([...ctx.catalog.perp.values()].flatMap((m) => {
+      const last = fundingSchedule(m, ctx.seed).filter((s) => s.from <= ctx.now()).pop()!;
+      return last.hours === 8 ? [] : [{ symbol: m.id, adjustedFundingRateCap: '0.02000000', adjustedFundingRateFloor: '-0.02000000', fundingIntervalHours: last.hours, disclaimer: false }];
+    })),
+  });
+}
+
+function fundingRate(ctx: FundingContext, q: URLSearchParams): SimResponse {
+  const id = q.get('symbol')?.toUpperCase();
+  const m = id ? ctx.catalog.perp.get(id) : undefined;
+  if (!m) return binanceError(400, -1121, 'Invalid symbol.');
+  const limit = Number(q.get('limit') ?? 100);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return binanceError(400, -1130, "Data sent for parameter 'limit' is not valid.");
+  const start = q.get('startTime') === null ? undefined : Number(q.get('startTime'));
+  const end = Math.min(q.get('endTime') === null ? Infinity : Number(q.get('endTime')) + 1, ctx.now() + 1);
+  const rows = settlements(m, ctx.seed, start ?? 0, end, limit, start === undefined);
+  return json(rows.map((r) => ({ symbol: m.id, fundingTime: r.t, fundingRate: r.rate.toFixed(8), markPrice: r.mark.toFixed(8) })));
+}
