@@ -1,4 +1,22 @@
+import { parseTimeframe } from '../core/timeframe.js';
+import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
+import { FUNDING } from '../datasets/funding.js';
+import type { ExchangeClient } from '../exchange/exchange-client.js';
+import { storePath } from '../store/store-path.js';
+import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
+import { FUNDING_JOB } from './funding-job.js';
 import type { StoreOutcome } from './outcome.js';
+import { PauseGate, withRetry, type RetryContext } from './retry.js';
+import type { RunDeps, RunSettings } from './run-settings.js';
+import { runStoreJob, runStores } from './store-job.js';
+
+const DAY = 86_400_000;
+
+/** A universe member as the collector needs it: its market, and its CoinGecko id (`exchange:…` for a fallback member). */
+export interface CollectedMember {
+  readonly id: string;
+  readonly market: string;
+}
 
 /** One collect cycle in numbers: what the summary line, `--json`, the status file and `--on-complete` get. */
 export interface CycleSummary {
@@ -42,4 +60,27 @@ export function nextCycleAt(startedAt: number, now: number, everyMs: number, at?
   let next = todayAt > now ? todayAt : todayAt + day;
   while (next < startedAt + everyMs - day / 2) next += day; // every 2 days at 00:15: skip the day in between
   return next;
+}
+
+/** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
+export async function collectMarketData(members: readonly CollectedMember[], days: number, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const today = Math.floor((await withRetry('fetch exchange time', retry, () => exchange.serverTime())) / DAY) * DAY;
+  const known = members.filter((m) => !m.id.includes(':'));
+  return runStores(known, s, deps, (m) => runStoreJob({
+    spec: COINGECKO_MARKET_JOB, symbol: m.market, sourceId: m.id, tf: parseTimeframe('1d'), path: storePath(s.dataDir, COINGECKO_MARKET, m.market),
+    exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }), erase: false, dryRun: false,
+  }, s, deps, retry));
+}
+
+/** Every member's funding settlements, the whole history from listing (a few requests per symbol). */
+export async function collectFunding(members: readonly CollectedMember[], s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
+  return runStores(members, s, deps, (m) => runStoreJob({
+    // settlements fall on whole hours: the planner steps from the last one by an hour
+    spec: FUNDING_JOB, symbol: m.market, tf: parseTimeframe('1h'), path: storePath(s.dataDir, FUNDING, m.market),
+    // the whole history from listing once; after that only what follows the last stored settlement
+    exchange: s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: now + 1 }), erase: false, dryRun: false,
+  }, s, deps, retry));
 }

@@ -3,21 +3,10 @@ import type { Command } from 'commander';
 import { ExchangeError, InterruptedError, JobFailedError, UsageError } from '../../core/errors.js';
 import { isoUtc } from '../../core/time-format.js';
 import { runBuild } from '../../pipeline/build.js';
-import { nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
+import { collectFunding, collectMarketData, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
 import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
 import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js';
-import type { Universe } from '../../universe/refresh-universe.js';
-import { parseTimeframe } from '../../core/timeframe.js';
-import { COINGECKO_MARKET } from '../../datasets/coingecko-market.js';
-import { FUNDING } from '../../datasets/funding.js';
-import { FUNDING_JOB } from '../../pipeline/funding-job.js';
-import type { ExchangeClient } from '../../exchange/exchange-client.js';
-import { COINGECKO_MARKET_JOB } from '../../pipeline/coingecko-market-job.js';
-import { PauseGate, withRetry, type RetryContext } from '../../pipeline/retry.js';
-import type { RunDeps, RunSettings } from '../../pipeline/run-settings.js';
-import { runStoreJob, runStores } from '../../pipeline/store-job.js';
-import { storePath } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
@@ -29,7 +18,6 @@ interface CollectFlags extends UniverseFlags {
 }
 
 const DATASETS = ['ohlcv', 'funding', 'coingecko-market'] as const;
-const DAY = 86_400_000;
 
 export function registerCollect(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('collect')
@@ -112,29 +100,6 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
     c.log.error({ err: (e as Error).message }, 'the cycle failed');
     return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight, failures: [], error: (e as Error).message } };
   }
-}
-
-/** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
-async function collectMarketData(members: Universe['members'], days: number, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const today = Math.floor((await withRetry('fetch exchange time', retry, () => exchange.serverTime())) / DAY) * DAY;
-  const known = members.filter((m) => !m.id.includes(':'));
-  return runStores(known, s, deps, (m) => runStoreJob({
-    spec: COINGECKO_MARKET_JOB, symbol: m.market, sourceId: m.id, tf: parseTimeframe('1d'), path: storePath(s.dataDir, COINGECKO_MARKET, m.market),
-    exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }), erase: false, dryRun: false,
-  }, s, deps, retry));
-}
-
-/** Every member's funding settlements, the whole history from listing (a few requests per symbol). */
-async function collectFunding(members: Universe['members'], s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
-  return runStores(members, s, deps, (m) => runStoreJob({
-    // settlements fall on whole hours: the planner steps from the last one by an hour
-    spec: FUNDING_JOB, symbol: m.market, tf: parseTimeframe('1h'), path: storePath(s.dataDir, FUNDING, m.market),
-    // the whole history from listing once; after that only what follows the last stored settlement
-    exchange: s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: now + 1 }), erase: false, dryRun: false,
-  }, s, deps, retry));
 }
 
 function checkDatasets(list: readonly string[]): (typeof DATASETS)[number][] {
