@@ -1,5 +1,9 @@
 import { stat } from 'node:fs/promises';
+import type { DatasetDescriptor } from '../core/dataset.js';
+import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
+import { FUNDING } from '../datasets/funding.js';
 import { OHLCV } from '../datasets/ohlcv.js';
+import { checkFunding, missingSettlements } from '../validate/check-funding.js';
 import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
@@ -12,14 +16,47 @@ import type { StoreHealth, StoreSummary } from '../validate/render-findings.js';
 export interface StoreFilter {
   readonly symbols?: readonly string[];
   readonly timeframes?: readonly string[];
+  /** Datasets to look at (default: candles only). */
+  readonly datasets?: readonly DatasetDescriptor[];
 }
 
 /** Stores under dataDir matching the filter; named symbols/timeframes are validated first. */
 export async function findStores(dataDir: string, f: StoreFilter): Promise<StoreRef[]> {
   const symbols = f.symbols?.map((s) => parseSymbol(s).symbol);
   const tfs = f.timeframes?.map((t) => parseTimeframe(t).name);
-  return (await listStores(dataDir)).filter((r) => (!symbols || symbols.includes(r.symbol)) && (!tfs || tfs.includes(r.timeframe)));
+  return (await listStores(dataDir, f.datasets ?? [OHLCV]))
+    .filter((r) => (!symbols || symbols.includes(r.symbol)) && (!tfs || r.dataset !== OHLCV.name || tfs.includes(r.timeframe)));
 }
+
+/** How each dataset's rows are judged: its findings, and its gaps and lag for `list`. Pure. */
+interface DatasetChecks {
+  readonly descriptor: DatasetDescriptor;
+  findings(columns: Partial<Record<string, Float64Array>>): Finding[];
+  gaps(time: Float64Array): number;
+  behind(last: number, now: number): number | null;
+}
+
+const DAY_TF = parseTimeframe('1d');
+
+const CHECKS: Record<string, DatasetChecks> = {
+  funding: {
+    descriptor: FUNDING,
+    findings: (c) => checkFunding(c.time ?? new Float64Array(0), c['rate'] ?? new Float64Array(0)),
+    gaps: (time) => missingSettlements(time).length,
+    behind: () => null,
+  },
+  'coingecko-market': {
+    descriptor: COINGECKO_MARKET,
+    findings: (c) => {
+      const time = c.time ?? new Float64Array(0);
+      if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
+      const gaps = findGaps(time, DAY_TF);
+      return gaps.length === 0 ? [] : [{ code: 'GAPS', severity: 'warn', count: gaps.length, message: `${gaps.length} gap(s) in the daily series`, items: gaps.slice(0, 10) }];
+    },
+    gaps: (time) => findGaps(time, DAY_TF).length,
+    behind: (last, now) => candlesBehind(last, DAY_TF, now),
+  },
+};
 
 /** Health report of each store; an unreadable file is a failing store, not a crash. */
 export async function validateStores(refs: readonly StoreRef[], now: number, staleAfter?: number): Promise<StoreHealth[]> {
@@ -29,11 +66,13 @@ export async function validateStores(refs: readonly StoreRef[], now: number, sta
 }
 
 async function validateOne(ref: StoreRef, now: number, staleAfter: number | undefined): Promise<StoreHealth> {
-  const base = { symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
+  const base = { dataset: ref.dataset, symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
   try {
-    const { columns, meta, extraColumns } = await readStoreColumns(OHLCV, ref.path);
+    const checks = CHECKS[ref.dataset];
+    const { columns, meta, extraColumns } = await readStoreColumns(checks?.descriptor ?? OHLCV, ref.path);
     const findings = [
-      ...checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true }),
+      ...(checks ? checks.findings(columns)
+        : checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true })),
       ...extraColumnsFinding(extraColumns),
     ];
     const time = columns.time ?? new Float64Array(0);
@@ -65,13 +104,15 @@ export async function describeStores(refs: readonly StoreRef[], now: number): Pr
   for (const ref of refs) {
     const bytes = (await stat(ref.path)).size;
     try {
-      const { columns, meta } = await readStoreColumns(OHLCV, ref.path, ['time']);
+      const checks = CHECKS[ref.dataset];
+      const { columns, meta } = await readStoreColumns(checks?.descriptor ?? OHLCV, ref.path, ['time']);
       const time = columns.time ?? new Float64Array(0);
-      const tf = parseTimeframe(ref.timeframe);
       const last = time[time.length - 1];
+      const known = last !== undefined && !Number.isNaN(last);
+      const tf = checks ? undefined : parseTimeframe(ref.timeframe);
       out.push({ ...ref, rows: time.length, first: isoUtc(time[0]), last: isoUtc(last),
-        behind: last === undefined || Number.isNaN(last) ? null : candlesBehind(last, tf, now),
-        gaps: findGaps(time, tf).length, bytes, updatedAt: meta.updatedAt ?? null });
+        behind: !known ? null : checks ? checks.behind(last, now) : candlesBehind(last, tf!, now),
+        gaps: checks ? checks.gaps(time) : findGaps(time, tf!).length, bytes, updatedAt: meta.updatedAt ?? null });
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       out.push({ ...ref, rows: 0, first: null, last: null, behind: null, gaps: 0, bytes, updatedAt: null, error: e.message });

@@ -2,6 +2,8 @@ import type { Finding, GapItem, Status } from './findings.js';
 
 /** Which store, and the time range it holds. */
 export interface StoreSummary {
+  /** The dataset (`ohlcv`, `funding`, …). */
+  readonly dataset: string;
   readonly symbol: string;
   readonly timeframe: string;
   readonly path: string;
@@ -23,7 +25,8 @@ export function renderHealthText(stores: readonly StoreHealth[]): string {
   const lines: string[] = [];
   for (const s of stores) {
     const range = s.first ? `${s.first} → ${s.last}` : 'no rows';
-    lines.push(`${s.status.toUpperCase().padEnd(4)} ${s.symbol} ${s.timeframe}  ${s.rows} rows  ${range}  ${s.path}`);
+    const what = s.dataset === 'ohlcv' ? s.timeframe : `${s.dataset}${s.timeframe ? ` ${s.timeframe}` : ''}`;
+    lines.push(`${s.status.toUpperCase().padEnd(4)} ${s.symbol} ${what}  ${s.rows} rows  ${range}  ${s.path}`);
     for (const f of s.findings) lines.push(...renderFinding(f));
   }
   const failed = stores.filter((s) => s.status === 'fail').length;

@@ -7,6 +7,7 @@ import type { CycleSummary } from '../../src/pipeline/collect.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
 import { readMaster, readStore } from '../../src/store/store-read.js';
+import { withStoreForWrite } from '../../src/store/store-writer.js';
 import { COINGECKO_MARKET } from '../../src/datasets/coingecko-market.js';
 import { FUNDING } from '../../src/datasets/funding.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
@@ -191,6 +192,17 @@ describe('collect: the daily job over the universe', () => {
       if (now !== undefined) seen++;
     }
     expect(seen).toBeGreaterThan(0);
+    // validate: interval changes are no gap; a settlement removed from the store is reported
+    const clean = await runCli(['validate', '--datasets', 'funding', '--json', '--data-dir', dir]);
+    expect(clean.code, clean.stdout).toBe(0);
+    const gone = await tempDir();
+    const holed = join(gone, 'BTC_USDT_USDT', 'funding.parquet');
+    const keep = (k: string) => Float64Array.from(stored.frame[k]!.filter((_, i) => i !== 100));
+    await withStoreForWrite(FUNDING, holed, { symbol: 'BTC/USDT:USDT' }, { waitMs: 0, erase: true }, (h) =>
+      h.replace({ time: keep('time'), rate: keep('rate'), markPrice: keep('markPrice'), intervalHours: keep('intervalHours') }, { exchange: 'binance', source: 'simulator', marketType: 'swap', symbol: 'BTC/USDT:USDT', timeframe: '1h' }));
+    const report = await runCli(['validate', '--datasets', 'funding', '--json', '--data-dir', gone]);
+    const findings = (JSON.parse(report.stdout) as { stores: { findings: { code: string; items: { start: string; missing: number }[] }[] }[] }).stores[0]!.findings;
+    expect(findings).toMatchObject([{ code: 'GAPS', items: [{ start: new Date(stored.frame.time[100]!).toISOString(), missing: 1 }] }]);
     sim.setNow(NOW + DAY);
     try {
       const before = sim.requests.get('/fapi/v1/fundingRate') ?? 0;

@@ -1,22 +1,24 @@
 import type { Command } from 'commander';
 import { describeStores, findStores } from '../../pipeline/store-reports.js';
+import { datasetsNamed } from '../../datasets/registry.js';
 import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
-import { storeOptions } from '../options.js';
+import { collect, storeOptions } from '../options.js';
 import { loadConfig } from '../config.js';
 
-interface ListFlags { dataDir?: string; config?: string; json?: boolean }
+interface ListFlags { dataDir?: string; config?: string; json?: boolean; datasets?: string[] }
 
 export function registerList(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('list')
-    .description('every store with its rows, time range, gaps, size and last update'), { json: 'print as JSON' })
+    .description('every store with its rows, time range, gaps, size and last update')
+    .option('--datasets <list>', 'datasets to list: ohlcv, funding, coingecko-market or all (default ohlcv)', collect('--datasets')), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
-      const stores = await describeStores(await findStores(dataDir, {}), Date.now());
+      const stores = await describeStores(await findStores(dataDir, { datasets: datasetsNamed(flags.datasets ?? ['ohlcv']) }), Date.now());
       if (flags.json) return c.print(JSON.stringify({ stores }, null, 2));
       const header = ['SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'BEHIND', 'GAPS', 'SIZE', 'UPDATED'];
-      const rows = stores.map((s) => [s.symbol, s.timeframe, String(s.rows), s.first ?? '-', s.last ?? '-', s.behind === null ? '-' : String(s.behind), String(s.gaps),
+      const rows = stores.map((s) => [s.symbol, s.dataset === 'ohlcv' ? s.timeframe : s.dataset, String(s.rows), s.first ?? '-', s.last ?? '-', s.behind === null ? '-' : String(s.behind), String(s.gaps),
         kib(s.bytes), s.error ? `unreadable: ${s.error}` : s.updatedAt ?? '-']);
       c.print(table([header, ...rows]) + `\n${stores.length} store(s) in ${dataDir}`);
     });

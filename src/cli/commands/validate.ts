@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { JobFailedError } from '../../core/errors.js';
 import { findStores, validateStores } from '../../pipeline/store-reports.js';
+import { datasetsNamed } from '../../datasets/registry.js';
 import { checkDataDir } from '../../store/store-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
@@ -8,20 +9,21 @@ import { loadConfig } from '../config.js';
 import { collect, storeOptions, wholeNumber } from '../options.js';
 import { parseUserDate } from '../../core/time-format.js';
 
-interface ValidateFlags { symbol?: string[]; timeframes?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean; now?: string; staleAfter?: string }
+interface ValidateFlags { symbol?: string[]; timeframes?: string[]; datasets?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean; now?: string; staleAfter?: string }
 
 export function registerValidate(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('validate')
     .description('health report of every store (exit 1 when one fails)')
     .option('--symbol <symbol>', 'only this symbol, repeatable', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes')
+    .option('--datasets <list>', 'datasets to check: ohlcv, funding, coingecko-market or all (default ohlcv)', collect('--datasets'))
     .option('--strict', 'fail on warnings too')
     .option('--stale-after <n>', 'warn STALE when more than n closed candles are missing at the end (default 3)')
     .option('--now <date>', 'judge open candles and staleness as of this time (default: the clock)'), { json: 'print the report as JSON' })
     .action(async (flags: ValidateFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
-      const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes });
+      const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: datasetsNamed(flags.datasets ?? ['ohlcv']) });
       if (refs.length === 0) throw new JobFailedError(`no stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
       const now = flags.now === undefined ? Date.now() : parseUserDate(flags.now, '--now');
       const stores = await validateStores(refs, now, wholeNumber('--stale-after', flags.staleAfter));
