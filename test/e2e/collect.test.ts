@@ -225,7 +225,7 @@ describe('collect: the daily job over the universe', () => {
     }
     // flags of the cycle are checked before it runs: a usage error, not a failed cycle
     for (const [args, message] of [[['--size', '0'], /--size "0" must be a number greater than 0/], [['--market-days', 'x'], /--market-days "x"/],
-      [['--datasets', 'liquidity'], /unknown dataset "liquidity"/], [['--exchange', 'nosuchex'], /unknown exchange "nosuchex"/]] as const) {
+      [["--datasets", "liquidity"], /unknown dataset "liquidity"/], [['--exchange', 'nosuchex'], /unknown exchange "nosuchex"/]] as const) {
       const r = await runCli(['collect', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr).toMatch(message);

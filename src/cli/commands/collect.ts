@@ -10,6 +10,7 @@ import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
+import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 
@@ -17,14 +18,13 @@ interface CollectFlags extends UniverseFlags {
   timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string;
 }
 
-const DATASETS = ['ohlcv', 'funding', 'coingecko-market'] as const;
 
 export function registerCollect(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('collect')
     .description('the daily job: refresh the universe when it is old, then bring every member\'s stores to the depth asked')
     .option('--timeframes <tf...>', 'timeframes (default 5m)')
     .option('--days <n>', 'history each store reaches back (default 90)')
-    .option('--datasets <list>', `datasets to collect for every member: ${DATASETS.join(', ')} (default ohlcv)`, collect('--datasets'))
+    .option('--datasets <list>', `datasets to collect for every member: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets'))
     .option('--market-days <n>', 'history of the coingecko-market dataset (default 365, what CoinGecko\'s demo plan serves)')
     .option('--size <n>', 'coins in the universe (default from config: 100)')
     .option('--max-age <hours>', 'refresh the universe when older than this (default from config: 24)')
@@ -67,7 +67,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   const ex = exchangeSettings(cfg, flags, c.env);
   const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
   const days = positiveNumber('--days', flags.days) ?? 90;
-  const datasets = checkDatasets(flags.datasets ?? ['ohlcv']);
+  const datasets = datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name);
   const marketDays = positiveNumber('--market-days', flags.marketDays) ?? 365;
   // flags are checked before anything runs: a mistake is a usage error, not a failed cycle
   const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
@@ -100,11 +100,6 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
     c.log.error({ err: (e as Error).message }, 'the cycle failed');
     return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight, failures: [], error: (e as Error).message } };
   }
-}
-
-function checkDatasets(list: readonly string[]): (typeof DATASETS)[number][] {
-  for (const d of list) if (!(DATASETS as readonly string[]).includes(d)) throw new UsageError(`--datasets: unknown dataset "${d}" (expected ${DATASETS.join(', ')})`);
-  return list as (typeof DATASETS)[number][];
 }
 
 function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt' | 'durationMs'> {
