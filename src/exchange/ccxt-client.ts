@@ -137,6 +137,16 @@ class CcxtClient implements ExchangeClient {
     };
   }
 
+  async openInterest(symbol: string, period: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; contracts: Float64Array; value: Float64Array }> {
+    const rows = await this.call(`fetch ${symbol} open interest`, () => this.ex.fetchOpenInterestHistory(symbol, period, since, limit, { until: until - 1 }), true);
+    const kept = rows.filter((r) => Number(r.timestamp) >= since && Number(r.timestamp) < until);
+    return {
+      time: Float64Array.from(kept, (r) => Number(r.timestamp)),
+      contracts: Float64Array.from(kept, (r) => Number(r.openInterestAmount ?? NaN)),
+      value: Float64Array.from(kept, (r) => Number(r.openInterestValue ?? NaN)),
+    };
+  }
+
   async quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]> {
     await this.markets();
     const tickers = await this.call('fetch 24 h tickers', () => this.ex.fetchTickers(undefined, kind === 'perp' ? { type: 'swap', subType: 'linear' } : { type: 'spot' }));

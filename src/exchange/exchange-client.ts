@@ -50,6 +50,8 @@ export interface ExchangeClient {
    * rate and mark price columns.
    */
   fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }>;
+  /** Open interest per `period` from `since` (at most `limit`, ascending, before `until`): contracts and USD value. */
+  openInterest(symbol: string, period: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; contracts: Float64Array; value: Float64Array }>;
   /** 24 h quote volume of every market of a kind, in one request (the universe's fallback ranking). */
   quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]>;
   /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */

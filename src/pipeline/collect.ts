@@ -5,12 +5,16 @@ import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { storePath } from '../store/store-path.js';
 import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
 import { FUNDING_JOB } from './funding-job.js';
+import { OPEN_INTEREST } from '../datasets/open-interest.js';
+import { OPEN_INTEREST_JOB } from './open-interest-job.js';
 import type { StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 import { runStoreJob, runStores } from './store-job.js';
 
 const DAY = 86_400_000;
+/** How far back Binance serves its futures statistics. */
+const STATISTICS_WINDOW = 30 * DAY;
 
 /** A universe member as the collector needs it: its market, and its CoinGecko id (`exchange:…` for a fallback member). */
 export interface CollectedMember {
@@ -82,5 +86,18 @@ export async function collectFunding(members: readonly CollectedMember[], s: Run
     spec: FUNDING_JOB, symbol: m.market, tf: parseTimeframe('1h'), path: storePath(s.dataDir, FUNDING, m.market),
     // the whole history from listing once; after that only what follows the last stored settlement
     exchange: s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: now + 1 }), erase: false, dryRun: false,
+  }, s, deps, retry));
+}
+
+/** Every member's open interest at `period`: the exchange's 30 days, then whatever follows the last stored row. */
+export async function collectOpenInterest(members: readonly CollectedMember[], period: string, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
+  const tf = parseTimeframe(period);
+  // a period opening at the window's edge may already be dropped by the exchange: start one period in
+  const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
+  return runStores(members, s, deps, (m) => runStoreJob({
+    spec: OPEN_INTEREST_JOB, symbol: m.market, tf, path: storePath(s.dataDir, OPEN_INTEREST, m.market, tf.name),
+    exchange: s.exchange, servedFrom, window: async () => ({ since: servedFrom, until: Math.floor(now / tf.ms) * tf.ms }), erase: false, dryRun: false,
   }, s, deps, retry));
 }

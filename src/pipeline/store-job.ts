@@ -1,6 +1,7 @@
 import { concatSeries, type SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
 import { lowerBoundTime } from '../core/time-search.js';
+import { isoUtc } from '../core/time-format.js';
 import type { Timeframe } from '../core/timeframe.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import type { StoreIdentity } from '../store/store-read.js';
@@ -36,6 +37,11 @@ export interface StoreJob<F extends SeriesFrame> {
   readonly mustExist?: boolean;
   /** What the source calls the series, when not the symbol (a CoinGecko coin id). */
   readonly sourceId?: string;
+  /**
+   * The earliest time the source still serves (Binance's statistics: the last 30 days). What a plan
+   * wants before it can no longer be fetched: it is logged once, as unrecoverable, and not asked for.
+   */
+  readonly servedFrom?: number;
 }
 
 /** Run a job per store through the pool, reporting each store to the run's progress display. */
@@ -76,7 +82,7 @@ async function extendStore<F extends SeriesFrame>(
   const span: StoreSummaryTag | null = stored ? { rows: stored.rows, first: stored.first, last: stored.last } : null;
   const resumed = await takeCheckpoint<F>(job.spec.dataset, job.path, expect, span, JSON.stringify(params), deps.log);
   const { since, until } = await job.window(stored);
-  const plan = planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered });
+  const plan = servable(job, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered }), deps);
   if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)));
   const source = await job.spec.open(job, deps, retry);
   checkMarketType(job.path, stored, job.symbol, source.marketType);
@@ -122,6 +128,17 @@ async function writeRows<F extends SeriesFrame>(job: StoreJob<F>, h: StoreHandle
 
 async function storedShape<F extends SeriesFrame>(h: StoreHandle<F>, tf: Timeframe | undefined): Promise<StoreShape> {
   return shapeOf(await h.times(), tf);
+}
+
+/** The plan cut to what the source still serves; the part cut away is logged as unrecoverable. */
+function servable<F extends SeriesFrame>(job: StoreJob<F>, plan: Interval[], deps: RunDeps): Interval[] {
+  const from = job.servedFrom;
+  if (from === undefined) return plan;
+  const lost = plan.filter((p) => p.from < from).map((p) => ({ from: p.from, to: Math.min(p.to, from) }));
+  for (const l of lost) {
+    deps.log.warn({ symbol: job.symbol, dataset: job.spec.dataset.name, from: isoUtc(l.from), to: isoUtc(l.to) }, 'unrecoverable: the exchange no longer serves this span');
+  }
+  return plan.map((p) => ({ from: Math.max(p.from, from), to: p.to })).filter((p) => p.from < p.to);
 }
 
 /** The timeframe a store's rows sit on, for counting gaps; none for events. */

@@ -2,12 +2,13 @@ import { stat } from 'node:fs/promises';
 import type { DatasetDescriptor } from '../core/dataset.js';
 import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
 import { FUNDING } from '../datasets/funding.js';
+import { OPEN_INTEREST } from '../datasets/open-interest.js';
 import { OHLCV } from '../datasets/ohlcv.js';
 import { checkFunding, missingSettlements } from '../validate/check-funding.js';
 import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
-import { parseTimeframe } from '../core/timeframe.js';
+import { parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { listStores, readStoreColumns, type StoreRef } from '../store/store-read.js';
 import { candlesBehind, checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
 import { statusOf, type Finding } from '../validate/findings.js';
@@ -31,9 +32,16 @@ export async function findStores(dataDir: string, f: StoreFilter): Promise<Store
 /** How each dataset's rows are judged: its findings, and its gaps and lag for `list`. Pure. */
 interface DatasetChecks {
   readonly descriptor: DatasetDescriptor;
-  findings(columns: Partial<Record<string, Float64Array>>): Finding[];
-  gaps(time: Float64Array): number;
-  behind(last: number, now: number): number | null;
+  findings(columns: Partial<Record<string, Float64Array>>, timeframe: string): Finding[];
+  gaps(time: Float64Array, timeframe: string): number;
+  behind(last: number, now: number, timeframe: string): number | null;
+}
+
+/** A series on a timeframe's grid: gaps in it are findings (warn), no rows is a failure. */
+function gridFindings(time: Float64Array, tf: Timeframe): Finding[] {
+  if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
+  const gaps = findGaps(time, tf);
+  return gaps.length === 0 ? [] : [{ code: 'GAPS', severity: 'warn', count: gaps.length, message: `${gaps.length} gap(s) in the ${tf.name} series`, items: gaps.slice(0, 10) }];
 }
 
 const DAY_TF = parseTimeframe('1d');
@@ -45,14 +53,15 @@ const CHECKS: Record<string, DatasetChecks> = {
     gaps: (time) => missingSettlements(time).length,
     behind: () => null,
   },
+  'open-interest': {
+    descriptor: OPEN_INTEREST,
+    findings: (c, tf) => gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf)),
+    gaps: (time, tf) => findGaps(time, parseTimeframe(tf)).length,
+    behind: (last, now, tf) => candlesBehind(last, parseTimeframe(tf), now),
+  },
   'coingecko-market': {
     descriptor: COINGECKO_MARKET,
-    findings: (c) => {
-      const time = c.time ?? new Float64Array(0);
-      if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
-      const gaps = findGaps(time, DAY_TF);
-      return gaps.length === 0 ? [] : [{ code: 'GAPS', severity: 'warn', count: gaps.length, message: `${gaps.length} gap(s) in the daily series`, items: gaps.slice(0, 10) }];
-    },
+    findings: (c) => gridFindings(c.time ?? new Float64Array(0), DAY_TF),
     gaps: (time) => findGaps(time, DAY_TF).length,
     behind: (last, now) => candlesBehind(last, DAY_TF, now),
   },
@@ -71,7 +80,7 @@ async function validateOne(ref: StoreRef, now: number, staleAfter: number | unde
     const checks = CHECKS[ref.dataset];
     const { columns, meta, extraColumns } = await readStoreColumns(checks?.descriptor ?? OHLCV, ref.path);
     const findings = [
-      ...(checks ? checks.findings(columns)
+      ...(checks ? checks.findings(columns, ref.timeframe)
         : checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true })),
       ...extraColumnsFinding(extraColumns),
     ];
@@ -111,8 +120,8 @@ export async function describeStores(refs: readonly StoreRef[], now: number): Pr
       const known = last !== undefined && !Number.isNaN(last);
       const tf = checks ? undefined : parseTimeframe(ref.timeframe);
       out.push({ ...ref, rows: time.length, first: isoUtc(time[0]), last: isoUtc(last),
-        behind: !known ? null : checks ? checks.behind(last, now) : candlesBehind(last, tf!, now),
-        gaps: checks ? checks.gaps(time) : findGaps(time, tf!).length, bytes, updatedAt: meta.updatedAt ?? null });
+        behind: !known ? null : checks ? checks.behind(last, now, ref.timeframe) : candlesBehind(last, tf!, now),
+        gaps: checks ? checks.gaps(time, ref.timeframe) : findGaps(time, tf!).length, bytes, updatedAt: meta.updatedAt ?? null });
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
       out.push({ ...ref, rows: 0, first: null, last: null, behind: null, gaps: 0, bytes, updatedAt: null, error: e.message });

@@ -1,5 +1,5 @@
 /** A tiny routing table: each route module adds its endpoints; the server charges weight and calls. */
-export type ApiFamily = 'spot' | 'futures' | 'funding' | 'coingecko';
+export type ApiFamily = 'spot' | 'futures' | 'funding' | 'futures-data' | 'coingecko';
 
 export interface SimRequest {
   readonly method: string;

@@ -11,6 +11,7 @@ import { binanceError, Router, type ApiFamily, type SimResponse } from './router
 import { addFuturesRoutes } from './routes/futures.js';
 import { addSpotRoutes } from './routes/spot.js';
 import { addFundingRoutes } from './routes/funding.js';
+import { addFuturesDataRoutes } from './routes/futures-data.js';
 import { coinMarket } from './coingecko/coin-market.js';
 import { addCoinGeckoRoutes, coingeckoError } from './coingecko/routes.js';
 
@@ -63,6 +64,8 @@ const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
   futures: { limit: 2400, windowMs: 60_000, banBaseMs: 120_000 },
   // funding history and funding info share 500 requests per 5 minutes per IP, apart from the weight budget
   funding: { limit: 500, windowMs: 300_000, banBaseMs: 120_000 },
+  // the futures statistics (/futures/data): 1,000 requests per 5 minutes per IP
+  'futures-data': { limit: 1000, windowMs: 300_000, banBaseMs: 120_000 },
   // CoinGecko's paid plans allow 500 calls a minute (the free demo plan 30); a 429 carries Retry-After
   coingecko: { limit: 500, windowMs: 60_000, banBaseMs: 0 },
 };
@@ -80,6 +83,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
     spot: new WeightLimiter(limits.spot, opts.rateClock),
     futures: new WeightLimiter(limits.futures, opts.rateClock),
     funding: new WeightLimiter(limits.funding, opts.rateClock),
+    'futures-data': new WeightLimiter(limits['futures-data'], opts.rateClock),
     coingecko: new WeightLimiter(limits.coingecko, opts.rateClock),
   };
   const router = new Router();
@@ -87,6 +91,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   addSpotRoutes(router, { catalog, now, rateLimit: limits.spot, pageCache });
   addFuturesRoutes(router, { catalog, now, rateLimit: limits.futures, pageCache });
   addFundingRoutes(router, { catalog, now, seed: opts.seed ?? 1 });
+  addFuturesDataRoutes(router, { catalog, now, seed: opts.seed ?? 1 });
   if (opts.universe) addCoinGeckoRoutes(router, { coins, seed: opts.seed ?? 1, now });
   const requests = new Map<string, number>();
   const statuses = new Map<number, number>();
@@ -129,6 +134,7 @@ function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLi
     spot: { ...DEFAULT_LIMITS.spot, ...custom?.spot },
     futures: { ...DEFAULT_LIMITS.futures, ...custom?.futures },
     funding: { ...DEFAULT_LIMITS.funding, ...custom?.funding },
+    'futures-data': { ...DEFAULT_LIMITS['futures-data'], ...custom?.['futures-data'] },
     coingecko: { ...DEFAULT_LIMITS.coingecko, ...custom?.coingecko },
   };
 }
@@ -146,6 +152,7 @@ function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): vo
   const url = new URL(req.url ?? '/', 'http://sim');
   const family: ApiFamily = url.pathname.startsWith('/coingecko') ? 'coingecko'
     : /\/funding(Rate|Info)$/.test(url.pathname) ? 'funding'
+    : url.pathname.startsWith('/futures/data/') ? 'futures-data'
     : url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
   const fault = ctx.faults.pick(url.pathname, url.searchParams.get('symbol')?.toUpperCase() ?? null);
   const found = ctx.router.find(req.method ?? 'GET', url.pathname);

@@ -10,6 +10,8 @@ import { readMaster, readStore } from '../../src/store/store-read.js';
 import { withStoreForWrite } from '../../src/store/store-writer.js';
 import { COINGECKO_MARKET } from '../../src/datasets/coingecko-market.js';
 import { FUNDING } from '../../src/datasets/funding.js';
+import { OPEN_INTEREST } from '../../src/datasets/open-interest.js';
+import { openInterestAt } from '../../src/sim/routes/futures-data.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -212,6 +214,41 @@ describe('collect: the daily job over the universe', () => {
       const later = await readStore(FUNDING, join(dir, 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
       expect(later.frame.time.length).toBeGreaterThan(stored.frame.time.length);
       expect(Array.from(later.frame.time.subarray(0, stored.frame.time.length))).toEqual(Array.from(stored.frame.time));
+    } finally {
+      sim.setNow(NOW);
+    }
+  });
+
+  it('accumulates open interest past the exchange\'s 30 days: D−30 … D+40 with no hole; a skipped stretch is logged as unrecoverable', async () => {
+    const dir = await tempDir();
+    const run = async (at: number) => {
+      sim.setNow(at);
+      const r = await runCli(['collect', '--size', '3', '--datasets', 'open-interest', '--max-age', '100000', '--json', '--api-url', sim.url, '--data-dir', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      return r;
+    };
+    try {
+      await run(NOW);
+      await run(NOW + 20 * DAY);
+      await run(NOW + 40 * DAY);
+      const market = sim.catalog.perp.get('BTCUSDT')!;
+      const { frame } = await readStore(OPEN_INTEREST, join(dir, 'BTC_USDT_USDT', 'open-interest_5m.parquet'), { symbol: 'BTC/USDT:USDT' });
+      const step = 300_000;
+      expect(frame.time[0]).toBeLessThanOrEqual(NOW - 29 * DAY);
+      expect(frame.time[frame.time.length - 1]).toBe(Math.floor((NOW + 40 * DAY) / step) * step - step);
+      for (let i = 1; i < frame.time.length; i++) if (frame.time[i]! - frame.time[i - 1]! !== step) throw new Error(`hole after ${new Date(frame.time[i - 1]!).toISOString()}`);
+      // every value is the simulator's, though the exchange now serves only the last 30 days of them
+      for (const i of [0, 1000, 9000, frame.time.length - 1]) expect(frame['contracts']![i]).toBe(openInterestAt(market, 4, frame.time[i]!).contracts);
+      // 45 days without a run: what the exchange dropped is logged as unrecoverable, once, and the store goes on
+      sim.setNow(NOW + 85 * DAY);
+      const late = await runCli(['collect', '--size', '3', '--datasets', 'open-interest', '--max-age', '100000', '--api-url', sim.url, '--data-dir', dir], { QML_LOG_LEVEL: 'warn' });
+      expect(late.code, late.stderr).toBe(0);
+      expect((late.stderr.match(/unrecoverable: the exchange no longer serves this span/g) ?? []).length).toBe(3); // one per symbol
+      const again = await runCli(['collect', '--size', '3', '--datasets', 'open-interest', '--max-age', '100000', '--api-url', sim.url, '--data-dir', dir], { QML_LOG_LEVEL: 'warn' });
+      expect(again.stderr).not.toContain('unrecoverable'); // not re-tried the next day
+      const report = await runCli(['validate', '--datasets', 'open-interest', '--json', '--data-dir', dir]);
+      const btc = (JSON.parse(report.stdout) as { stores: { symbol: string; findings: { code: string; count: number }[] }[] }).stores.find((x) => x.symbol === 'BTC/USDT:USDT')!;
+      expect(btc.findings).toMatchObject([{ code: 'GAPS', count: 1 }]);
     } finally {
       sim.setNow(NOW);
     }

@@ -35,6 +35,10 @@ export class FakeExchange implements ExchangeClient {
     return { time: new Float64Array(0), rate: new Float64Array(0), markPrice: new Float64Array(0) };
   }
 
+  async openInterest(): Promise<{ time: Float64Array; contracts: Float64Array; value: Float64Array }> {
+    return { time: new Float64Array(0), contracts: new Float64Array(0), value: new Float64Array(0) };
+  }
+
   async quoteVolumes(): Promise<{ symbol: string; quoteVolume: number }[]> {
     return Object.keys(this.series).map((symbol) => ({ symbol, quoteVolume: 1 }));
   }
