@@ -3,10 +3,12 @@ import { UsageError } from '../core/errors.js';
 import { COINGECKO_MARKET } from './coingecko-market.js';
 import { FUNDING } from './funding.js';
 import { OHLCV } from './ohlcv.js';
-import { OPEN_INTEREST } from './open-interest.js';
+import { LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, OPEN_INTEREST, TAKER_VOLUME } from './statistics.js';
 
 /** Every dataset a store can hold, by name. */
-export const DATASETS: readonly DatasetDescriptor[] = [OHLCV, FUNDING, OPEN_INTEREST, COINGECKO_MARKET];
+export const DATASETS: readonly DatasetDescriptor[] = [
+  OHLCV, FUNDING, OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME, COINGECKO_MARKET,
+];
 
 /** `--datasets` as descriptors: names from the list above, or `all`; names the bad one. */
 export function datasetsNamed(names: readonly string[]): DatasetDescriptor[] {

@@ -5,7 +5,7 @@ import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/error
 import { frameFromRows, type CandleFrame } from '../core/frame.js';
 import { rebaseApiUrls } from './api-url.js';
 import { binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
-import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo } from './exchange-client.js';
+import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo, StatisticsEndpoint } from './exchange-client.js';
 import type { Ticket, WeightScheduler } from './weight-scheduler.js';
 
 const FALLBACK_PAGE_LIMIT = 500;
@@ -137,14 +137,14 @@ class CcxtClient implements ExchangeClient {
     };
   }
 
-  async openInterest(symbol: string, period: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; contracts: Float64Array; value: Float64Array }> {
-    const rows = await this.call(`fetch ${symbol} open interest`, () => this.ex.fetchOpenInterestHistory(symbol, period, since, limit, { until: until - 1 }), true);
-    const kept = rows.filter((r) => Number(r.timestamp) >= since && Number(r.timestamp) < until);
-    return {
-      time: Float64Array.from(kept, (r) => Number(r.timestamp)),
-      contracts: Float64Array.from(kept, (r) => Number(r.openInterestAmount ?? NaN)),
-      value: Float64Array.from(kept, (r) => Number(r.openInterestValue ?? NaN)),
-    };
+  async statistics(endpoint: StatisticsEndpoint, symbol: string, period: string, since: number, until: number, limit: number): Promise<Record<string, unknown>[]> {
+    await this.markets();
+    const id = this.ex.market(symbol).id;
+    // ccxt's implicit method for the endpoint (fapiDataGetOpenInterestHist, …): its URL, signing and errors
+    const method = `fapiDataGet${endpoint[0]!.toUpperCase()}${endpoint.slice(1)}`;
+    const call = (this.ex as unknown as Record<string, (p: object) => Promise<unknown>>)[method]!.bind(this.ex);
+    const rows = await this.call(`fetch ${symbol} ${endpoint}`, () => call({ symbol: id, period, startTime: since, endTime: until - 1, limit }), true);
+    return (Array.isArray(rows) ? rows as Record<string, unknown>[] : []).filter((r) => Number(r['timestamp']) >= since && Number(r['timestamp']) < until);
   }
 
   async quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]> {

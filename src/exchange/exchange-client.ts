@@ -15,6 +15,8 @@ export interface ExchangeMarket {
   readonly active: boolean;
 }
 
+export type StatisticsEndpoint = 'openInterestHist' | 'globalLongShortAccountRatio' | 'topLongShortAccountRatio' | 'topLongShortPositionRatio' | 'takerlongshortRatio';
+
 /** What the pipeline needs to know about a market before fetching it. */
 export interface MarketInfo {
   readonly symbol: string;
@@ -50,8 +52,12 @@ export interface ExchangeClient {
    * rate and mark price columns.
    */
   fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }>;
-  /** Open interest per `period` from `since` (at most `limit`, ascending, before `until`): contracts and USD value. */
-  openInterest(symbol: string, period: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; contracts: Float64Array; value: Float64Array }>;
+  /**
+   * One page of a Binance futures statistic (`/futures/data/<endpoint>`: openInterestHist,
+   * globalLongShortAccountRatio, topLongShortAccountRatio, topLongShortPositionRatio, takerlongshortRatio)
+   * per `period` in [since, until): rows as the exchange sends them, each with its `timestamp`.
+   */
+  statistics(endpoint: StatisticsEndpoint, symbol: string, period: string, since: number, until: number, limit: number): Promise<Record<string, unknown>[]>;
   /** 24 h quote volume of every market of a kind, in one request (the universe's fallback ranking). */
   quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]>;
   /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */

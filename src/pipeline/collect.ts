@@ -5,8 +5,7 @@ import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { storePath } from '../store/store-path.js';
 import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
 import { FUNDING_JOB } from './funding-job.js';
-import { OPEN_INTEREST } from '../datasets/open-interest.js';
-import { OPEN_INTEREST_JOB } from './open-interest-job.js';
+import { STATISTICS_JOBS } from './statistics-job.js';
 import type { StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -89,15 +88,16 @@ export async function collectFunding(members: readonly CollectedMember[], s: Run
   }, s, deps, retry));
 }
 
-/** Every member's open interest at `period`: the exchange's 30 days, then whatever follows the last stored row. */
-export async function collectOpenInterest(members: readonly CollectedMember[], period: string, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+/** Every member's futures statistic at `period`: the exchange's 30 days, then whatever follows the last stored row. */
+export async function collectStatistic(dataset: string, members: readonly CollectedMember[], period: string, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const spec = STATISTICS_JOBS[dataset]!;
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
   const tf = parseTimeframe(period);
   // a period opening at the window's edge may already be dropped by the exchange: start one period in
   const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
   return runStores(members, s, deps, (m) => runStoreJob({
-    spec: OPEN_INTEREST_JOB, symbol: m.market, tf, path: storePath(s.dataDir, OPEN_INTEREST, m.market, tf.name),
+    spec, symbol: m.market, tf, path: storePath(s.dataDir, spec.dataset, m.market, tf.name),
     exchange: s.exchange, servedFrom, window: async () => ({ since: servedFrom, until: Math.floor(now / tf.ms) * tf.ms }), erase: false, dryRun: false,
   }, s, deps, retry));
 }

@@ -2,9 +2,10 @@ import { stat } from 'node:fs/promises';
 import type { DatasetDescriptor } from '../core/dataset.js';
 import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
 import { FUNDING } from '../datasets/funding.js';
-import { OPEN_INTEREST } from '../datasets/open-interest.js';
+import { LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, OPEN_INTEREST, TAKER_VOLUME } from '../datasets/statistics.js';
 import { OHLCV } from '../datasets/ohlcv.js';
 import { checkFunding, missingSettlements } from '../validate/check-funding.js';
+import { checkStatistic } from '../validate/check-statistics.js';
 import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
@@ -53,12 +54,12 @@ const CHECKS: Record<string, DatasetChecks> = {
     gaps: (time) => missingSettlements(time).length,
     behind: () => null,
   },
-  'open-interest': {
-    descriptor: OPEN_INTEREST,
-    findings: (c, tf) => gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf)),
+  ...Object.fromEntries([OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME].map((d): [string, DatasetChecks] => [d.name, {
+    descriptor: d,
+    findings: (c, tf) => [...gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf)), ...checkStatistic(c)],
     gaps: (time, tf) => findGaps(time, parseTimeframe(tf)).length,
     behind: (last, now, tf) => candlesBehind(last, parseTimeframe(tf), now),
-  },
+  }])),
   'coingecko-market': {
     descriptor: COINGECKO_MARKET,
     findings: (c) => gridFindings(c.time ?? new Float64Array(0), DAY_TF),

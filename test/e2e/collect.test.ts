@@ -10,8 +10,9 @@ import { readMaster, readStore } from '../../src/store/store-read.js';
 import { withStoreForWrite } from '../../src/store/store-writer.js';
 import { COINGECKO_MARKET } from '../../src/datasets/coingecko-market.js';
 import { FUNDING } from '../../src/datasets/funding.js';
-import { OPEN_INTEREST } from '../../src/datasets/open-interest.js';
-import { openInterestAt } from '../../src/sim/routes/futures-data.js';
+import { OPEN_INTEREST } from '../../src/datasets/statistics.js';
+import { openInterestAt, statisticAt } from '../../src/sim/routes/futures-data.js';
+import { DATASETS } from '../../src/datasets/registry.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -252,6 +253,32 @@ describe('collect: the daily job over the universe', () => {
     } finally {
       sim.setNow(NOW);
     }
+  });
+
+  it('keeps the long/short and taker statistics, every value the simulator\'s, and validates their consistency', async () => {
+    const dir = await tempDir();
+    const names = ['long-short-global', 'long-short-top-accounts', 'long-short-top-positions', 'taker-volume'];
+    const r = await runCli(['collect', '--size', '2', '--datasets', names.join(','), '--json', '--api-url', sim.url, '--data-dir', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as CycleSummary).stores).toMatchObject({ built: 8, failed: 0 });
+    const market = sim.catalog.perp.get('BTCUSDT')!;
+    const endpoints: Record<string, [string, Record<string, string>]> = {
+      'long-short-global': ['globalLongShortAccountRatio', { long: 'longAccount', short: 'shortAccount', ratio: 'longShortRatio' }],
+      'long-short-top-positions': ['topLongShortPositionRatio', { long: 'longAccount', short: 'shortAccount', ratio: 'longShortRatio' }],
+      'taker-volume': ['takerlongshortRatio', { buyVolume: 'buyVol', sellVolume: 'sellVol', buySellRatio: 'buySellRatio' }],
+    };
+    for (const [name, [endpoint, fields]] of Object.entries(endpoints)) {
+      const d = DATASETS.find((x) => x.name === name)!;
+      const { frame } = await readStore(d, join(dir, 'BTC_USDT_USDT', `${name}_5m.parquet`), { symbol: 'BTC/USDT:USDT' });
+      expect(frame.time.length, name).toBeGreaterThan(8000);
+      for (const i of [0, 4000, frame.time.length - 1]) {
+        const row = statisticAt(endpoint, market, 4, frame.time[i]!);
+        for (const [key, field] of Object.entries(fields)) expect(frame[key]![i], `${name} ${key}`).toBe(Number(row[field]));
+      }
+    }
+    const report = await runCli(['validate', '--datasets', 'all', '--data-dir', dir]);
+    expect(report.code, report.stdout).toBe(0);
+    expect(report.stdout).toContain('8 store(s): 8 ok');
   });
 
   it('reports a bad duration or time of day as a usage error', async () => {

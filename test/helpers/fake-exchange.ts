@@ -35,8 +35,8 @@ export class FakeExchange implements ExchangeClient {
     return { time: new Float64Array(0), rate: new Float64Array(0), markPrice: new Float64Array(0) };
   }
 
-  async openInterest(): Promise<{ time: Float64Array; contracts: Float64Array; value: Float64Array }> {
-    return { time: new Float64Array(0), contracts: new Float64Array(0), value: new Float64Array(0) };
+  async statistics(): Promise<Record<string, unknown>[]> {
+    return [];
   }
 
   async quoteVolumes(): Promise<{ symbol: string; quoteVolume: number }[]> {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExchangeError, InterruptedError, JobFailedError, UsageError } from '../../core/errors.js';
 import { isoUtc } from '../../core/time-format.js';
 import { runBuild } from '../../pipeline/build.js';
-import { collectFunding, collectMarketData, collectOpenInterest, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
+import { collectFunding, collectMarketData, collectStatistic, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
 import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
 import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js';
@@ -11,6 +11,7 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
+import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
 import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 
@@ -87,8 +88,10 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
           outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
         }
         if (datasets.includes('funding')) outcomes.push(...await collectFunding(members, settings, deps, exchange));
-        // the statistics at the collect's timeframes (the periods Binance has: 5m … 1d)
-        if (datasets.includes('open-interest')) for (const tf of timeframes) outcomes.push(...await collectOpenInterest(members, tf, settings, deps, exchange));
+        // the futures statistics at the collect's timeframes (the periods Binance has: 5m … 1d)
+        for (const name of datasets.filter((d) => STATISTICS_JOBS[d])) {
+          for (const tf of timeframes) outcomes.push(...await collectStatistic(name, members, tf, settings, deps, exchange));
+        }
         if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, marketDays, settings, deps, exchange));
         return outcomes;
       } finally {

@@ -14,9 +14,46 @@ export interface StatisticsContext {
   readonly seed: number;
 }
 
-/** `/futures/data/openInterestHist`: open interest per period, for the last 30 days. */
+/** One row of a statistic for a market at a period's open, as Binance sends it. */
+type RowMaker = (m: SimMarket, seed: number, t: number) => Record<string, unknown>;
+
+/** A long/short split at a period's open: its long share moves slowly around one half. */
+function longShortAt(kind: string): RowMaker {
+  return (m, seed, t) => {
+    const rng = makeRng(hash32(`${kind}|${seed}|${m.id}|${t}`));
+    const long = Math.round(Math.min(0.8, Math.max(0.2, 0.5 + 0.15 * Math.sin(t / (3 * DAY) + m.id.length) + 0.03 * normal(rng))) * 1e4) / 1e4;
+    const short = Math.round((1 - long) * 1e4) / 1e4;
+    return { symbol: m.id, longShortRatio: (long / short).toFixed(4), longAccount: long.toFixed(4), shortAccount: short.toFixed(4), timestamp: t };
+  };
+}
+
+const STATISTICS: Record<string, RowMaker> = {
+  openInterestHist: (m, seed, t) => {
+    const oi = openInterestAt(m, seed, t);
+    return { symbol: m.id, sumOpenInterest: oi.contracts.toFixed(8), sumOpenInterestValue: oi.value.toFixed(8), CMCCirculatingSupply: '0', timestamp: t };
+  },
+  globalLongShortAccountRatio: longShortAt('global'),
+  topLongShortAccountRatio: longShortAt('top-accounts'),
+  topLongShortPositionRatio: longShortAt('top-positions'),
+  takerlongshortRatio: (m, seed, t) => {
+    const rng = makeRng(hash32(`taker|${seed}|${m.id}|${t}`));
+    const base = openInterestAt(m, seed, t).contracts / 200;
+    const buy = Math.round(base * Math.exp(0.3 * normal(rng)) * 1000) / 1000;
+    const sell = Math.round(base * Math.exp(0.3 * normal(rng)) * 1000) / 1000;
+    return { buySellRatio: (buy / sell).toFixed(4), sellVol: sell.toFixed(4), buyVol: buy.toFixed(4), timestamp: t };
+  },
+};
+
+/** `/futures/data/*`: open interest, long/short ratios and taker volume per period, for the last 30 days. */
 export function addFuturesDataRoutes(router: Router, ctx: StatisticsContext): void {
-  router.add('GET', '/futures/data/openInterestHist', { family: 'futures-data', weight: () => 1, handle: (req) => openInterest(ctx, req.query) });
+  for (const [endpoint, row] of Object.entries(STATISTICS)) {
+    router.add('GET', `/futures/data/${endpoint}`, { family: 'futures-data', weight: () => 1, handle: (req) => statistic(ctx, req.query, row) });
+  }
+}
+
+/** A statistic's row, as the simulator serves it (tests compare stores with it). */
+export function statisticAt(endpoint: string, m: SimMarket, seed: number, t: number): Record<string, unknown> {
+  return STATISTICS[endpoint]!(m, seed, t);
 }
 
 /** A market's open interest at a period's open: a slow random walk around a level set by its price. */
@@ -29,7 +66,7 @@ export function openInterestAt(m: SimMarket, seed: number, t: number): { contrac
   return { contracts, value: Math.round(contracts * price * 1e8) / 1e8 };
 }
 
-function openInterest(ctx: StatisticsContext, q: URLSearchParams): SimResponse {
+function statistic(ctx: StatisticsContext, q: URLSearchParams, row: RowMaker): SimResponse {
   const id = q.get('symbol')?.toUpperCase();
   const m = id ? ctx.catalog.perp.get(id) : undefined;
   if (!m) return binanceError(400, -1121, 'Invalid symbol.');
@@ -45,10 +82,7 @@ function openInterest(ctx: StatisticsContext, q: URLSearchParams): SimResponse {
   const end = q.get('endTime') === null ? now : Math.min(Number(q.get('endTime')), now);
   // closed periods in [start, end], the latest `limit` of them when the range holds more (Binance's behaviour)
   const times = periodOpens(tf, Math.max(start ?? oldest, oldest, m.source.listedAt), end, now);
-  return json(times.slice(-limit).map((t) => {
-    const oi = openInterestAt(m, ctx.seed, t);
-    return { symbol: m.id, sumOpenInterest: oi.contracts.toFixed(8), sumOpenInterestValue: oi.value.toFixed(8), CMCCirculatingSupply: '0', timestamp: t };
-  }));
+  return json(times.slice(-limit).map((t) => row(m, ctx.seed, t)));
 }
 
 function periodOpens(tf: Timeframe, from: number, to: number, now: number): number[] {
