@@ -82,11 +82,14 @@ async function extendStore<F extends SeriesFrame>(
   const span: StoreSummaryTag | null = stored ? { rows: stored.rows, first: stored.first, last: stored.last } : null;
   const resumed = await takeCheckpoint<F>(job.spec.dataset, job.path, expect, span, JSON.stringify(params), deps.log);
   const { since, until } = await job.window(stored);
-  const plan = servable(job, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered }), deps);
+  const { plan, lost } = servable(job, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered }), deps);
   if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)));
   const source = await job.spec.open(job, deps, retry);
   checkMarketType(job.path, stored, job.symbol, source.marketType);
-  const id: WriteIdentity = { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params };
+  const id: WriteIdentity = {
+    exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params,
+    ...unrecoverableAfter(stored?.meta.unrecoverable, lost),
+  };
   const fetched = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
   if (fresh.time.length === 0) {
@@ -130,15 +133,30 @@ async function storedShape<F extends SeriesFrame>(h: StoreHandle<F>, tf: Timefra
   return shapeOf(await h.times(), tf);
 }
 
-/** The plan cut to what the source still serves; the part cut away is logged as unrecoverable. */
-function servable<F extends SeriesFrame>(job: StoreJob<F>, plan: Interval[], deps: RunDeps): Interval[] {
+/**
+ * The plan cut to what the source still serves; the part cut away is logged as unrecoverable (and
+ * recorded in the store's footer, so `validate` names it and no later run asks for it again).
+ */
+function servable<F extends SeriesFrame>(job: StoreJob<F>, plan: Interval[], deps: RunDeps): { plan: Interval[]; lost: Interval[] } {
   const from = job.servedFrom;
-  if (from === undefined) return plan;
+  if (from === undefined) return { plan, lost: [] };
   const lost = plan.filter((p) => p.from < from).map((p) => ({ from: p.from, to: Math.min(p.to, from) }));
   for (const l of lost) {
     deps.log.warn({ symbol: job.symbol, dataset: job.spec.dataset.name, from: isoUtc(l.from), to: isoUtc(l.to) }, 'unrecoverable: the exchange no longer serves this span');
   }
-  return plan.map((p) => ({ from: Math.max(p.from, from), to: p.to })).filter((p) => p.from < p.to);
+  return { plan: plan.map((p) => ({ from: Math.max(p.from, from), to: p.to })).filter((p) => p.from < p.to), lost };
+}
+
+/** The store's unrecoverable spans with the newly lost ones: the footer value to write, if any. */
+function unrecoverableAfter(recorded: string | undefined, lost: readonly Interval[]): { unrecoverable?: string } {
+  let known: Interval[] = [];
+  try {
+    known = recorded ? JSON.parse(recorded) as Interval[] : [];
+  } catch {
+    known = [];
+  }
+  const all = mergeIntervals([...known, ...lost]);
+  return all.length > 0 ? { unrecoverable: JSON.stringify(all) } : {};
 }
 
 /** The timeframe a store's rows sit on, for counting gaps; none for events. */

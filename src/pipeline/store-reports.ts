@@ -10,6 +10,7 @@ import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
 import { parseTimeframe, type Timeframe } from '../core/timeframe.js';
+import type { StoreMeta } from '../store/store-meta.js';
 import { listStores, readStoreColumns, type StoreRef } from '../store/store-read.js';
 import { candlesBehind, checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
 import { statusOf, type Finding } from '../validate/findings.js';
@@ -33,16 +34,36 @@ export async function findStores(dataDir: string, f: StoreFilter): Promise<Store
 /** How each dataset's rows are judged: its findings, and its gaps and lag for `list`. Pure. */
 interface DatasetChecks {
   readonly descriptor: DatasetDescriptor;
-  findings(columns: Partial<Record<string, Float64Array>>, timeframe: string): Finding[];
+  findings(columns: Partial<Record<string, Float64Array>>, timeframe: string, meta: Partial<StoreMeta>): Finding[];
   gaps(time: Float64Array, timeframe: string): number;
   behind(last: number, now: number, timeframe: string): number | null;
 }
 
-/** A series on a timeframe's grid: gaps in it are findings (warn), no rows is a failure. */
-function gridFindings(time: Float64Array, tf: Timeframe): Finding[] {
+/**
+ * A series on a timeframe's grid: gaps in it are findings (warn), no rows is a failure. A gap inside a
+ * span the store records as unrecoverable (the exchange dropped it before any run fetched it) is named
+ * as such, not as a plain gap.
+ */
+function gridFindings(time: Float64Array, tf: Timeframe, unrecoverable?: string): Finding[] {
   if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
+  const lost = parseSpans(unrecoverable);
   const gaps = findGaps(time, tf);
-  return gaps.length === 0 ? [] : [{ code: 'GAPS', severity: 'warn', count: gaps.length, message: `${gaps.length} gap(s) in the ${tf.name} series`, items: gaps.slice(0, 10) }];
+  const known = gaps.filter((g) => lost.some((l) => Date.parse(g.start) >= l.from && Date.parse(g.end) < l.to));
+  const plain = gaps.filter((g) => !known.includes(g));
+  return [
+    ...(plain.length === 0 ? [] : [{ code: 'GAPS' as const, severity: 'warn' as const, count: plain.length, message: `${plain.length} gap(s) in the ${tf.name} series`, items: plain.slice(0, 10) }]),
+    ...(known.length === 0 ? [] : [{ code: 'UNRECOVERABLE' as const, severity: 'warn' as const, count: known.length,
+      message: `${known.length} span(s) the exchange no longer serves and no run fetched in time (kept as holes, not asked for again)`, items: known.slice(0, 10) }]),
+  ];
+}
+
+function parseSpans(text: string | undefined): { from: number; to: number }[] {
+  try {
+    const spans = JSON.parse(text ?? '[]') as { from: number; to: number }[];
+    return Array.isArray(spans) ? spans : [];
+  } catch {
+    return [];
+  }
 }
 
 const DAY_TF = parseTimeframe('1d');
@@ -56,7 +77,7 @@ const CHECKS: Record<string, DatasetChecks> = {
   },
   ...Object.fromEntries([OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME].map((d): [string, DatasetChecks] => [d.name, {
     descriptor: d,
-    findings: (c, tf) => [...gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf)), ...checkStatistic(c)],
+    findings: (c, tf, meta) => [...gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf), meta.unrecoverable), ...checkStatistic(c)],
     gaps: (time, tf) => findGaps(time, parseTimeframe(tf)).length,
     behind: (last, now, tf) => candlesBehind(last, parseTimeframe(tf), now),
   }])),
@@ -81,7 +102,7 @@ async function validateOne(ref: StoreRef, now: number, staleAfter: number | unde
     const checks = CHECKS[ref.dataset];
     const { columns, meta, extraColumns } = await readStoreColumns(checks?.descriptor ?? OHLCV, ref.path);
     const findings = [
-      ...(checks ? checks.findings(columns, ref.timeframe)
+      ...(checks ? checks.findings(columns, ref.timeframe, meta)
         : checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true })),
       ...extraColumnsFinding(extraColumns),
     ];

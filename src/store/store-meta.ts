@@ -29,6 +29,11 @@ export interface StoreMeta {
   readonly updatedAt: string;
   /** Only on resume checkpoints: which unfinished job the rows belong to (JSON). */
   readonly partial?: string;
+  /**
+   * Spans the source no longer serves and the store will never hold (JSON `[{ "from", "to" }]`, epoch
+   * ms): Binance's statistics older than 30 days that no run fetched in time.
+   */
+  readonly unrecoverable?: string;
 }
 
 /** Footer keys, prefixed so they never collide with pandas/arrow metadata. */
@@ -44,7 +49,8 @@ export const META_KEYS: Record<keyof StoreMeta, string> = {
   atrPeriod: 'qml.atr_period',
   updatedAt: 'qml.updated_at',
   partial: 'qml.partial',
+  unrecoverable: 'qml.unrecoverable',
 };
 
 /** What a written store records about itself, beyond the tool and schema versions and the write time. */
-export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType' | 'symbol' | 'timeframe' | 'atrPeriod'>;
+export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType' | 'symbol' | 'timeframe' | 'atrPeriod' | 'unrecoverable'>;

@@ -15,7 +15,7 @@ export interface Finding {
 export type FindingCode =
   | 'EMPTY' | 'MISSING_COLUMNS' | 'NAN_VALUES' | 'NONPOSITIVE_PRICE' | 'HIGH_BELOW_LOW' | 'GAPS'
   | 'DUPLICATE_TIMES' | 'UNSORTED_TIMES' | 'OFF_GRID' | 'OPEN_CANDLE' | 'ATR_MISMATCH' | 'UNREADABLE'
-  | 'STALE' | 'EXTRA_COLUMNS' | 'INCONSISTENT';
+  | 'STALE' | 'EXTRA_COLUMNS' | 'INCONSISTENT' | 'UNRECOVERABLE';
 
 export type Status = 'ok' | 'warn' | 'fail';
 

@@ -247,9 +247,13 @@ describe('collect: the daily job over the universe', () => {
       expect((late.stderr.match(/unrecoverable: the exchange no longer serves this span/g) ?? []).length).toBe(3); // one per symbol
       const again = await runCli(['collect', '--size', '3', '--datasets', 'open-interest', '--max-age', '100000', '--api-url', sim.url, '--data-dir', dir], { QML_LOG_LEVEL: 'warn' });
       expect(again.stderr).not.toContain('unrecoverable'); // not re-tried the next day
+      // the store records the span, so validate names it as unrecoverable rather than as a plain gap
       const report = await runCli(['validate', '--datasets', 'open-interest', '--json', '--data-dir', dir]);
       const btc = (JSON.parse(report.stdout) as { stores: { symbol: string; findings: { code: string; count: number }[] }[] }).stores.find((x) => x.symbol === 'BTC/USDT:USDT')!;
-      expect(btc.findings).toMatchObject([{ code: 'GAPS', count: 1 }]);
+      expect(btc.findings).toMatchObject([{ code: 'UNRECOVERABLE', count: 1 }]);
+      const recorded = (await readStore(OPEN_INTEREST, join(dir, 'BTC_USDT_USDT', 'open-interest_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).meta.unrecoverable;
+      const [span] = JSON.parse(recorded!) as { from: number; to: number }[];
+      expect(span!.from).toBe(Math.floor((NOW + 40 * DAY) / step) * step); // right after the last period stored before the pause
     } finally {
       sim.setNow(NOW);
     }
