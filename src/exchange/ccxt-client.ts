@@ -161,7 +161,7 @@ class CcxtClient implements ExchangeClient {
 
   async fetchCandles(r: CandleRequest): Promise<CandleFrame> {
     const rows = await this.call(`fetch ${r.symbol} ${r.timeframe} candles`, () =>
-      this.ex.fetchOHLCV(r.symbol, r.timeframe, r.since, r.limit, { until: r.until - 1 }), true);
+      this.ex.fetchOHLCV(r.symbol, r.timeframe, r.since, r.limit, { until: r.until - 1, ...(r.price ? { price: r.price } : {}) }), true);
     return frameFromRows(rows as unknown[][]);
   }
 

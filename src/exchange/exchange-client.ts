@@ -34,6 +34,8 @@ export interface CandleRequest {
   /** Open times must be before this (exclusive). */
   readonly until: number;
   readonly limit: number;
+  /** Another price series of a perpetual on the same grid: its mark price, or its premium index. */
+  readonly price?: 'mark' | 'premiumIndex';
 }
 
 /**

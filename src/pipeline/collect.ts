@@ -6,6 +6,7 @@ import { storePath } from '../store/store-path.js';
 import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
 import { FUNDING_JOB } from './funding-job.js';
 import { STATISTICS_JOBS } from './statistics-job.js';
+import { PRICE_KLINES_JOBS } from './price-klines-job.js';
 import type { StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -99,5 +100,18 @@ export async function collectStatistic(dataset: string, members: readonly Collec
   return runStores(members, s, deps, (m) => runStoreJob({
     spec, symbol: m.market, tf, path: storePath(s.dataDir, spec.dataset, m.market, tf.name),
     exchange: s.exchange, servedFrom, window: async () => ({ since: servedFrom, until: Math.floor(now / tf.ms) * tf.ms }), erase: false, dryRun: false,
+  }, s, deps, retry));
+}
+
+/** Every member's mark-price or premium-index klines at `period` over the last `days`, extended like candles. */
+export async function collectPriceKlines(dataset: string, members: readonly CollectedMember[], period: string, days: number, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+  const spec = PRICE_KLINES_JOBS[dataset]!;
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
+  const tf = parseTimeframe(period);
+  const until = Math.floor(now / tf.ms) * tf.ms;
+  return runStores(members, s, deps, (m) => runStoreJob({
+    spec, symbol: m.market, tf, path: storePath(s.dataDir, spec.dataset, m.market, tf.name),
+    exchange: s.exchange, window: async () => ({ since: Math.ceil((now - days * DAY) / tf.ms) * tf.ms, until }), erase: false, dryRun: false,
   }, s, deps, retry));
 }

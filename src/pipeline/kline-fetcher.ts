@@ -10,18 +10,19 @@ import type { Pager } from './pager.js';
  * exchange's maximum page, stop at `until` (ccxt's own pagination moves an old `since` forward and
  * fires every page at once). Rows outside the span are dropped here.
  */
-export function klinePager(client: ExchangeClient, market: MarketInfo, tf: Timeframe, until: number): Pager<CandleFrame> {
+export function klinePager(client: ExchangeClient, market: MarketInfo, tf: Timeframe, until: number, price?: 'mark' | 'premiumIndex'): Pager<CandleFrame> {
   const { symbol } = market;
   return {
-    describe: (cursor) => `${symbol} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
-    fetch: async (cursor) => keepRange(await client.fetchCandles({ symbol, timeframe: tf.name, since: cursor, until, limit: market.candlesPerPage }), cursor, until),
+    describe: (cursor) => `${symbol} ${price ? `${price} ` : ''}${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
+    fetch: async (cursor) => keepRange(await client.fetchCandles({ symbol, timeframe: tf.name, since: cursor, until, limit: market.candlesPerPage, price }), cursor, until),
     next: (page) => nextOpen(tf, maxTime(page.time)),
     // The exchange's newest candle before `until` says whether anything exists at or after the cursor.
     confirmEnd: async (cursor) => {
       const newest = await client.lastCandleOpen(symbol, tf.name, until);
       return newest === undefined || newest < cursor;
     },
-    suspicious: hasImpossibleRows,
+    // a premium index is a signed fraction: only trade and mark prices must be positive
+    ...(price === 'premiumIndex' ? {} : { suspicious: hasImpossibleRows }),
   };
 }
 

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { DatasetDescriptor } from '../core/dataset.js';
 import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
 import { FUNDING } from '../datasets/funding.js';
+import { MARK_PRICE, PREMIUM_INDEX } from '../datasets/price-klines.js';
 import { LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, OPEN_INTEREST, TAKER_VOLUME } from '../datasets/statistics.js';
 import { OHLCV } from '../datasets/ohlcv.js';
 import { checkFunding, missingSettlements } from '../validate/check-funding.js';
@@ -75,6 +76,12 @@ const CHECKS: Record<string, DatasetChecks> = {
     gaps: (time) => missingSettlements(time).length,
     behind: () => null,
   },
+  ...Object.fromEntries([MARK_PRICE, PREMIUM_INDEX].map((d): [string, DatasetChecks] => [d.name, {
+    descriptor: d,
+    findings: (c, tf) => gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf)),
+    gaps: (time, tf) => findGaps(time, parseTimeframe(tf)).length,
+    behind: (last, now, tf) => candlesBehind(last, parseTimeframe(tf), now),
+  }])),
   ...Object.fromEntries([OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME].map((d): [string, DatasetChecks] => [d.name, {
     descriptor: d,
     findings: (c, tf, meta) => [...gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf), meta.unrecoverable), ...checkStatistic(c)],

@@ -13,6 +13,7 @@ import { FUNDING } from '../../src/datasets/funding.js';
 import { OPEN_INTEREST } from '../../src/datasets/statistics.js';
 import { openInterestAt, statisticAt } from '../../src/sim/routes/futures-data.js';
 import { DATASETS } from '../../src/datasets/registry.js';
+import { MARK_PRICE, PREMIUM_INDEX } from '../../src/datasets/price-klines.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
@@ -283,6 +284,23 @@ describe('collect: the daily job over the universe', () => {
     const report = await runCli(['validate', '--datasets', 'all', '--data-dir', dir]);
     expect(report.code, report.stdout).toBe(0);
     expect(report.stdout).toContain('8 store(s): 8 ok');
+  });
+
+  it('keeps mark-price and premium-index klines beside the candles, on the same grid, as the exchange serves them', async () => {
+    const dir = await tempDir();
+    const r = await collect(dir, ['--size', '2', '--days', '5', '--datasets', 'ohlcv,mark-price,premium-index']);
+    expect(r.code, r.stderr).toBe(0);
+    const candles = (await readMaster(masterPath(dir, 'BTC/USDT:USDT', '5m'), { symbol: 'BTC/USDT:USDT', timeframe: '5m' })).frame;
+    const mark = (await readStore(MARK_PRICE, join(dir, 'BTC_USDT_USDT', 'mark-price_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).frame;
+    const premium = (await readStore(PREMIUM_INDEX, join(dir, 'BTC_USDT_USDT', 'premium-index_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).frame;
+    expect(Array.from(mark.time)).toEqual(Array.from(candles.time));
+    expect(Array.from(premium.time)).toEqual(Array.from(candles.time));
+    // the premium index as the simulator serves it, read independently, signed values kept as they are
+    const start = premium.time[100]!;
+    const page = await (await fetch(`${sim.url}/fapi/v1/premiumIndexKlines?symbol=BTCUSDT&interval=5m&startTime=${start}&limit=3`)).json() as string[][];
+    expect(page.map((k) => [Number(k[0]), Number(k[1]), Number(k[2]), Number(k[3]), Number(k[4])]))
+      .toEqual([100, 101, 102].map((i) => [premium.time[i], premium['open']![i], premium['high']![i], premium['low']![i], premium['close']![i]]));
+    expect(Array.from(premium['low']!).some((v) => v < 0)).toBe(true);
   });
 
   it('reports a bad duration or time of day as a usage error', async () => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExchangeError, InterruptedError, JobFailedError, UsageError } from '../../core/errors.js';
 import { isoUtc } from '../../core/time-format.js';
 import { runBuild } from '../../pipeline/build.js';
-import { collectFunding, collectMarketData, collectStatistic, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
+import { collectFunding, collectMarketData, collectPriceKlines, collectStatistic, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
 import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
 import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js';
@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
+import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
 import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 
@@ -89,6 +90,9 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         }
         if (datasets.includes('funding')) outcomes.push(...await collectFunding(members, settings, deps, exchange));
         // the futures statistics at the collect's timeframes (the periods Binance has: 5m … 1d)
+        for (const name of datasets.filter((d) => PRICE_KLINES_JOBS[d])) {
+          for (const tf of timeframes) outcomes.push(...await collectPriceKlines(name, members, tf, days, settings, deps, exchange));
+        }
         for (const name of datasets.filter((d) => STATISTICS_JOBS[d])) {
           for (const tf of timeframes) outcomes.push(...await collectStatistic(name, members, tf, settings, deps, exchange));
         }

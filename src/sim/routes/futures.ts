@@ -1,11 +1,14 @@
 import type { Router } from '../router.js';
 import type { SimMarket } from '../market-catalog.js';
-import { addMarketDataRoutes, type FamilyContext } from './market-data.js';
+import type { Timeframe } from '../../core/timeframe.js';
+import { concatBars, type BaseBars } from '../base-bars.js';
+import { hash32, makeRng, normal } from '../rng.js';
+import { addKlineVariantRoute, addMarketDataRoutes, type FamilyContext, type FamilyDialect } from './market-data.js';
 import { marketFilters } from './market-filters.js';
 
 /** Binance USDT-M futures, `/fapi/v1`: klines weigh 1/2/5/10 by limit, at most 1500 rows. */
 export function addFuturesRoutes(router: Router, ctx: FamilyContext): void {
-  addMarketDataRoutes(router, {
+  const dialect: FamilyDialect = {
     family: 'futures',
     prefix: '/fapi/v1',
     markets: (c) => c.perp,
@@ -14,7 +17,32 @@ export function addFuturesRoutes(router: Router, ctx: FamilyContext): void {
     tickerWeight: 40,
     exchangeInfoWeight: 1,
     describeMarket: describePerpetual,
-  }, ctx);
+  };
+  addMarketDataRoutes(router, dialect, ctx);
+  addKlineVariantRoute(router, dialect, ctx, 'markPriceKlines', { name: 'mark', derive: markPrice });
+  addKlineVariantRoute(router, dialect, ctx, 'premiumIndexKlines', { name: 'premium', derive: premiumIndex, decimals: 8 });
+}
+
+/** Mark price klines: the traded candle's prices, no volume (Binance prints 0 there). */
+function markPrice(bars: BaseBars): BaseBars {
+  const out = concatBars([bars]);
+  for (const k of ['volume', 'quoteVolume', 'trades', 'takerBase', 'takerQuote'] as const) out[k].fill(0);
+  return out;
+}
+
+/** Premium index klines: (perpetual − index) / index, a small signed fraction per period, seeded by the period. */
+function premiumIndex(bars: BaseBars, m: SimMarket, tf: Timeframe): BaseBars {
+  const out = markPrice(bars);
+  for (let i = 0; i < out.time.length; i++) {
+    const rng = makeRng(hash32(`premium|${m.id}|${tf.name}|${out.time[i]}`));
+    const at = () => Math.round((0.0001 + 0.0004 * normal(rng)) * 1e8) / 1e8;
+    const [o, c, a, b] = [at(), at(), at(), at()];
+    out.open[i] = o;
+    out.close[i] = c;
+    out.high[i] = Math.max(o, c, a, b);
+    out.low[i] = Math.min(o, c, a, b);
+  }
+  return out;
 }
 
 function describePerpetual(m: SimMarket, now: number): Record<string, unknown> {

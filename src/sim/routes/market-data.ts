@@ -4,6 +4,7 @@ import { klinePageBytes } from '../kline-bytes.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
 import { binanceError, json, type ApiFamily, type Router, type SimResponse } from '../router.js';
 import { selectKlines, type KlineQuery } from '../select-klines.js';
+import type { BaseBars } from '../base-bars.js';
 import type { RateLimitConfig } from '../rate-limiter.js';
 
 /** What the market-data routes of one API family need from the running simulator. */
@@ -95,18 +96,36 @@ function tickers24h(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): S
   return json(one ? rows[0] : rows);
 }
 
-function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): SimResponse {
+/** A series derived from a market's candles on the same grid (mark price, premium index). */
+export type KlineVariant = {
+  readonly name: string;
+  readonly derive: (bars: BaseBars, m: SimMarket, tf: Timeframe) => BaseBars;
+  /** Decimals printed, when not the market's price decimals (a premium index has 8). */
+  readonly decimals?: number;
+};
+
+/** `<prefix>/<path>` serving `variant` of every market's klines, with the klines' parameters, limits and weights. */
+export function addKlineVariantRoute(router: Router, d: FamilyDialect, ctx: FamilyContext, path: string, variant: KlineVariant): void {
+  router.add('GET', `${d.prefix}/${path}`, {
+    family: d.family,
+    weight: (q) => d.klineWeight(Number(q.get('limit') ?? DEFAULT_LIMIT) || DEFAULT_LIMIT),
+    handle: (req) => klines(d, ctx, req.query, variant),
+  });
+}
+
+function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams, variant?: KlineVariant): SimResponse {
   const parsed = parseKlineParams(d, q);
   if ('status' in parsed) return parsed;
   const market = d.markets(ctx.catalog).get(parsed.symbol);
   if (!market) return binanceError(400, -1121, 'Invalid symbol.');
   const { tf, query } = parsed;
-  const key = `${d.family}|${market.id}|${tf.name}|${query.startTime}|${query.endTime}|${query.limit}`;
+  const key = `${d.family}|${variant?.name ?? ''}|${market.id}|${tf.name}|${query.startTime}|${query.endTime}|${query.limit}`;
   const cached = ctx.pageCache.get(key);
   if (cached) return { status: 200, body: cached };
   const now = ctx.now();
-  const bars = selectKlines(market.source, tf, query, now);
-  const body = klinePageBytes(bars, tf, market.source.priceDecimals);
+  const traded = selectKlines(market.source, tf, query, now);
+  const bars = variant ? variant.derive(traded, market, tf) : traded;
+  const body = klinePageBytes(bars, tf, variant?.decimals ?? market.source.priceDecimals);
   const last = bars.time[bars.time.length - 1];
   if (bars.time.length === query.limit && last !== undefined && nextOpen(tf, last) <= now) ctx.pageCache.set(key, body);
   return { status: 200, body };
