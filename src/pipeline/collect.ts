@@ -1,6 +1,4 @@
 import { parseTimeframe } from '../core/timeframe.js';
-import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
-import { FUNDING } from '../datasets/funding.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { storePath } from '../store/store-path.js';
 import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
@@ -10,7 +8,8 @@ import { PRICE_KLINES_JOBS } from './price-klines-job.js';
 import type { StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
-import { runStoreJob, runStores } from './store-job.js';
+import { runStoreJob, runStores, type StoreJob } from './store-job.js';
+import type { SeriesFrame } from '../core/dataset.js';
 
 const DAY = 86_400_000;
 /** How far back Binance serves its futures statistics. */
@@ -66,52 +65,62 @@ export function nextCycleAt(startedAt: number, now: number, everyMs: number, at?
   return next;
 }
 
-/** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
-export async function collectMarketData(members: readonly CollectedMember[], days: number, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const today = Math.floor((await withRetry('fetch exchange time', retry, () => exchange.serverTime())) / DAY) * DAY;
-  const known = members.filter((m) => !m.id.includes(':'));
-  return runStores(known, s, deps, (m) => runStoreJob({
-    spec: COINGECKO_MARKET_JOB, symbol: m.market, sourceId: m.id, tf: parseTimeframe('1d'), path: storePath(s.dataDir, COINGECKO_MARKET, m.market),
-    exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }), erase: false, dryRun: false,
-  }, s, deps, retry));
+/** What every dataset of one collect cycle shares: settings, deps, one retry context, the exchange's clock (asked once). */
+export interface CycleContext {
+  readonly s: RunSettings;
+  readonly deps: RunDeps;
+  readonly retry: RetryContext;
+  /** Now, by the exchange's clock. */
+  readonly now: number;
 }
 
-/** Every member's funding settlements, the whole history from listing (a few requests per symbol). */
-export async function collectFunding(members: readonly CollectedMember[], s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
+export async function cycleContext(s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<CycleContext> {
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
-  return runStores(members, s, deps, (m) => runStoreJob({
-    // settlements fall on whole hours: the planner steps from the last one by an hour
-    spec: FUNDING_JOB, symbol: m.market, tf: parseTimeframe('1h'), path: storePath(s.dataDir, FUNDING, m.market),
-    // the whole history from listing once; after that only what follows the last stored settlement
-    exchange: s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: now + 1 }), erase: false, dryRun: false,
-  }, s, deps, retry));
+  return { s, deps, retry, now: await withRetry('fetch exchange time', retry, () => exchange.serverTime()) };
+}
+
+type StoreJobFor = Omit<StoreJob<SeriesFrame>, 'symbol' | 'path' | 'erase' | 'dryRun'>;
+
+/** One dataset's store job for every member, through the run's pool. */
+function runForMembers(c: CycleContext, members: readonly CollectedMember[], job: StoreJobFor, sourceId?: (m: CollectedMember) => string): Promise<StoreOutcome[]> {
+  const tf = job.spec.dataset.perTimeframe ? job.tf.name : undefined;
+  return runStores(members, c.s, c.deps, (m) => runStoreJob({
+    ...job, symbol: m.market, path: storePath(c.s.dataDir, job.spec.dataset, m.market, tf), erase: false, dryRun: false,
+    ...(sourceId ? { sourceId: sourceId(m) } : {}),
+  }, c.s, c.deps, c.retry));
+}
+
+/** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
+export function collectMarketData(c: CycleContext, members: readonly CollectedMember[], days: number): Promise<StoreOutcome[]> {
+  const today = Math.floor(c.now / DAY) * DAY;
+  return runForMembers(c, members.filter((m) => !m.id.includes(':')), {
+    spec: COINGECKO_MARKET_JOB, tf: parseTimeframe('1d'), exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }),
+  }, (m) => m.id);
+}
+
+/** Every member's funding settlements: the whole history from listing once, then what follows the last stored one. */
+export function collectFunding(c: CycleContext, members: readonly CollectedMember[]): Promise<StoreOutcome[]> {
+  // settlements fall on whole hours: the planner steps from the last one by an hour
+  return runForMembers(c, members, {
+    spec: FUNDING_JOB, tf: parseTimeframe('1h'), exchange: c.s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: c.now + 1 }),
+  });
 }
 
 /** Every member's futures statistic at `period`: the exchange's 30 days, then whatever follows the last stored row. */
-export async function collectStatistic(dataset: string, members: readonly CollectedMember[], period: string, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
-  const spec = STATISTICS_JOBS[dataset]!;
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
+export function collectStatistic(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string): Promise<StoreOutcome[]> {
   const tf = parseTimeframe(period);
   // a period opening at the window's edge may already be dropped by the exchange: start one period in
-  const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
-  return runStores(members, s, deps, (m) => runStoreJob({
-    spec, symbol: m.market, tf, path: storePath(s.dataDir, spec.dataset, m.market, tf.name),
-    exchange: s.exchange, servedFrom, window: async () => ({ since: servedFrom, until: Math.floor(now / tf.ms) * tf.ms }), erase: false, dryRun: false,
-  }, s, deps, retry));
+  const servedFrom = Math.ceil((c.now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
+  return runForMembers(c, members, {
+    spec: STATISTICS_JOBS[dataset]!, tf, exchange: c.s.exchange, servedFrom, window: async () => ({ since: servedFrom, until: Math.floor(c.now / tf.ms) * tf.ms }),
+  });
 }
 
 /** Every member's mark-price or premium-index klines at `period` over the last `days`, extended like candles. */
-export async function collectPriceKlines(dataset: string, members: readonly CollectedMember[], period: string, days: number, s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<StoreOutcome[]> {
-  const spec = PRICE_KLINES_JOBS[dataset]!;
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  const now = await withRetry('fetch exchange time', retry, () => exchange.serverTime());
+export function collectPriceKlines(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string, days: number): Promise<StoreOutcome[]> {
   const tf = parseTimeframe(period);
-  const until = Math.floor(now / tf.ms) * tf.ms;
-  return runStores(members, s, deps, (m) => runStoreJob({
-    spec, symbol: m.market, tf, path: storePath(s.dataDir, spec.dataset, m.market, tf.name),
-    exchange: s.exchange, window: async () => ({ since: Math.ceil((now - days * DAY) / tf.ms) * tf.ms, until }), erase: false, dryRun: false,
-  }, s, deps, retry));
+  return runForMembers(c, members, {
+    spec: PRICE_KLINES_JOBS[dataset]!, tf, exchange: c.s.exchange,
+    window: async () => ({ since: Math.ceil((c.now - days * DAY) / tf.ms) * tf.ms, until: Math.floor(c.now / tf.ms) * tf.ms }),
+  });
 }

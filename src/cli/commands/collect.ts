@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ExchangeError, InterruptedError, JobFailedError, UsageError } from '../../core/errors.js';
 import { isoUtc } from '../../core/time-format.js';
 import { runBuild } from '../../pipeline/build.js';
-import { collectFunding, collectMarketData, collectPriceKlines, collectStatistic, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
+import { collectFunding, collectMarketData, collectPriceKlines, collectStatistic, cycleContext, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
 import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
 import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js';
@@ -88,15 +88,16 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         if (datasets.includes('ohlcv')) {
           outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
         }
-        if (datasets.includes('funding')) outcomes.push(...await collectFunding(members, settings, deps, exchange));
+        const cycle = datasets.some((d) => d !== 'ohlcv') ? await cycleContext(settings, deps, exchange) : undefined;
+        if (datasets.includes('funding')) outcomes.push(...await collectFunding(cycle!, members));
         // the futures statistics at the collect's timeframes (the periods Binance has: 5m … 1d)
         for (const name of datasets.filter((d) => PRICE_KLINES_JOBS[d])) {
-          for (const tf of timeframes) outcomes.push(...await collectPriceKlines(name, members, tf, days, settings, deps, exchange));
+          for (const tf of timeframes) outcomes.push(...await collectPriceKlines(cycle!, name, members, tf, days));
         }
         for (const name of datasets.filter((d) => STATISTICS_JOBS[d])) {
-          for (const tf of timeframes) outcomes.push(...await collectStatistic(name, members, tf, settings, deps, exchange));
+          for (const tf of timeframes) outcomes.push(...await collectStatistic(cycle!, name, members, tf));
         }
-        if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(members, marketDays, settings, deps, exchange));
+        if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(cycle!, members, marketDays));
         return outcomes;
       } finally {
         weight = Object.fromEntries(scheduler.usageOf().filter((u) => u.weight > 0).map((u) => [u.family, u.weight]));
