@@ -1,9 +1,9 @@
-import { concatSeries, uniqueByTime, type SeriesFrame } from '../core/dataset.js';
+import type { SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
 import type { MarketChart } from '../sources/coingecko-client.js';
-import type { DatasetJob } from './dataset-job.js';
+import { AS_SERVED, type DatasetJob } from './dataset-job.js';
 import type { Pager } from './pager.js';
 
 const DAY = 86_400_000;
@@ -26,8 +26,7 @@ export const COINGECKO_MARKET_JOB: DatasetJob<SeriesFrame> = {
     if (!id) throw new UsageError(`no CoinGecko id for ${job.symbol} (the coingecko-market dataset follows the universe)`);
     return { marketType: 'coingecko', pager: (_tf, until) => chartPager((from, to) => client.marketChart(id, from, to), id, until) };
   },
-  derive: (stored, fresh) => ({ frame: uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh) }),
-  deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, uniqueByTime(fresh)]) }),
+  ...AS_SERVED,
 };
 
 function chartPager(chart: (from: number, to: number) => Promise<MarketChart>, id: string, until: number): Pager<SeriesFrame> {

@@ -1,5 +1,5 @@
 import type { CleanReport } from '../clean/clean-candles.js';
-import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
+import { concatSeries, uniqueByTime, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
 import type { Timeframe } from '../core/timeframe.js';
 import type { RetryContext } from './retry.js';
 import type { RunDeps } from './run-settings.js';
@@ -50,3 +50,12 @@ export interface DatasetJob<F extends SeriesFrame> {
    */
   deriveAfter(tail: F, fresh: F, id: WriteIdentity): Derived<F> | undefined;
 }
+
+/**
+ * Derivation for rows kept as the source served them (statistics, market data, mark/premium klines):
+ * time order, one row per time; new rows after the stored tail are appended as they are.
+ */
+export const AS_SERVED: Pick<DatasetJob<SeriesFrame>, 'derive' | 'deriveAfter'> = {
+  derive: (stored, fresh) => ({ frame: uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh) }),
+  deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, uniqueByTime(fresh)]) }),
+};

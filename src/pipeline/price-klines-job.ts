@@ -1,8 +1,8 @@
-import { concatSeries, uniqueByTime, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import type { CandleFrame } from '../core/frame.js';
 import { MARK_PRICE, PREMIUM_INDEX } from '../datasets/price-klines.js';
-import type { DatasetJob } from './dataset-job.js';
+import { AS_SERVED, type DatasetJob } from './dataset-job.js';
 import { klinePager } from './kline-fetcher.js';
 import { withRetry } from './retry.js';
 
@@ -27,8 +27,7 @@ function priceKlinesJob(dataset: DatasetDescriptor, price: 'mark' | 'premiumInde
         },
       };
     },
-    derive: (stored, fresh) => ({ frame: uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh) }),
-    deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, uniqueByTime(fresh)]) }),
+    ...AS_SERVED,
   };
 }
 

@@ -1,10 +1,10 @@
-import { concatSeries, uniqueByTime, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { nextOpen } from '../core/timeframe.js';
 import { LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, OPEN_INTEREST, TAKER_VOLUME } from '../datasets/statistics.js';
 import type { StatisticsEndpoint } from '../exchange/exchange-client.js';
-import type { DatasetJob } from './dataset-job.js';
+import { AS_SERVED, type DatasetJob } from './dataset-job.js';
 import { withRetry } from './retry.js';
 
 /** Most rows Binance returns per statistics request. */
@@ -56,8 +56,7 @@ export function statisticsJob(spec: StatisticSpec): DatasetJob<SeriesFrame> {
         }),
       };
     },
-    derive: (stored, fresh) => ({ frame: uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh) }),
-    deriveAfter: (tail, fresh) => ({ frame: concatSeries([tail, uniqueByTime(fresh)]) }),
+    ...AS_SERVED,
   };
 }
 

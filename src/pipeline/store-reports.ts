@@ -69,6 +69,17 @@ function parseSpans(text: string | undefined): { from: number; to: number }[] {
 
 const DAY_TF = parseTimeframe('1d');
 
+/** A dataset on a grid: the store's timeframe (or `fixed`), gaps and lag on it, plus its own checks. */
+function gridChecks(d: DatasetDescriptor, fixed?: Timeframe, extra: (c: Partial<Record<string, Float64Array>>) => Finding[] = () => []): DatasetChecks {
+  const tfOf = (tf: string) => fixed ?? parseTimeframe(tf);
+  return {
+    descriptor: d,
+    findings: (c, tf, meta) => [...gridFindings(c.time ?? new Float64Array(0), tfOf(tf), meta.unrecoverable), ...extra(c)],
+    gaps: (time, tf) => findGaps(time, tfOf(tf)).length,
+    behind: (last, now, tf) => candlesBehind(last, tfOf(tf), now),
+  };
+}
+
 const CHECKS: Record<string, DatasetChecks> = {
   funding: {
     descriptor: FUNDING,
@@ -76,24 +87,10 @@ const CHECKS: Record<string, DatasetChecks> = {
     gaps: (time) => missingSettlements(time).length,
     behind: () => null,
   },
-  ...Object.fromEntries([MARK_PRICE, PREMIUM_INDEX].map((d): [string, DatasetChecks] => [d.name, {
-    descriptor: d,
-    findings: (c, tf) => gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf)),
-    gaps: (time, tf) => findGaps(time, parseTimeframe(tf)).length,
-    behind: (last, now, tf) => candlesBehind(last, parseTimeframe(tf), now),
-  }])),
-  ...Object.fromEntries([OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME].map((d): [string, DatasetChecks] => [d.name, {
-    descriptor: d,
-    findings: (c, tf, meta) => [...gridFindings(c.time ?? new Float64Array(0), parseTimeframe(tf), meta.unrecoverable), ...checkStatistic(c)],
-    gaps: (time, tf) => findGaps(time, parseTimeframe(tf)).length,
-    behind: (last, now, tf) => candlesBehind(last, parseTimeframe(tf), now),
-  }])),
-  'coingecko-market': {
-    descriptor: COINGECKO_MARKET,
-    findings: (c) => gridFindings(c.time ?? new Float64Array(0), DAY_TF),
-    gaps: (time) => findGaps(time, DAY_TF).length,
-    behind: (last, now) => candlesBehind(last, DAY_TF, now),
-  },
+  ...Object.fromEntries([MARK_PRICE, PREMIUM_INDEX].map((d) => [d.name, gridChecks(d)])),
+  ...Object.fromEntries([OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME]
+    .map((d) => [d.name, gridChecks(d, undefined, checkStatistic)])),
+  'coingecko-market': gridChecks(COINGECKO_MARKET, DAY_TF),
 };
 
 /** Health report of each store; an unreadable file is a failing store, not a crash. */
