@@ -11,6 +11,7 @@ import { withStoreForWrite, type WriteIdentity } from '../src/store/store-writer
 import type { MasterFrame } from '../src/core/frame.js';
 import { SyntheticSource } from '../src/sim/synthetic-source.js';
 import { coinProfile } from '../src/sim/symbol-profiles.js';
+import { parseTimeframe } from '../src/core/timeframe.js';
 import { startSim } from '../src/sim/server.js';
 import { readMaster } from '../src/store/store-read.js';
 import { encodeSeries } from '../src/store/parquet-codec.js';
@@ -152,29 +153,38 @@ async function startup(): Promise<void> {
 }
 
 async function simThroughput(): Promise<void> {
-  const sim = await startSim({ port: 0, now: Date.parse('2024-06-01T00:00Z'), rateLimits: { spot: { limit: 1e12 } } });
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-  const get = (path: string) => new Promise<number>((resolve, reject) => {
-    request(`${sim.url}${path}`, { agent }, (res) => { let n = 0; res.on('data', (d: Buffer) => { n += d.length; }); res.on('end', () => resolve(n)); }).on('error', reject).end();
-  });
+  // 1,000 invented coins: every cold request asks a coin the simulator has never served
+  const coins = Array.from({ length: 1000 }, (_, i) => `C${i}X/USDT`);
   const start = Date.parse('2024-05-01T00:00Z');
-  const load = async (label: string, path: (i: number) => string, n: number) => {
-    const t0 = performance.now();
-    let bytes = 0;
-    await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-      for (let i = w; i < n; i += 4) bytes += await get(path(i));
-    }));
-    const s = (performance.now() - t0) / 1000;
-    console.log(`simulator: ${(n / s).toFixed(0).padStart(5)} requests/s, ${label} (${(bytes / n / 1024).toFixed(0)} KiB each, 4 keep-alive clients)`);
-  };
-  for (const [interval, stepMs] of [['1m', 60_000], ['1h', 3_600_000]] as const) {
-    // every page different and never served before: generated, aggregated and formatted from scratch
-    await load(`1000 ${interval} candles, cold`, (i) => `/api/v3/klines?symbol=ETHUSDT&interval=${interval}&startTime=${start - (i + 1) * 1000 * stepMs}&limit=1000`, interval === '1m' ? 400 : 60);
-    // the same 4 pages again and again: the immutable-page cache answers
-    await load(`1000 ${interval} candles, repeated`, (i) => `/api/v3/klines?symbol=BTCUSDT&interval=${interval}&startTime=${start - (i % 4) * 1000 * stepMs}&limit=1000`, 2000);
+  console.log('\nsimulator, 1,000-candle pages, 4 keep-alive clients (cold: a fresh simulator, every page generated, aggregated');
+  console.log('and formatted from scratch; repeated: the same 4 pages, answered by the immutable-page cache)');
+  console.log('  timeframe   cold req/s   repeated req/s   KiB/page');
+  for (const tf of ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M']) {
+    const sim = await startSim({ port: 0, now: Date.parse('2024-06-01T00:00Z'), symbols: [...coins, 'BTC/USDT'], rateLimits: { spot: { limit: 1e12 } } });
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const get = (path: string) => new Promise<number>((resolve, reject) => {
+      request(`${sim.url}${path}`, { agent }, (res) => { let n = 0; res.on('data', (d: Buffer) => { n += d.length; }); res.on('end', () => resolve(n)); }).on('error', reject).end();
+    });
+    // up to n requests or 2 s, whichever comes first
+    const load = async (path: (i: number) => string, n: number) => {
+      const t0 = performance.now();
+      let bytes = 0, done = 0, next = 0;
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        while (next < n && performance.now() - t0 < 2000) { const i = next++; bytes += await get(path(i)); done++; }
+      }));
+      return { rps: done / ((performance.now() - t0) / 1000), kib: bytes / done / 1024 };
+    };
+    const whole = tf.endsWith('d') || tf.endsWith('w') || tf.endsWith('M');
+    const step = whole ? 0 : parseTimeframe(tf).ms;
+    const pageStart = whole ? 0 : start - 1000 * step;
+    // intraday: a coin's last 1,000 candles before May 2024; a day and longer: its whole history
+    const fresh = coins.filter((c) => whole || coinProfile(c.split('/')[0]!).spotListedAt <= pageStart);
+    const cold = await load((i) => `/api/v3/klines?symbol=${fresh[i]!.replace('/', '')}&interval=${tf}&startTime=${pageStart}&limit=1000`, fresh.length);
+    const warm = await load((i) => `/api/v3/klines?symbol=BTCUSDT&interval=${tf}&startTime=${whole ? 0 : start - (1 + (i % 4)) * 1000 * step}&limit=1000`, 2000);
+    console.log(`  ${tf.padEnd(9)} ${cold.rps.toFixed(0).padStart(12)} ${warm.rps.toFixed(0).padStart(16)} ${cold.kib.toFixed(0).padStart(10)}`);
+    agent.destroy();
+    await sim.close();
   }
-  agent.destroy();
-  await sim.close();
 }
 
 // QML_BENCH_FETCH=c,b picks fetch jobs; QML_BENCH_CCXT=0 leaves out the plain-ccxt baselines (minutes each)

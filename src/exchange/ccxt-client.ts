@@ -34,8 +34,9 @@ export function createCcxtClient(s: ExchangeSettings, scheduler?: WeightSchedule
     options: exchangeOptions(s.exchange),
   });
   if (s.apiUrl) ex.urls['api'] = rebaseApiUrls(ex.urls['api'], s.apiUrl) as Exchange['urls']['api'];
-  if (scheduler && isWeighed(s.exchange)) governByWeight(ex, scheduler);
-  return new CcxtClient(ex, s.exchange);
+  const governed = scheduler && isWeighed(s.exchange) ? scheduler : undefined;
+  if (governed) governByWeight(ex, governed);
+  return new CcxtClient(ex, s.exchange, governed);
 }
 
 /** The two ccxt methods every REST request passes through: the send, and the hook that sees each answer. */
@@ -110,7 +111,11 @@ function exchangeOptions(id: string): Record<string, unknown> {
 class CcxtClient implements ExchangeClient {
   private marketsLoaded: Promise<unknown> | undefined;
 
-  constructor(private readonly ex: Exchange, readonly id: string) {}
+  readonly wantedInFlight?: (running: number) => number;
+
+  constructor(private readonly ex: Exchange, readonly id: string, scheduler?: WeightScheduler) {
+    if (scheduler) this.wantedInFlight = (running) => scheduler.wantedInFlight(running);
+  }
 
   async market(symbol: string): Promise<MarketInfo> {
     await this.call('load markets', () => (this.marketsLoaded ??= this.ex.loadMarkets()));

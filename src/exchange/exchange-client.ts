@@ -62,6 +62,11 @@ export interface ExchangeClient {
   statistics(endpoint: StatisticsEndpoint, symbol: string, period: string, since: number, until: number, limit: number): Promise<Record<string, unknown>[]>;
   /** 24 h quote volume of every market of a kind, in one request (the universe's fallback ranking). */
   quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]>;
+  /**
+   * How many stores a run should fetch at once, `running` now, to spend the weight budget (the
+   * scheduler's answer); undefined for an exchange whose requests ccxt's own throttle spaces.
+   */
+  wantedInFlight?(running: number): number;
   /** The exchange's clock (epoch ms), or the local clock when the exchange has none. */
   serverTime(): Promise<number>;
   /** One page of candles, ascending, as the exchange returned them (not yet cleaned). */

@@ -59,7 +59,14 @@ interface FamilyState {
   pausedUntil: number;
   /** Weight sent in the current window and not yet answered (what was sent before it counted in its own window). */
   inFlight: number;
+  /** Recent sends (time, weight), the last RATE_SPAN_MS: the rate this run achieves. */
+  sends: { t: number; w: number }[];
+  /** Last time a request waited for the next window or a Retry-After: the budget, not the run, was the limit. */
+  lastWaitAt: number;
 }
+
+/** How far back the achieved rate is measured. */
+const RATE_SPAN_MS = 2_000;
 
 /** What a run spent, per family: for the progress display, logs and the bench. */
 export interface FamilyUsage {
@@ -97,7 +104,7 @@ export class WeightScheduler {
       return;
     }
     if (l.limit === undefined || l.windowMs === undefined) return;
-    this.families.set(family, { limit: l.limit, windowMs: l.windowMs, windowStart: -Infinity, sent: 0, reported: 0, inFlight: 0, pausedUntil: 0 });
+    this.families.set(family, { limit: l.limit, windowMs: l.windowMs, windowStart: -Infinity, sent: 0, reported: 0, inFlight: 0, pausedUntil: 0, sends: [], lastWaitAt: -Infinity });
   }
 
   /**
@@ -110,6 +117,7 @@ export class WeightScheduler {
     for (let waited = false; ; waited = true) {
       const now = this.clock.now();
       if (now < s.pausedUntil) {
+        s.lastWaitAt = now;
         await this.clock.sleep(s.pausedUntil - now, signal);
         continue;
       }
@@ -118,9 +126,12 @@ export class WeightScheduler {
       if (spent + weight <= this.capOf(s) || (spent === 0 && s.inFlight === 0)) {
         s.sent += weight;
         s.inFlight += weight;
+        s.sends.push({ t: now, w: weight });
+        while (s.sends[0]!.t < now - RATE_SPAN_MS) s.sends.shift();
         this.count(family, weight, waited);
         return { family, weight, window: s.windowStart };
       }
+      s.lastWaitAt = now;
       await this.clock.sleep(s.windowStart + s.windowMs - now + (this.opts.boundaryGuardMs ?? 50), signal);
     }
   }
@@ -147,6 +158,30 @@ export class WeightScheduler {
     const now = this.clock.now();
     this.roll(s, now);
     s.pausedUntil = Math.max(s.pausedUntil, retryAfterMs !== undefined ? now + retryAfterMs : s.windowStart + s.windowMs);
+  }
+
+  /**
+   * How many requests a run should keep in flight, given `current`: more while a family it is using
+   * spends weight slower than the rate that would spend the rest of its window by the window's end
+   * (scaled by that shortfall, at most doubling); the same number while the budget is what holds it
+   * back (it waited for a window or a Retry-After lately), since more would only wait. The scheduler
+   * still decides when each request goes, so a larger pool never spends more than the budget.
+   */
+  wantedInFlight(current: number): number {
+    const now = this.clock.now();
+    let want = current;
+    for (const s of this.families.values()) {
+      const recent = s.sends.filter((x) => x.t >= now - RATE_SPAN_MS);
+      if (recent.length === 0 || now - s.lastWaitAt < s.windowMs) continue;
+      const span = now - recent[0]!.t;
+      if (span < RATE_SPAN_MS / 4) continue;
+      this.roll(s, now);
+      const achieved = recent.reduce((sum, x) => sum + x.w, 0) / span;
+      const remaining = this.capOf(s) - Math.max(s.sent, s.reported + s.inFlight);
+      const needed = remaining / Math.max(1, s.windowStart + s.windowMs - now);
+      if (achieved < 0.9 * needed) want = Math.max(want, Math.ceil(current * Math.min(2, needed / achieved)));
+    }
+    return want;
   }
 
   usageOf(): FamilyUsage[] {

@@ -12,7 +12,10 @@ export interface RunSettings {
   readonly source: string;
   readonly dataDir: string;
   readonly atrPeriod: number;
-  /** Stores fetched at the same time (ccxt's rate limiter is shared between them). */
+  /**
+   * Most stores fetched at the same time. Under a weight budget the run starts with fewer and grows
+   * while the budget is spent slower than it could be; otherwise (ccxt's throttle) it is the number.
+   */
   readonly concurrency: number;
   /** How long to wait for another run's lock on a store before giving up. */
   readonly lockWaitMs: number;

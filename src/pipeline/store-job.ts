@@ -12,8 +12,11 @@ import { mergeIntervals, planFetch, type Interval } from './fetch-plan.js';
 import { failedOutcome, outcomeOf, shapeOf, type StoreOutcome, type StoreShape } from './outcome.js';
 import { fetchSeries } from './pager.js';
 import type { RetryContext } from './retry.js';
-import { mapPool } from './run-pool.js';
+import { mapPool, type PoolSize } from './run-pool.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
+
+/** Stores fetched at once before the weight scheduler has seen how fast the exchange answers. */
+const INITIAL_POOL = 8;
 
 /** One store's job, as build, update (and every later command) describe it. */
 export interface StoreJob<F extends SeriesFrame> {
@@ -47,7 +50,10 @@ export interface StoreJob<F extends SeriesFrame> {
 /** Run a job per store through the pool, reporting each store to the run's progress display. */
 export async function runStores<T>(items: readonly T[], s: RunSettings, deps: RunDeps, fn: (item: T) => Promise<StoreOutcome>): Promise<StoreOutcome[]> {
   deps.progress?.stores(items.length);
-  return mapPool(items, s.concurrency, async (item) => {
+  // under a weight budget the pool starts small and grows while the budget is spent slower than it could be
+  const pace = deps.clientFor(s.exchange).wantedInFlight;
+  const size: PoolSize = pace ? { start: Math.min(INITIAL_POOL, s.concurrency), max: s.concurrency, want: pace } : s.concurrency;
+  return mapPool(items, size, async (item) => {
     const outcome = await fn(item);
     deps.progress?.storeDone(outcome);
     return outcome;

@@ -1,5 +1,6 @@
 import type { Timeframe } from '../core/timeframe.js';
-import { allocFrame, type CandleFrame } from '../core/frame.js';
+import type { VolumeUnits } from './aggregate.js';
+import type { CandleFrame } from '../core/frame.js';
 
 /**
  * Candles at a source's base resolution, with the extra kline fields Binance returns. Sources keep
@@ -13,10 +14,12 @@ export interface BaseBars extends CandleFrame {
 }
 
 export function allocBaseBars(n: number): BaseBars {
+  // one allocation for the ten columns: the simulator makes thousands of small frames a second
+  const all = new Float64Array(10 * n);
+  const col = (i: number) => all.subarray(i * n, (i + 1) * n);
   return {
-    ...allocFrame(n),
-    quoteVolume: new Float64Array(n), trades: new Float64Array(n),
-    takerBase: new Float64Array(n), takerQuote: new Float64Array(n),
+    time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5),
+    quoteVolume: col(6), trades: col(7), takerBase: col(8), takerQuote: col(9),
   };
 }
 
@@ -30,6 +33,8 @@ export interface CandleSource {
   readonly listedAt: number;
   /** Decimals used when printing prices (Binance prints a fixed number per symbol). */
   readonly priceDecimals: number;
+  /** The units its volumes are whole numbers of, when known, so aggregates are exact decimal sums. */
+  readonly units?: VolumeUnits;
   bars(from: number, to: number): BaseBars;
   /**
    * Daily aggregates for [from, to) when the source can give them without touching every base bar
@@ -61,6 +66,8 @@ export function sliceBars(src: BaseBars, a: number, b: number): BaseBars {
 }
 
 export function concatBars(parts: readonly BaseBars[]): BaseBars {
+  const filled = parts.filter((p) => p.time.length > 0);
+  if (filled.length === 1) return filled[0]!;
   if (parts.length === 1) return parts[0]!;
   const n = parts.reduce((s, p) => s + p.time.length, 0);
   const out = allocBaseBars(n);

@@ -11,9 +11,11 @@ const COMMA = 0x2c;
  * number-to-string conversion would otherwise be most of the simulator's time.
  */
 export function klinePageBytes(b: BaseBars, tf: Timeframe, priceDecimals: number): Buffer {
-  const w = new ByteSink(b.time.length * 190 + 2);
+  const w = new ByteSink(b.time.length * 200 + 2);
   w.byte(0x5b);
   for (let i = 0; i < b.time.length; i++) {
+    // the widest row is under 400 bytes: room is made once a row, not once a byte
+    w.reserve(400);
     if (i > 0) w.byte(COMMA);
     const t = b.time[i]!;
     w.byte(0x5b);
@@ -30,32 +32,49 @@ export function klinePageBytes(b: BaseBars, tf: Timeframe, priceDecimals: number
     w.byte(COMMA); w.fixed(b.takerQuote[i]!, 8);
     w.ascii(',"0"]');
   }
+  w.reserve(1);
   w.byte(0x5d);
   return w.done();
 }
 
+function digitCount(k: number): number {
+  let n = 1;
+  while (n < 16 && k >= SCALE16[n]!) n++;
+  return n;
+}
+
+const SCALE16 = Array.from({ length: 17 }, (_, d) => 10 ** d);
+
+/** Bytes written straight into one buffer; callers reserve room for a row before writing it. */
 class ByteSink {
   private buf: Buffer;
   private pos = 0;
-  private readonly digits = new Uint8Array(24);
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
   }
 
+  reserve(n: number): void {
+    if (this.pos + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+      this.buf.copy(next, 0, 0, this.pos);
+      this.buf = next;
+    }
+  }
+
   byte(c: number): void {
-    if (this.pos >= this.buf.length) this.grow();
     this.buf[this.pos++] = c;
   }
 
   ascii(s: string): void {
-    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+    this.reserve(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.pos++] = s.charCodeAt(i);
   }
 
   /** A non-negative safe integer, as digits. */
   int(v: number): void {
     if (!Number.isSafeInteger(v) || v < 0) return this.ascii(String(v));
-    this.emit(this.reversedDigits(v, 1), 0);
+    this.digits(v, 0);
   }
 
   /**
@@ -67,46 +86,30 @@ class ByteSink {
     const k = Math.round(v * scale);
     this.byte(QUOTE);
     if (k / scale !== v || !Number.isSafeInteger(k) || k < 0) this.ascii(String(v));
-    else this.emit(this.reversedDigits(k, d + 1), d);
+    else this.digits(k, d);
     this.byte(QUOTE);
   }
 
-  /** Digits of k, least significant first, at least `min` of them; 8 at a time in int32 arithmetic. */
-  private reversedDigits(k: number, min: number): number {
-    const out = this.digits;
-    let n = 0;
-    let x = k;
-    while (x >= 1e8) {
-      let lo = x % 1e8;
-      x = (x - lo) / 1e8;
-      for (let j = 0; j < 8; j++) {
-        out[n++] = 0x30 + (lo % 10);
-        lo = (lo / 10) | 0;
-      }
-    }
-    let small = x | 0;
-    while (small > 0 || n < min) {
-      out[n++] = 0x30 + (small % 10);
-      small = (small / 10) | 0;
-    }
-    return n;
-  }
-
-  /** Write reversed digits [0, n) most significant first, with a point before the last `decimals`. */
-  private emit(n: number, decimals: number): void {
-    if (this.pos + n + 1 > this.buf.length) this.grow();
+  /**
+   * k / 10^d in decimal: at least one digit before the point and exactly d after it. Written from the
+   * right in int32 arithmetic, eight digits at a time: `%` on a double is a slow library call.
+   */
+  private digits(k: number, d: number): void {
+    const count = Math.max(digitCount(k), d + 1);
     const buf = this.buf;
-    let pos = this.pos;
-    while (n > decimals) buf[pos++] = this.digits[--n]!;
-    if (decimals > 0) buf[pos++] = 0x2e;
-    while (n > 0) buf[pos++] = this.digits[--n]!;
-    this.pos = pos;
-  }
-
-  private grow(): void {
-    const next = Buffer.allocUnsafe(this.buf.length * 2);
-    this.buf.copy(next);
-    this.buf = next;
+    const end = this.pos + count + (d > 0 ? 1 : 0);
+    let p = end;
+    const low = k < 1e8 ? k : k % 1e8;
+    let part = low | 0;
+    const upper = ((k - low) / 1e8) | 0;
+    for (let written = 0; written < count; written++) {
+      if (written === 8) part = upper;
+      if (written === d && d > 0) buf[--p] = 0x2e;
+      const q = (part / 10) | 0;
+      buf[--p] = 0x30 + part - q * 10;
+      part = q;
+    }
+    this.pos = end;
   }
 
   done(): Buffer {

@@ -27,7 +27,30 @@ export function maintenanceWindows(seed: number, from: number, to: number): Main
   return out;
 }
 
+/** Whether any window overlaps [from, to), without building a list (asked once a day of every page). */
+export function hasMaintenance(seed: number, from: number, to: number): boolean {
+  for (let block = Math.floor(from / BLOCK) - 1; block * BLOCK < to; block++) {
+    const w = windowOfBlock(seed, block);
+    if (w && w.gapEnd > from && w.flatStart < to) return true;
+  }
+  return false;
+}
+
+/** Windows by seed and block: every symbol of a run asks for the same few. */
+const known = new Map<number, Map<number, MaintenanceWindow | null>>();
+
 function windowOfBlock(seed: number, block: number): MaintenanceWindow | undefined {
+  let bySeed = known.get(seed);
+  if (!bySeed) known.set(seed, (bySeed = new Map()));
+  let w = bySeed.get(block);
+  if (w === undefined) {
+    w = drawWindow(seed, block) ?? null;
+    bySeed.set(block, w);
+  }
+  return w ?? undefined;
+}
+
+function drawWindow(seed: number, block: number): MaintenanceWindow | undefined {
   const rng = makeRng(hash32(`maintenance|${seed}|${block}`));
   if (rng() < 0.5) return undefined;
   const day = Math.floor(rng() * 40);

@@ -28,3 +28,14 @@ export function normal(rng: () => number): number {
   const v = rng();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
+
+/** A 32-bit seed from a key's hash and a number (a day, a bar's open time), without building strings. */
+export function mix32(key: number, n: number): number {
+  let h = (key ^ Math.imul(Math.floor(n / 4294967296) + 0x9e3779b9, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (n >>> 0), 0xcc9e2d51);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x1b873593);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}

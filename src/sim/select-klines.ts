@@ -62,11 +62,13 @@ function selectBackward(src: CandleSource, tf: Timeframe, lowest: number, end: n
 /** Candles of `tf` opening in [from, to), as known at `now`. */
 function candlesIn(src: CandleSource, tf: Timeframe, from: number, to: number, now: number): BaseBars {
   const todayStart = Math.floor(now / DAY) * DAY;
-  const aggregate = (b: BaseBars) => (!tf.calendarMonth && tf.ms === src.baseMs ? b : aggregateBars(b, tf));
+  const aggregate = (b: BaseBars) => (!tf.calendarMonth && tf.ms === src.baseMs ? b : aggregateBars(b, tf, src.units));
   if (from >= todayStart) return aggregate(baseBarsUntilNow(src, from, to, now));
   // Whole past days come from the source's caches; only today is cut at now.
   const cut = Math.min(to, todayStart);
   if (src.dailyBars && tf.ms >= DAY) {
+    // 1d candles are the source's days as they are; longer ones their aggregate
+    if (!tf.calendarMonth && tf.ms === DAY) return concatBars([src.dailyBars(from, cut), aggregate(baseBarsUntilNow(src, cut, to, now))]);
     return aggregate(concatBars([src.dailyBars(from, cut), baseBarsUntilNow(src, cut, to, now)]));
   }
   if (src.intradayCandles && tf.ms > src.baseMs && DAY % tf.ms === 0) {

@@ -140,6 +140,25 @@ describe('the run pool', () => {
     expect(most).toBe(2);
   });
 
+  it('adapts: starts with `start` jobs, grows to what `want` asks (never past max), and shrinks by not replacing finished jobs', async () => {
+    let running = 0;
+    const seen: number[] = [];
+    let wanted = 6;
+    const asked: number[] = [];
+    const out = await mapPool(Array.from({ length: 40 }, (_, i) => i), { start: 2, max: 5, everyMs: 5, want: (n) => { asked.push(n); return wanted; } }, async (i) => {
+      seen.push(++running);
+      if (i === 20) wanted = 1;
+      await new Promise((r) => setTimeout(r, 15));
+      running--;
+      return i;
+    });
+    expect(out).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(seen.slice(0, 2)).toEqual([1, 2]); // two at first
+    expect(Math.max(...seen)).toBe(5); // grown, and held at max although 6 were wanted
+    expect(seen.slice(-3)).toEqual([1, 1, 1]); // then one at a time
+    expect(asked.length).toBeGreaterThan(0);
+  });
+
   it('starts nothing new after a failure, lets running jobs finish, then throws the first error', async () => {
     const started: number[] = [];
     const finished: number[] = [];

@@ -112,3 +112,45 @@ describe("Binance's weight table", () => {
     expect(weightLimitOf(undefined)).toBeUndefined();
   });
 });
+
+describe('how many requests the scheduler wants in flight', () => {
+  it('more while the run spends slower than the rest of the window allows, at most double; the same while the budget holds it back', async () => {
+    const clock = new FakeClock(T0 + 1_000);
+    const s = new WeightScheduler({ usdm: { limit: 2400, windowMs: MIN } }, clock, { margin: 0.03 });
+    expect(s.wantedInFlight(4)).toBe(4); // nothing measured yet
+    // 4 in flight, one weight-2 page every 100 ms: 0.02 weight/ms, where 2,328 weight over the 59 s left is 0.039/ms
+    for (let i = 0; i < 20; i++) {
+      s.settle(await s.acquire('usdm', 2));
+      clock.t += 100;
+    }
+    expect(s.wantedInFlight(4)).toBe(8);
+    // 10x slower than needed: still at most double
+    const slowClock = new FakeClock(T0 + 1_000);
+    const slow = new WeightScheduler({ usdm: { limit: 24_000, windowMs: MIN } }, slowClock, { margin: 0.03 });
+    for (let i = 0; i < 20; i++) {
+      slow.settle(await slow.acquire('usdm', 2));
+      slowClock.t += 100;
+    }
+    expect(slow.wantedInFlight(3)).toBe(6);
+    // the budget is spent: requests wait for the next window, and more in flight would only wait too
+    for (let i = 0; i < 1200; i++) s.settle(await s.acquire('usdm', 2));
+    expect(clock.sleeps.length).toBeGreaterThan(0);
+    clock.t += 1_000;
+    for (let i = 0; i < 10; i++) {
+      s.settle(await s.acquire('usdm', 2));
+      clock.t += 100;
+    }
+    expect(s.wantedInFlight(4)).toBe(4);
+  });
+
+  it('the same when the run already spends at the rate that uses the window', async () => {
+    const clock = new FakeClock(T0 + 30_000);
+    const s = new WeightScheduler({ spot: { limit: 6000, windowMs: MIN } }, clock, { margin: 0.03 });
+    // 2 weight per 10 ms = 0.2/ms, more than the 5,820 / 30 s = 0.194/ms that spends the window by its end
+    for (let i = 0; i < 100; i++) {
+      s.settle(await s.acquire('spot', 2));
+      clock.t += 10;
+    }
+    expect(s.wantedInFlight(6)).toBe(6);
+  });
+});
