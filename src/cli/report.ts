@@ -4,9 +4,10 @@ import { causeOf, type StoreOutcome } from '../pipeline/outcome.js';
 /** Text summary of a build/update: one line per store and a total. */
 export function renderOutcomes(outcomes: readonly StoreOutcome[]): string {
   const lines = outcomes.map((o) => {
-    const head = `${o.status.padEnd(14)} ${o.symbol} ${o.timeframe ?? ''}`.trimEnd();
+    const what = o.dataset && o.dataset !== 'ohlcv' ? `${o.dataset}${o.dataset === 'funding' ? '' : ` ${o.timeframe ?? ''}`}` : o.timeframe ?? '';
+    const head = `${o.status.padEnd(14)} ${o.symbol} ${what}`.trimEnd();
     if (o.status === 'failed') return `${head}  ${o.error?.message ?? ''}`;
-    const range = o.first ? `${o.first} → ${o.last}` : 'no candles';
+    const range = o.first ? `${o.first} → ${o.last}` : 'no rows';
     return `${head}  ${o.rows.toLocaleString('en-US')} rows  ${range}  fetched ${o.fetched.toLocaleString('en-US')}${addedText(o)}${fixesText(o)}  gaps ${o.gaps}  ${o.path}`;
   });
   const failed = outcomes.filter((o) => o.status === 'failed').length;

@@ -1,9 +1,10 @@
 import { StoreError, UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
-import { resolveMasterPath } from '../store/store-path.js';
+import { resolveStorePath } from '../store/store-path.js';
+import { datasetsNamed } from '../datasets/registry.js';
+import { plannedJob } from './dataset-plans.js';
 import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
-import { OHLCV_JOB } from './ohlcv-job.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -18,6 +19,8 @@ export type BuildRange =
 export interface BuildOptions {
   readonly symbols: readonly string[];
   readonly timeframes: readonly string[];
+  /** Datasets to build (default: candles, `ohlcv`). Per-timeframe ones once per timeframe, funding once per symbol. */
+  readonly datasets?: readonly string[];
   readonly range: BuildRange;
   /** Fetch the range, run everything, write nothing. */
   readonly dryRun: boolean;
@@ -28,27 +31,35 @@ export interface BuildOptions {
 const DAY = 86_400_000;
 
 /**
- * Fetch, clean, add ATR and write a master store for every symbol × timeframe. An existing store is
- * extended: only what is missing before its first and after its last candle is fetched.
+ * Fetch, clean, derive (candles: ATR) and write a store for every dataset × symbol × timeframe. An
+ * existing store is extended: only what is missing before its first and after its last row is fetched.
  */
 export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
-  const targets = await Promise.all(o.symbols.flatMap((symbol) => o.timeframes.map(parseTimeframe).map(async (tf) => {
-    const path = await resolveMasterPath(s.dataDir, symbol, tf.name);
-    const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, { exchange: s.exchange, source: s.source, symbol, timeframe: tf.name });
-    return { symbol, tf, path, foreign };
-  })));
+  const datasets = datasetsNamed(o.datasets ?? ['ohlcv']);
+  const buildable = datasets.find((d) => d.name === 'coingecko-market');
+  if (buildable) throw new UsageError('--datasets coingecko-market: CoinGecko market data is kept for the universe\'s members by `collect --datasets coingecko-market`');
+  const wanted = datasets.flatMap((d) => o.symbols.flatMap((symbol) => (d.perTimeframe ? o.timeframes : [undefined]).map((tf) => ({ d, symbol, tf }))));
+  const targets = await Promise.all(wanted.map(async ({ d, symbol, tf }) => {
+    const grid = tf === undefined ? parseTimeframe('1h') : parseTimeframe(tf);
+    const path = await resolveStorePath(s.dataDir, d, symbol, grid.name);
+    const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, { dataset: d.name, exchange: s.exchange, source: s.source, symbol, timeframe: d.perTimeframe ? grid.name : undefined });
+    return { dataset: d.name, symbol, tf: grid, path, foreign };
+  }));
   const open = targets.filter((t) => !t.foreign);
-  if (open.length === 0) return targets.map((t) => failedOutcome({ symbol: t.symbol, timeframe: t.tf.name, path: t.path }, t.foreign));
+  const outcomeBase = (t: (typeof targets)[number]) => ({ dataset: t.dataset, symbol: t.symbol, timeframe: t.tf.name, path: t.path });
+  if (open.length === 0) return targets.map((t) => failedOutcome(outcomeBase(t), t.foreign));
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   const unlisted = await findUnlisted([...new Set(open.map((t) => t.symbol))], deps, s, retry);
   const now = await withRetry('fetch exchange time', retry, () => deps.clientFor(s.exchange).serverTime());
-  const spans = new Map(targets.map((t) => [t.tf.name, buildSpan(o, t.tf, now)]));
+  // every plan first: a timeframe a dataset is not served at is a usage error before anything is fetched
+  const jobs = new Map(targets.map((t) => {
+    const span = buildSpan(o, t.tf, now);
+    return [t, plannedJob(t.dataset, t.tf, s.exchange, now, { since: span.since, until: o.range.until })];
+  }));
   return runStores(targets, s, deps, async (t) => {
     const failure = t.foreign ?? unlisted.get(t.symbol);
-    if (failure) return failedOutcome({ symbol: t.symbol, timeframe: t.tf.name, path: t.path }, failure);
-    return runStoreJob({
-      spec: OHLCV_JOB, symbol: t.symbol, tf: t.tf, path: t.path, exchange: s.exchange, window: async () => spans.get(t.tf.name)!, erase: o.erase ?? false, dryRun: o.dryRun,
-    }, s, deps, retry);
+    if (failure) return failedOutcome(outcomeBase(t), failure);
+    return runStoreJob({ ...jobs.get(t)!, symbol: t.symbol, path: t.path, erase: o.erase ?? false, dryRun: o.dryRun }, s, deps, retry);
   });
 }
 

@@ -1,19 +1,14 @@
 import { parseTimeframe } from '../core/timeframe.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { storePath } from '../store/store-path.js';
-import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
-import { FUNDING_JOB } from './funding-job.js';
-import { STATISTICS_JOBS } from './statistics-job.js';
-import { PRICE_KLINES_JOBS } from './price-klines-job.js';
+import { plannedJob, type PlannedJob } from './dataset-plans.js';
 import type { StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
-import { runStoreJob, runStores, type StoreJob } from './store-job.js';
-import type { SeriesFrame } from '../core/dataset.js';
+import { runStoreJob, runStores } from './store-job.js';
 
 const DAY = 86_400_000;
 /** How far back Binance serves its futures statistics. */
-const STATISTICS_WINDOW = 30 * DAY;
 
 /** A universe member as the collector needs it: its market, and its CoinGecko id (`exchange:…` for a fallback member). */
 export interface CollectedMember {
@@ -79,10 +74,8 @@ export async function cycleContext(s: RunSettings, deps: RunDeps, exchange: Exch
   return { s, deps, retry, now: await withRetry('fetch exchange time', retry, () => exchange.serverTime()) };
 }
 
-type StoreJobFor = Omit<StoreJob<SeriesFrame>, 'symbol' | 'path' | 'erase' | 'dryRun'>;
-
 /** One dataset's store job for every member, through the run's pool. */
-function runForMembers(c: CycleContext, members: readonly CollectedMember[], job: StoreJobFor, sourceId?: (m: CollectedMember) => string): Promise<StoreOutcome[]> {
+function runForMembers(c: CycleContext, members: readonly CollectedMember[], job: PlannedJob, sourceId?: (m: CollectedMember) => string): Promise<StoreOutcome[]> {
   const tf = job.spec.dataset.perTimeframe ? job.tf.name : undefined;
   return runStores(members, c.s, c.deps, (m) => runStoreJob({
     ...job, symbol: m.market, path: storePath(c.s.dataDir, job.spec.dataset, m.market, tf), erase: false, dryRun: false,
@@ -93,34 +86,22 @@ function runForMembers(c: CycleContext, members: readonly CollectedMember[], job
 /** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
 export function collectMarketData(c: CycleContext, members: readonly CollectedMember[], days: number): Promise<StoreOutcome[]> {
   const today = Math.floor(c.now / DAY) * DAY;
-  return runForMembers(c, members.filter((m) => !m.id.includes(':')), {
-    spec: COINGECKO_MARKET_JOB, tf: parseTimeframe('1d'), exchange: 'coingecko', window: async () => ({ since: today - days * DAY, until: today }),
-  }, (m) => m.id);
+  const job = plannedJob('coingecko-market', parseTimeframe('1d'), 'coingecko', c.now, { since: today - days * DAY });
+  return runForMembers(c, members.filter((m) => !m.id.includes(':')), job, (m) => m.id);
 }
 
 /** Every member's funding settlements: the whole history from listing once, then what follows the last stored one. */
 export function collectFunding(c: CycleContext, members: readonly CollectedMember[]): Promise<StoreOutcome[]> {
-  // settlements fall on whole hours: the planner steps from the last one by an hour
-  return runForMembers(c, members, {
-    spec: FUNDING_JOB, tf: parseTimeframe('1h'), exchange: c.s.exchange, window: async (stored) => ({ since: stored ? undefined : 0, until: c.now + 1 }),
-  });
+  return runForMembers(c, members, plannedJob('funding', parseTimeframe('1h'), c.s.exchange, c.now, {}));
 }
 
 /** Every member's futures statistic at `period`: the exchange's 30 days, then whatever follows the last stored row. */
 export function collectStatistic(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string): Promise<StoreOutcome[]> {
-  const tf = parseTimeframe(period);
-  // a period opening at the window's edge may already be dropped by the exchange: start one period in
-  const servedFrom = Math.ceil((c.now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
-  return runForMembers(c, members, {
-    spec: STATISTICS_JOBS[dataset]!, tf, exchange: c.s.exchange, servedFrom, window: async () => ({ since: servedFrom, until: Math.floor(c.now / tf.ms) * tf.ms }),
-  });
+  return runForMembers(c, members, plannedJob(dataset, parseTimeframe(period), c.s.exchange, c.now, {}));
 }
 
 /** Every member's mark-price or premium-index klines at `period` over the last `days`, extended like candles. */
 export function collectPriceKlines(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string, days: number): Promise<StoreOutcome[]> {
   const tf = parseTimeframe(period);
-  return runForMembers(c, members, {
-    spec: PRICE_KLINES_JOBS[dataset]!, tf, exchange: c.s.exchange,
-    window: async () => ({ since: Math.ceil((c.now - days * DAY) / tf.ms) * tf.ms, until: Math.floor(c.now / tf.ms) * tf.ms }),
-  });
+  return runForMembers(c, members, plannedJob(dataset, tf, c.s.exchange, c.now, { since: Math.ceil((c.now - days * DAY) / tf.ms) * tf.ms }));
 }

@@ -6,6 +6,8 @@ import { findGaps } from '../validate/check-health.js';
 
 /** What happened to one store in a build or update: data for the command to print. */
 export interface StoreOutcome {
+  /** The dataset the store holds (`ohlcv`, `funding`, …). */
+  readonly dataset?: string;
   readonly symbol: string;
   /** null only for a named symbol that has no store at all. */
   readonly timeframe: string | null;
@@ -52,7 +54,7 @@ export function shapeOf(time: Float64Array, grid: Timeframe | undefined): StoreS
 }
 
 export function outcomeOf(
-  base: Pick<StoreOutcome, 'symbol' | 'timeframe' | 'path' | 'status'>, shape: StoreShape, extra: Partial<StoreOutcome> = {},
+  base: Pick<StoreOutcome, 'dataset' | 'symbol' | 'timeframe' | 'path' | 'status'>, shape: StoreShape, extra: Partial<StoreOutcome> = {},
 ): StoreOutcome {
   return { ...base, rows: shape.rows, first: isoUtc(shape.first), last: isoUtc(shape.last), fetched: 0, gaps: shape.gaps, ...extra };
 }
@@ -61,7 +63,7 @@ export function outcomeOf(
  * A store's failure as an outcome. The error itself travels with it (not enumerable, so JSON shows only
  * kind and message), so the run's exit code comes from its class, not from its name.
  */
-export function failedOutcome(base: Pick<StoreOutcome, 'symbol' | 'timeframe' | 'path'>, e: unknown): StoreOutcome {
+export function failedOutcome(base: Pick<StoreOutcome, 'dataset' | 'symbol' | 'timeframe' | 'path'>, e: unknown): StoreOutcome {
   if (e instanceof InterruptedError) throw e;
   const err = e instanceof Error ? e : new Error(String(e));
   const out: StoreOutcome = { ...base, status: 'failed', rows: 0, first: null, last: null, fetched: 0, gaps: 0, error: { kind: err.name, message: err.message } };

@@ -66,7 +66,7 @@ export async function runStores<T>(items: readonly T[], s: RunSettings, deps: Ru
  * failure becomes this store's outcome; the run carries on with the others.
  */
 export async function runStoreJob<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
-  const base = { symbol: job.symbol, timeframe: job.tf.name, path: job.path };
+  const base = { dataset: job.spec.dataset.name, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
   const expect: StoreIdentity = { dataset: job.spec.dataset.name, exchange: job.exchange, source: s.source, symbol: job.symbol, timeframe: job.tf.name };
   try {
     if (job.dryRun) return await dryRun(job, s, deps, retry);
@@ -81,7 +81,7 @@ export async function runStoreJob<F extends SeriesFrame>(job: StoreJob<F>, s: Ru
 async function extendStore<F extends SeriesFrame>(
   job: StoreJob<F>, h: StoreHandle<F>, expect: StoreIdentity, s: RunSettings, deps: RunDeps, retry: RetryContext,
 ): Promise<StoreOutcome> {
-  const base = { symbol: job.symbol, timeframe: job.tf.name, path: job.path };
+  const base = { dataset: job.spec.dataset.name, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
   const stored = h.stored && h.stored.rows > 0 ? h.stored : undefined;
   if (job.mustExist && !stored) throw new StoreError(`${job.path} is empty (run build to refill it)`);
   const params = job.spec.params(stored?.meta, s);

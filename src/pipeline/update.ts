@@ -1,9 +1,10 @@
 import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
-import { floorOpen, parseTimeframe } from '../core/timeframe.js';
+import { parseTimeframe } from '../core/timeframe.js';
+import { datasetsNamed } from '../datasets/registry.js';
 import { listStores, readStoreMeta, type StoreRef } from '../store/store-read.js';
-import { resolveMasterPath } from '../store/store-path.js';
-import { OHLCV_JOB } from './ohlcv-job.js';
+import { resolveStorePath } from '../store/store-path.js';
+import { plannedJob } from './dataset-plans.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -14,6 +15,8 @@ export interface UpdateOptions {
   readonly symbols?: readonly string[];
   /** Only these timeframes. */
   readonly timeframes?: readonly string[];
+  /** Stores of these datasets (default: candles, `ohlcv`). */
+  readonly datasets?: readonly string[];
   /**
    * The exchange the stores must be from (--exchange). Without it each store is fetched from the
    * exchange recorded in it, so one run may span exchanges.
@@ -27,7 +30,7 @@ export interface UpdateOptions {
  */
 export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
   const { refs, missing } = await selectStores(o, s.dataDir);
-  const absent = missing.map((m) => failedOutcome(m, new StoreError(`no ${m.timeframe ? `${m.timeframe} ` : ''}store for ${m.symbol} in ${s.dataDir} (run build first)`)));
+  const absent = missing.map((m) => failedOutcome(m, new StoreError(`no ${m.dataset === 'ohlcv' ? '' : `${m.dataset} `}${m.timeframe ? `${m.timeframe} ` : ''}store for ${m.symbol} in ${s.dataDir} (run build first)`)));
   if (refs.length === 0) return absent;
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   // Each exchange's clock is asked once, and only after a store has passed its checks: a foreign or
@@ -39,34 +42,38 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
     return c;
   };
   return [...await runStores(refs, s, deps, async (ref) => {
-    const tf = parseTimeframe(ref.timeframe);
+    // funding has no timeframe of its own: its planner steps through settlements by the hour
+    const tf = parseTimeframe(ref.timeframe || '1h');
     let exchange: string;
     try {
       exchange = o.exchange ?? (await readStoreMeta(ref.path)).exchange ?? s.exchange;
+      const job = plannedJob(ref.dataset, tf, exchange, await clockOf(exchange), {});
+      return await runStoreJob({ ...job, symbol: ref.symbol, path: ref.path, erase: false, dryRun: false, mustExist: true }, s, deps, retry);
     } catch (e) {
-      return failedOutcome(ref, e);
+      return failedOutcome({ ...ref, timeframe: tf.name }, e);
     }
-    return runStoreJob({
-      spec: OHLCV_JOB, symbol: ref.symbol, tf, path: ref.path, exchange, erase: false, dryRun: false, mustExist: true,
-      window: async () => ({ until: floorOpen(tf, await clockOf(exchange)) }),
-    }, s, deps, retry);
   }), ...absent];
 }
 
-interface Missing { symbol: string; timeframe: string | null; path: string }
+interface Missing { dataset: string; symbol: string; timeframe: string | null; path: string }
 
 /** Named stores, or every store found; named ones that do not exist come back as `missing`. */
 async function selectStores(o: UpdateOptions, dataDir: string): Promise<{ refs: StoreRef[]; missing: Missing[] }> {
   const symbols = o.symbols?.map((x) => parseSymbol(x).symbol);
   const tfs = o.timeframes?.map((x) => parseTimeframe(x).name);
-  const all = (await listStores(dataDir)).filter((r) => !tfs || tfs.includes(r.timeframe));
+  const datasets = datasetsNamed(o.datasets ?? ['ohlcv']);
+  const all = (await listStores(dataDir, datasets)).filter((r) => !tfs || r.timeframe === '' || tfs.includes(r.timeframe));
   if (!symbols) return { refs: all, missing: [] };
   const refs = all.filter((r) => symbols.includes(r.symbol));
   const missing: Missing[] = [];
-  for (const symbol of symbols) {
-    if (!tfs && !refs.some((r) => r.symbol === symbol)) missing.push({ symbol, timeframe: null, path: dataDir });
-    for (const timeframe of tfs ?? []) {
-      if (!refs.some((r) => r.symbol === symbol && r.timeframe === timeframe)) missing.push({ symbol, timeframe, path: await resolveMasterPath(dataDir, symbol, timeframe) });
+  for (const d of datasets) {
+    for (const symbol of symbols) {
+      const has = (timeframe?: string) => refs.some((r) => r.dataset === d.name && r.symbol === symbol && (timeframe === undefined || r.timeframe === timeframe));
+      if (!d.perTimeframe || !tfs) {
+        if (!has()) missing.push({ dataset: d.name, symbol, timeframe: null, path: dataDir });
+        continue;
+      }
+      for (const timeframe of tfs) if (!has(timeframe)) missing.push({ dataset: d.name, symbol, timeframe, path: await resolveStorePath(dataDir, d, symbol, timeframe) });
     }
   }
   return { refs, missing };

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { isoUtc, parseUserDate } from '../../core/time-format.js';
 import { runBuild, type BuildRange } from '../../pipeline/build.js';
+import { DATASETS } from '../../datasets/registry.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
@@ -9,7 +10,7 @@ import { checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSet
 import { failureOf, renderOutcomes } from '../report.js';
 
 interface BuildFlags extends ExchangeFlags {
-  symbol?: string[]; timeframes?: string[]; years?: string; days?: string; since?: string; until?: string;
+  symbol?: string[]; timeframes?: string[]; datasets?: string[]; years?: string; days?: string; since?: string; until?: string;
   dryRun?: boolean; erase?: boolean; config?: string; json?: boolean;
 }
 
@@ -17,7 +18,8 @@ export function registerBuild(program: Command, ctx: () => CommandContext): void
   storeOptions(program.command('build')
     .description('fetch history, clean it, add ATR and write master stores')
     .option('--symbol <symbol>', 'ccxt symbol, repeatable (ETH/USDT spot, BTC/USDT:USDT perpetual)', collect('--symbol'))
-    .option('--timeframes <tf...>', 'timeframes, e.g. 1h 4h 1d')
+    .option('--timeframes <tf...>', 'timeframes, e.g. 1h 4h 1d (futures statistics: their period, 5m … 1d)')
+    .option('--datasets <list>', `datasets: ${DATASETS.filter((d) => d.name !== 'coingecko-market').map((d) => d.name).join(', ')} (default ohlcv); all but ohlcv are USDT-M perpetuals only`, collect('--datasets'))
     .option('--years <n>', 'history to fetch, in years (default from config: 5)')
     .option('--days <n>', 'history to fetch, in days')
     .option('--since <date>', 'first candle (inclusive), e.g. 2021-01-01')
@@ -34,7 +36,7 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const range = buildRange(flags, cfg.years);
   const settings = runSettings(cfg, flags, ctx.env);
   const outcomes = await withExchange(exchangeSettings(cfg, flags, ctx.env), settings.dataDir, ctx.log, ctx.terminal, (clientFor, progress) =>
-    runBuild({ symbols, timeframes, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress }));
+    runBuild({ symbols, timeframes, datasets: flags.datasets, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress }));
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
   const failure = failureOf(outcomes);
   if (failure) throw failure;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describeStores, findStores } from '../../pipeline/store-reports.js';
-import { datasetsNamed } from '../../datasets/registry.js';
+import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { collect, storeOptions } from '../options.js';
@@ -11,7 +11,7 @@ interface ListFlags { dataDir?: string; config?: string; json?: boolean; dataset
 export function registerList(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('list')
     .description('every store with its rows, time range, gaps, size and last update')
-    .option('--datasets <list>', 'datasets to list: ohlcv, funding, coingecko-market or all (default ohlcv)', collect('--datasets')), { json: 'print as JSON' })
+    .option('--datasets <list>', `datasets to list: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets')), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DATASETS } from '../../datasets/registry.js';
 import { UsageError } from '../../core/errors.js';
 import { runUpdate } from '../../pipeline/update.js';
 import type { CommandContext } from '../command-context.js';
@@ -7,13 +8,14 @@ import { withExchange } from '../exchange-session.js';
 import { checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, runSettings, storeOptions } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
 
-interface UpdateFlags extends ExchangeFlags { symbol?: string[]; timeframes?: string[]; config?: string; json?: boolean }
+interface UpdateFlags extends ExchangeFlags { symbol?: string[]; timeframes?: string[]; datasets?: string[]; config?: string; json?: boolean }
 
 export function registerUpdate(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('update')
     .description('append newly closed candles to existing stores')
     .option('--symbol <symbol>', 'only this symbol, repeatable (default: every store)', collect('--symbol'))
-    .option('--timeframes <tf...>', 'only these timeframes'), { exchange: true })
+    .option('--timeframes <tf...>', 'only these timeframes')
+    .option('--datasets <list>', `stores of these datasets: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets')), { exchange: true })
     .action(async (flags: UpdateFlags) => {
       const c = ctx();
       const cfg = loadConfig(flags.config);
@@ -21,6 +23,7 @@ export function registerUpdate(program: Command, ctx: () => CommandContext): voi
         symbols: flags.symbol ? checkSymbols(flags.symbol) : undefined,
         timeframes: flags.timeframes ? checkTimeframes(flags.timeframes) : undefined,
         exchange: flags.exchange,
+        datasets: flags.datasets,
       };
       const settings = runSettings(cfg, flags, c.env);
       const outcomes = await withExchange(exchangeSettings(cfg, flags, c.env), settings.dataDir, c.log, c.terminal, (clientFor, progress) =>

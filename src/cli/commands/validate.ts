@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { JobFailedError } from '../../core/errors.js';
 import { findStores, validateStores } from '../../pipeline/store-reports.js';
-import { datasetsNamed } from '../../datasets/registry.js';
+import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { checkDataDir } from '../../store/store-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
@@ -16,7 +16,7 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
     .description('health report of every store (exit 1 when one fails)')
     .option('--symbol <symbol>', 'only this symbol, repeatable', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes')
-    .option('--datasets <list>', 'datasets to check: ohlcv, funding, coingecko-market or all (default ohlcv)', collect('--datasets'))
+    .option('--datasets <list>', `datasets to check: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets'))
     .option('--strict', 'fail on warnings too')
     .option('--stale-after <n>', 'warn STALE when more than n closed candles are missing at the end (default 3)')
     .option('--now <date>', 'judge open candles and staleness as of this time (default: the clock)'), { json: 'print the report as JSON' })
