@@ -17,6 +17,7 @@ import { readMaster } from '../src/store/store-read.js';
 import { encodeSeries } from '../src/store/parquet-codec.js';
 import { OHLCV } from '../src/datasets/ohlcv.js';
 import { collectSection, fetchSection } from './fetch.js';
+import { liquidationsSection } from './liquidations.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'qml-data.js');
@@ -192,7 +193,7 @@ const fetchJobs = process.env['QML_BENCH_FETCH']?.split(',');
 const SECTIONS: Record<string, () => Promise<void>> = {
   core: coreAndParquet, update: updateEndToEnd, 'update-cost': updateCostFlat, startup, sim: simThroughput,
   fetch: () => fetchSection(fetchJobs, process.env['QML_BENCH_CCXT'] !== '0'),
-  collect: collectSection,
+  collect: collectSection, liquidations: liquidationsSection,
 };
 // `npm run bench -- update-cost sim` runs only the sections named; no name runs them all.
 const wanted = process.argv.slice(2);

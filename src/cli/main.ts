@@ -9,6 +9,7 @@ import { registerSim } from './commands/sim.js';
 import { registerUpdate } from './commands/update.js';
 import { registerCollect } from './commands/collect.js';
 import { registerStatus } from './commands/status.js';
+import { registerLiquidations } from './commands/liquidations.js';
 import { registerUniverse } from './commands/universe.js';
 import { registerValidate } from './commands/validate.js';
 import { createLogger } from './logger.js';
@@ -59,7 +60,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
     return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, env: io.env });
   };
-  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerSim, registerDemo]) register(program, getCtx);
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerSim, registerDemo]) register(program, getCtx);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)'));

@@ -13,6 +13,7 @@ import { addSpotRoutes } from './routes/spot.js';
 import { addFundingRoutes } from './routes/funding.js';
 import { addFuturesDataRoutes } from './routes/futures-data.js';
 import { coinMarket } from './coingecko/coin-market.js';
+import { attachLiquidationStream, type LiquidationStream } from './liquidation-stream.js';
 import { addCoinGeckoRoutes, coingeckoError } from './coingecko/routes.js';
 
 export interface SimOptions {
@@ -35,6 +36,13 @@ export interface SimOptions {
   readonly universe?: boolean;
   /** Faults to inject (see faults.ts for the spec language). */
   readonly faults?: string | readonly FaultRule[];
+  /**
+   * The simulated clock runs this many times faster than real time, from `now` (or from the start):
+   * an hour of the liquidation stream in seconds. Default: a fixed `now`, or the real clock.
+   */
+  readonly speed?: number;
+  /** How often liquidations happen, relative to the default (the bench raises it). */
+  readonly liquidationRate?: number;
   /** Called as each request arrives, before it is answered (tests use it to act at an exact moment). */
   readonly onRequest?: (path: string, query: URLSearchParams) => void;
 }
@@ -46,6 +54,8 @@ export interface RunningSim {
   now(): number;
   /** Move the exchange's clock (epoch ms). */
   setNow(t: number): void;
+  /** The USDT-M liquidation streams (websocket): connections as the simulator saw them, and their faults. */
+  readonly liquidations: LiquidationStream;
   /** Requests served, by path (`/api/v3/klines` → 12). */
   readonly requests: Map<string, number>;
   /** Responses by HTTP status (to check that a client backs off after a 429). */
@@ -74,8 +84,9 @@ const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
 export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   const host = opts.host ?? '127.0.0.1';
   if (!isLoopbackHost(host)) throw new UsageError(`--host "${host}" is not a loopback address (expected 127.x.x.x, ::1 or localhost)`);
-  let fixedNow = opts.now;
-  const now = () => fixedNow ?? Date.now();
+  let fixedNow = opts.speed ? opts.now ?? Date.now() : opts.now;
+  let realAt = Date.now();
+  const now = () => fixedNow === undefined ? Date.now() : opts.speed ? Math.floor(fixedNow + (Date.now() - realAt) * opts.speed) : fixedNow;
   const coins = opts.universe ? coinMarket(opts.seed ?? 1, now()) : [];
   const catalog = MarketCatalog.build({ seed: opts.seed ?? 1, symbols: opts.symbols, replay: opts.replay, perpetuals: coins.filter((c) => c.perpBase) });
   const limits = limitConfig(opts.rateLimits);
@@ -113,11 +124,12 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
     server.listen(opts.port ?? 8787, host, resolve);
   });
   const port = (server.address() as AddressInfo).port;
+  const liquidations = attachLiquidationStream(server, catalog, opts.seed ?? 1, now, opts.liquidationRate);
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port, catalog, now, requests, statuses, weights, faults, headerNames,
-    setNow: (t) => { fixedNow = t; },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    port, catalog, now, requests, statuses, weights, faults, headerNames, liquidations,
+    setNow: (t) => { fixedNow = t; realAt = Date.now(); },
+    close: () => new Promise((resolve) => { liquidations.close(); server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
 
