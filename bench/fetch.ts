@@ -115,7 +115,7 @@ function minimumMs(job: Job, off: Run, startOffsetMs: number): { ms: number; wei
 const fmt = (r: Run) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  weight ${String(r.weight).padStart(6)}  429×${r.r429} 418×${r.r418}`;
 
 /** Our binary with arguments against a simulator; resolves to the wall time and its stdout. */
-async function timedCli(args: string[]): Promise<{ ms: number; stdout: string }> {
+export async function timedCli(args: string[]): Promise<{ ms: number; stdout: string }> {
   const t0 = Date.now();
   let stdout = '';
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readDay } from '../src/liquidations/day-file.js';
+import { readDay } from '../src/store/liquidation-day.js';
 import { startSim } from '../src/sim/server.js';
 
 /** CPU seconds a process has used (user + system), from /proc. */

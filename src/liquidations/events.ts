@@ -6,23 +6,9 @@
  *    "q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}
  */
 
-/** The columns of a day file, in order: name, Binance field, type. */
-export const LIQUIDATION_COLUMNS = [
-  { name: 'time', field: 'T', type: 'timestamp' },
-  { name: 'event_time', field: 'E', type: 'timestamp' },
-  { name: 'symbol', field: 's', type: 'string' },
-  { name: 'side', field: 'S', type: 'string' },
-  { name: 'order_type', field: 'o', type: 'string' },
-  { name: 'time_in_force', field: 'f', type: 'string' },
-  { name: 'quantity', field: 'q', type: 'double' },
-  { name: 'price', field: 'p', type: 'double' },
-  { name: 'average_price', field: 'ap', type: 'double' },
-  { name: 'status', field: 'X', type: 'string' },
-  { name: 'last_filled', field: 'l', type: 'double' },
-  { name: 'filled_accumulated', field: 'z', type: 'double' },
-] as const;
+import { LIQUIDATION_COLUMNS } from '../datasets/liquidations.js';
 
-export type LiquidationColumn = (typeof LIQUIDATION_COLUMNS)[number]['name'];
+export { LIQUIDATION_COLUMNS };
 
 /** Events in memory: a Float64Array per numeric column (times in epoch ms), a string array per text column. */
 export interface LiquidationFrame {

@@ -1,8 +1,9 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dayFileName, readDay, writeDay } from './day-file.js';
-import { dayOf, distinct, fromFrame, parseLiquidation, toFrame, unite, clip, type Interval, type RawLiquidation } from './events.js';
+import { dayFileName, readDay } from '../store/liquidation-day.js';
+import { replaceLiquidationDay } from '../store/store-writer.js';
+import { clip, dayOf, distinct, fromFrame, liquidationKey, parseLiquidation, toFrame, unite, type Interval, type RawLiquidation } from './events.js';
 
 const DAY = 86_400_000;
 
@@ -128,7 +129,7 @@ export async function mergeJournals(dataDir: string, keep?: string): Promise<{ d
     const merged = distinct(concat(stored ? fromFrame(stored.frame) : [], events.filter((e) => dayOf(e) === day)));
     const cover = unite([...(stored?.coverage ?? []), ...clip(coverage, day, day + DAY)]);
     if (stored && merged.length === stored.frame.length && sameIntervals(cover, stored.coverage)) continue;
-    await writeDay(path, { frame: toFrame(merged), coverage: cover });
+    await replaceLiquidationDay(path, { frame: toFrame(merged), coverage: cover }, (f) => fromFrame(f).map(liquidationKey));
     total += merged.length - (stored?.frame.length ?? 0);
   }
   for (const name of names) if (join(dir, name) !== keep) await unlink(join(dir, name));

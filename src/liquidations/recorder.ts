@@ -141,7 +141,12 @@ function connectOnce(url: string, o: RecorderOptions, h: Handlers): Promise<bool
       ws.ping();
       pongDue = setTimeout(() => finish('no pong: the stream stalled'), o.pongTimeoutMs ?? 10_000);
     }, o.pingMs ?? 20_000);
-    const onAbort = () => finish('stopped');
+    // stopping: a closing handshake, so every event the server sent before it is still read (at most 1 s)
+    const onAbort = () => {
+      if (ws.readyState !== WebSocket.OPEN) return finish('stopped');
+      ws.close(1000, 'stopping');
+      setTimeout(() => finish('stopped'), 1_000).unref();
+    };
     const finish = (why: string) => {
       if (done) return;
       done = true;
@@ -166,7 +171,7 @@ function connectOnce(url: string, o: RecorderOptions, h: Handlers): Promise<bool
       if (pongDue) clearTimeout(pongDue);
       pongDue = undefined;
     });
-    ws.on('close', (code, reason) => finish(`closed by the server (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+    ws.on('close', (code, reason) => finish(o.signal.aborted ? 'stopped' : `closed by the server (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
     ws.on('error', (e) => finish(e.message));
   });
 }

@@ -54,7 +54,7 @@ export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): 
   // every plan first: a timeframe a dataset is not served at is a usage error before anything is fetched
   const jobs = new Map(targets.map((t) => {
     const span = buildSpan(o, t.tf, now);
-    return [t, plannedJob(t.dataset, t.tf, s.exchange, now, { since: span.since, until: o.range.until })];
+    return [t, plannedJob(t.dataset, t.tf, s.exchange, async () => now, { since: span.since, until: o.range.until })];
   }));
   return runStores(targets, s, deps, async (t) => {
     const failure = t.foreign ?? unlisted.get(t.symbol);

@@ -86,22 +86,22 @@ function runForMembers(c: CycleContext, members: readonly CollectedMember[], job
 /** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
 export function collectMarketData(c: CycleContext, members: readonly CollectedMember[], days: number): Promise<StoreOutcome[]> {
   const today = Math.floor(c.now / DAY) * DAY;
-  const job = plannedJob('coingecko-market', parseTimeframe('1d'), 'coingecko', c.now, { since: today - days * DAY });
+  const job = plannedJob('coingecko-market', parseTimeframe('1d'), 'coingecko', async () => c.now, { since: today - days * DAY });
   return runForMembers(c, members.filter((m) => !m.id.includes(':')), job, (m) => m.id);
 }
 
 /** Every member's funding settlements: the whole history from listing once, then what follows the last stored one. */
 export function collectFunding(c: CycleContext, members: readonly CollectedMember[]): Promise<StoreOutcome[]> {
-  return runForMembers(c, members, plannedJob('funding', parseTimeframe('1h'), c.s.exchange, c.now, {}));
+  return runForMembers(c, members, plannedJob('funding', parseTimeframe('1h'), c.s.exchange, async () => c.now, {}));
 }
 
 /** Every member's futures statistic at `period`: the exchange's 30 days, then whatever follows the last stored row. */
 export function collectStatistic(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string): Promise<StoreOutcome[]> {
-  return runForMembers(c, members, plannedJob(dataset, parseTimeframe(period), c.s.exchange, c.now, {}));
+  return runForMembers(c, members, plannedJob(dataset, parseTimeframe(period), c.s.exchange, async () => c.now, {}));
 }
 
 /** Every member's mark-price or premium-index klines at `period` over the last `days`, extended like candles. */
 export function collectPriceKlines(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string, days: number): Promise<StoreOutcome[]> {
   const tf = parseTimeframe(period);
-  return runForMembers(c, members, plannedJob(dataset, tf, c.s.exchange, c.now, { since: Math.ceil((c.now - days * DAY) / tf.ms) * tf.ms }));
+  return runForMembers(c, members, plannedJob(dataset, tf, c.s.exchange, async () => c.now, { since: Math.ceil((c.now - days * DAY) / tf.ms) * tf.ms }));
 }

@@ -24,7 +24,7 @@ export interface Reach {
 }
 
 /**
- * The one plan of every dataset: which job, at which grid, over which window, at the exchange's `now`.
+ * The one plan of every dataset: which job, at which grid, over which window, by the exchange's clock.
  * - Candles, mark price and premium index: closed candles of `tf` from `since` (a start is required).
  * - Funding (one store per symbol, settlements on whole hours): from `since`, or from listing; a stored
  *   history is only extended forward unless an earlier `since` is asked.
@@ -32,30 +32,44 @@ export interface Reach {
  *   at the edge may already be dropped); what a store misses further back is recorded as unrecoverable.
  * - CoinGecko market data: whole days from `since`.
  */
-export function plannedJob(dataset: string, tf: Timeframe, exchange: string, now: number, reach: Reach): PlannedJob {
-  const until = reach.until ?? now;
-  const closed = Math.min(until, floorOpen(tf, now));
+export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reach: Reach): PlannedJob {
+  // the exchange's clock is asked only when the job wants its window: after the store passed its checks
+  const at = async () => {
+    const now = await clock();
+    return { now, until: reach.until ?? now };
+  };
   if (dataset === 'ohlcv' || PRICE_KLINES_JOBS[dataset]) {
     const spec = dataset === 'ohlcv' ? OHLCV_JOB as unknown as PlannedJob['spec'] : PRICE_KLINES_JOBS[dataset]!;
-    return { spec, tf, exchange, window: async () => ({ since: reach.since, until: closed }) };
+    return { spec, tf, exchange, window: async () => {
+      const { now, until } = await at();
+      return { since: reach.since, until: Math.min(until, floorOpen(tf, now)) };
+    } };
   }
   if (dataset === 'funding') {
     return {
       spec: FUNDING_JOB, tf: parseTimeframe('1h'), exchange,
-      window: async (stored) => ({ since: reach.since ?? (stored ? undefined : 0), until: Math.min(until, now + 1) }),
+      window: async (stored) => {
+        const { now, until } = await at();
+        return { since: reach.since ?? (stored ? undefined : 0), until: Math.min(until, now + 1) };
+      },
     };
   }
   if (STATISTICS_JOBS[dataset]) {
     if (!STATISTICS_PERIODS.includes(tf.name)) throw new UsageError(`--timeframes ${tf.name}: ${dataset} is served at ${STATISTICS_PERIODS.join(', ')}`);
-    const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
     return {
-      spec: STATISTICS_JOBS[dataset]!, tf, exchange, servedFrom,
-      window: async () => ({ since: Math.max(reach.since ?? servedFrom, servedFrom), until: Math.min(until, Math.floor(now / tf.ms) * tf.ms) }),
+      spec: STATISTICS_JOBS[dataset]!, tf, exchange,
+      window: async () => {
+        const { now, until } = await at();
+        const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
+        return { since: Math.max(reach.since ?? servedFrom, servedFrom), until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), servedFrom };
+      },
     };
   }
   if (dataset === 'coingecko-market') {
-    const today = Math.floor(now / DAY) * DAY;
-    return { spec: COINGECKO_MARKET_JOB, tf: parseTimeframe('1d'), exchange: 'coingecko', window: async () => ({ since: reach.since, until: Math.min(until, today) }) };
+    return { spec: COINGECKO_MARKET_JOB, tf: parseTimeframe('1d'), exchange: 'coingecko', window: async () => {
+      const { now, until } = await at();
+      return { since: reach.since, until: Math.min(until, Math.floor(now / DAY) * DAY) };
+    } };
   }
   throw new UsageError(`--datasets: unknown dataset "${dataset}"`);
 }

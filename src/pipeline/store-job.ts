@@ -31,7 +31,7 @@ export interface StoreJob<F extends SeriesFrame> {
    * The span wanted, asked only once the store has passed its checks (update asks the exchange's clock);
    * it sees what the store holds (a series kept from its start asks nothing before a stored first row).
    */
-  readonly window: (stored?: { readonly first: number; readonly last: number }) => Promise<{ readonly since?: number; readonly until: number }>;
+  readonly window: (stored?: { readonly first: number; readonly last: number }) => Promise<{ readonly since?: number; readonly until: number; readonly servedFrom?: number }>;
   /** Replace the store instead of extending it (`--erase`). */
   readonly erase: boolean;
   /** Fetch and compute, write nothing, take no lock. */
@@ -41,8 +41,9 @@ export interface StoreJob<F extends SeriesFrame> {
   /** What the source calls the series, when not the symbol (a CoinGecko coin id). */
   readonly sourceId?: string;
   /**
-   * The earliest time the source still serves (Binance's statistics: the last 30 days). What a plan
-   * wants before it can no longer be fetched: it is logged once, as unrecoverable, and not asked for.
+   * The earliest time the source still serves (Binance's statistics: the last 30 days), here or from
+   * `window` (when it depends on the exchange's clock). What a plan wants before it can no longer be
+   * fetched is logged once, as unrecoverable, and not asked for.
    */
   readonly servedFrom?: number;
 }
@@ -87,8 +88,8 @@ async function extendStore<F extends SeriesFrame>(
   const params = job.spec.params(stored?.meta, s);
   const span: StoreSummaryTag | null = stored ? { rows: stored.rows, first: stored.first, last: stored.last } : null;
   const resumed = await takeCheckpoint<F>(job.spec.dataset, job.path, expect, span, JSON.stringify(params), deps.log);
-  const { since, until } = await job.window(stored);
-  const { plan, lost } = servable(job, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered }), deps);
+  const { since, until, servedFrom } = await job.window(stored);
+  const { plan, lost } = servable(job, servedFrom ?? job.servedFrom, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered }), deps);
   if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)));
   const source = await job.spec.open(job, deps, retry);
   checkMarketType(job.path, stored, job.symbol, source.marketType);
@@ -143,8 +144,7 @@ async function storedShape<F extends SeriesFrame>(h: StoreHandle<F>, tf: Timefra
  * The plan cut to what the source still serves; the part cut away is logged as unrecoverable (and
  * recorded in the store's footer, so `validate` names it and no later run asks for it again).
  */
-function servable<F extends SeriesFrame>(job: StoreJob<F>, plan: Interval[], deps: RunDeps): { plan: Interval[]; lost: Interval[] } {
-  const from = job.servedFrom;
+function servable<F extends SeriesFrame>(job: StoreJob<F>, from: number | undefined, plan: Interval[], deps: RunDeps): { plan: Interval[]; lost: Interval[] } {
   if (from === undefined) return { plan, lost: [] };
   const lost = plan.filter((p) => p.from < from).map((p) => ({ from: p.from, to: Math.min(p.to, from) }));
   for (const l of lost) {

@@ -47,7 +47,7 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
     let exchange: string;
     try {
       exchange = o.exchange ?? (await readStoreMeta(ref.path)).exchange ?? s.exchange;
-      const job = plannedJob(ref.dataset, tf, exchange, await clockOf(exchange), {});
+      const job = plannedJob(ref.dataset, tf, exchange, () => clockOf(exchange), {});
       return await runStoreJob({ ...job, symbol: ref.symbol, path: ref.path, erase: false, dryRun: false, mustExist: true }, s, deps, retry);
     } catch (e) {
       return failedOutcome({ ...ref, timeframe: tf.name }, e);

@@ -15,7 +15,9 @@ export interface Finding {
 export type FindingCode =
   | 'EMPTY' | 'MISSING_COLUMNS' | 'NAN_VALUES' | 'NONPOSITIVE_PRICE' | 'HIGH_BELOW_LOW' | 'GAPS'
   | 'DUPLICATE_TIMES' | 'UNSORTED_TIMES' | 'OFF_GRID' | 'OPEN_CANDLE' | 'ATR_MISMATCH' | 'UNREADABLE'
-  | 'STALE' | 'EXTRA_COLUMNS' | 'INCONSISTENT' | 'UNRECOVERABLE';
+  | 'STALE' | 'EXTRA_COLUMNS' | 'INCONSISTENT' | 'UNRECOVERABLE'
+  // liquidation day files
+  | 'COVERAGE' | 'DUPLICATE_EVENTS' | 'OUTSIDE_DAY';
 
 export type Status = 'ok' | 'warn' | 'fail';
 

@@ -15,9 +15,10 @@ import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
 import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
 import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
+import { runRecorder } from './liquidations.js';
 
 interface CollectFlags extends UniverseFlags {
-  timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string;
+  timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
 }
 
 
@@ -34,6 +35,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--loop', 'keep running: one cycle every --every, until Ctrl-C or SIGTERM')
     .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
     .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
+    .option('--liquidations', 'with --loop, also record the liquidation stream of every symbol for as long as the loop runs')
     .option('--on-complete <command>', 'run after each cycle; QML_CYCLE_SUMMARY holds the path of its JSON summary'), { exchange: true })
     .action(async (flags: CollectFlags) => collectCommand(flags, ctx()));
 }
@@ -42,6 +44,25 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   const cfg = loadConfig(flags.config);
   const everyMs = durationMs('--every', flags.every ?? '24h');
   const at = flags.at === undefined ? undefined : timeOfDay(flags.at);
+  if (flags.liquidations && !flags.loop) throw new UsageError('--liquidations records a stream: it runs beside --loop (or alone: qml-data liquidations record)');
+  // the recorder runs beside the cycles until the loop stops (SIGTERM, Ctrl-C); a failure of it is logged, not the loop's
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  c.signal.addEventListener('abort', onStop, { once: true });
+  const recorder = flags.liquidations
+    ? runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), undefined, 60, c, stop.signal)
+      .catch((e: Error) => { c.log.warn({ err: e.message }, 'the liquidation recorder stopped'); })
+    : undefined;
+  try {
+    await loop(flags, cfg, c, everyMs, at);
+  } finally {
+    stop.abort();
+    c.signal.removeEventListener('abort', onStop);
+    await recorder;
+  }
+}
+
+async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, everyMs: number, at: { hour: number; minute: number } | undefined): Promise<void> {
   for (let cycle = 1; ; cycle++) {
     const started = Date.now();
     const { summary, outcomes } = await runCycle(flags, cfg, c);

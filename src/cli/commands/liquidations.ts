@@ -2,11 +2,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { dayFileName, readDay } from '../../liquidations/day-file.js';
+import { dayFileName, readDay } from '../../store/liquidation-day.js';
 import { coverage } from '../../liquidations/events.js';
 import { SyncedClock } from '../../liquidations/exchange-clock.js';
 import { liquidationsDir } from '../../liquidations/journal.js';
-import { recordLiquidations } from '../../liquidations/recorder.js';
+import { recordLiquidations, type RecorderSummary } from '../../liquidations/recorder.js';
+import type { ExchangeSettings } from '../../exchange/exchange-client.js';
 import { withStoreLock } from '../../store/store-lock.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
@@ -31,14 +32,22 @@ export function registerLiquidations(program: Command, ctx: () => CommandContext
 
 async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<void> {
   const cfg = loadConfig(flags.config);
-  const settings = runSettings(cfg, flags, c.env);
-  const ex = exchangeSettings(cfg, flags, c.env);
-  const symbols = flags.symbol?.map(exchangeId);
-  const mergeEvery = positiveNumber('--merge-every', flags.mergeEvery) ?? 60;
+  const summary = await runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), flags.symbol?.map(exchangeId),
+    positiveNumber('--merge-every', flags.mergeEvery) ?? 60, c);
+  c.print(flags.json ? JSON.stringify(summary, null, 2) : `${summary.events} event(s) recorded over ${summary.connections} connection(s); ${summary.malformed} malformed frame(s) skipped`);
+}
+
+/**
+ * The recorder with what it needs around it, until `c.signal` aborts: the data folder's recorder lock, the
+ * exchange's clock (synced twice before the first connection, then every second for ten seconds and
+ * every 30 s after), the stream of the exchange `ex` points at. Shared by `liquidations record` and
+ * `collect --loop --liquidations` (which stops it with `signal` when its loop ends).
+ */
+export async function runRecorder(dataDir: string, ex: ExchangeSettings, symbols: readonly string[] | undefined, mergeEverySeconds: number, c: CommandContext, signal = c.signal): Promise<RecorderSummary> {
   const wsBase = ex.apiUrl ? ex.apiUrl.replace(/^http/, 'ws') : 'wss://fstream.binance.com';
-  const summary = await withStoreLock(join(liquidationsDir(settings.dataDir), 'recorder'), { waitMs: 0 }, () =>
-    withExchange(ex, settings.dataDir, c.log, undefined, async (clientFor) => {
-      const client = clientFor(settings.exchange);
+  return withStoreLock(join(liquidationsDir(dataDir), 'recorder'), { waitMs: 0 }, () =>
+    withExchange(ex, dataDir, c.log, undefined, async (clientFor) => {
+      const client = clientFor(ex.exchange);
       const clock = new SyncedClock(() => client.serverTime());
       await clock.sync();
       await new Promise((r) => setTimeout(r, 300));
@@ -53,12 +62,11 @@ async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<voi
       };
       next();
       try {
-        return await recordLiquidations({ dataDir: settings.dataDir, wsBase, symbols, clock, log: c.log, signal: c.signal, mergeEveryMs: mergeEvery * 1000 });
+        return await recordLiquidations({ dataDir, wsBase, symbols, clock, log: c.log, signal, mergeEveryMs: mergeEverySeconds * 1000 });
       } finally {
         clearTimeout(resync);
       }
     }));
-  c.print(flags.json ? JSON.stringify(summary, null, 2) : `${summary.events} event(s) recorded over ${summary.connections} connection(s); ${summary.malformed} malformed frame(s) skipped`);
 }
 
 /** `BTC/USDT:USDT` → `BTCUSDT`; an exchange id passes as it is. */

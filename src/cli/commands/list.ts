@@ -4,6 +4,7 @@ import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { collect, storeOptions } from '../options.js';
+import { durationText, liquidationDays } from './liquidations.js';
 import { loadConfig } from '../config.js';
 
 interface ListFlags { dataDir?: string; config?: string; json?: boolean; datasets?: string[] }
@@ -11,16 +12,22 @@ interface ListFlags { dataDir?: string; config?: string; json?: boolean; dataset
 export function registerList(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('list')
     .description('every store with its rows, time range, gaps, size and last update')
-    .option('--datasets <list>', `datasets to list: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets')), { json: 'print as JSON' })
+    .option('--datasets <list>', `datasets to list: ${DATASETS.map((d) => d.name).join(', ')}, liquidations (per day) or all (default ohlcv)`, collect('--datasets')), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => {
       const c = ctx();
       const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
-      const stores = await describeStores(await findStores(dataDir, { datasets: datasetsNamed(flags.datasets ?? ['ohlcv']) }), Date.now());
-      if (flags.json) return c.print(JSON.stringify({ stores }, null, 2));
+      const names = flags.datasets ?? ['ohlcv'];
+      // liquidations are day files of the recorder, not stores: listed per day after the stores
+      const withLiquidations = names.includes('liquidations') || names.includes('all');
+      const storeNames = names.filter((n) => n !== 'liquidations');
+      const stores = storeNames.length === 0 ? [] : await describeStores(await findStores(dataDir, { datasets: datasetsNamed(storeNames) }), Date.now());
+      const days = withLiquidations ? await liquidationDays(dataDir, Date.now()) : undefined;
+      if (flags.json) return c.print(JSON.stringify({ stores, ...(days ? { liquidations: days } : {}) }, null, 2));
+      const dayLines = (days ?? []).map((d) => `liquidations ${d.day}  ${d.events} events  ${d.symbols} symbols  ${durationText(d.coveredMs)} of ${durationText(d.spanMs)} covered, ${d.gaps.length} gap(s)`);
       const header = ['SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'BEHIND', 'GAPS', 'SIZE', 'UPDATED'];
       const rows = stores.map((s) => [s.symbol, s.dataset === 'ohlcv' ? s.timeframe : s.dataset, String(s.rows), s.first ?? '-', s.last ?? '-', s.behind === null ? '-' : String(s.behind), String(s.gaps),
         kib(s.bytes), s.error ? `unreadable: ${s.error}` : s.updatedAt ?? '-']);
-      c.print(table([header, ...rows]) + `\n${stores.length} store(s) in ${dataDir}`);
+      c.print([...(storeNames.length ? [table([header, ...rows]) + `\n${stores.length} store(s) in ${dataDir}`] : []), ...dayLines].join('\n'));
     });
 }
 

@@ -5,8 +5,8 @@ import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import { snappyCompress } from 'hysnappy';
 import { StoreError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { writeFileAtomic } from '../store/atomic-write.js';
-import { LIQUIDATION_COLUMNS, unite, type Interval, type LiquidationFrame } from './events.js';
+import { LIQUIDATION_COLUMNS } from '../datasets/liquidations.js';
+import { unite, type Interval, type LiquidationFrame } from '../liquidations/events.js';
 
 const NS_PER_MS = 1_000_000n;
 const COVERAGE_KEY = 'qml.coverage';
@@ -53,10 +53,6 @@ export function encodeDay(d: LiquidationDay): Uint8Array {
     createdBy: `qml-data ${TOOL_VERSION}`,
   });
   return new Uint8Array(writer.getBuffer());
-}
-
-export async function writeDay(path: string, d: LiquidationDay): Promise<void> {
-  await writeFileAtomic(path, encodeDay(d));
 }
 
 /** A day file, or undefined when there is none; a damaged one is refused by name. */
