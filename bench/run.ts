@@ -19,6 +19,7 @@ import { OHLCV } from '../src/datasets/ohlcv.js';
 import { collectSection, fetchSection } from './fetch.js';
 import { liquidationsSection } from './liquidations.js';
 import { futuresSection } from './futures.js';
+import { databaseSection } from './database.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'qml-data.js');
@@ -194,7 +195,7 @@ const fetchJobs = process.env['QML_BENCH_FETCH']?.split(',');
 const SECTIONS: Record<string, () => Promise<void>> = {
   core: coreAndParquet, update: updateEndToEnd, 'update-cost': updateCostFlat, startup, sim: simThroughput,
   fetch: () => fetchSection(fetchJobs, process.env['QML_BENCH_CCXT'] !== '0'),
-  collect: collectSection, liquidations: liquidationsSection, futures: futuresSection,
+  collect: collectSection, liquidations: liquidationsSection, futures: futuresSection, database: databaseSection,
 };
 // `npm run bench -- update-cost sim` runs only the sections named; no name runs them all.
 const wanted = process.argv.slice(2);

@@ -36,6 +36,8 @@ const ConfigSchema = z.object({
   }).strict(),
   coingecko_url: z.string().min(1).nullable(),
   coingecko_calls_per_min: z.number().int().min(1),
+  sink: z.enum(['none', 'postgres']),
+  db_url: z.string().min(1).nullable(),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;

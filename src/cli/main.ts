@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError, ExchangeError, InterruptedError, JobFailedError, StoreError, UsageError } from '../core/errors.js';
+import { ConfigError, DatabaseError, ExchangeError, InterruptedError, JobFailedError, StoreError, UsageError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
 import type { CommandContext } from './command-context.js';
 import { registerBuild } from './commands/build.js';
@@ -10,18 +10,20 @@ import { registerUpdate } from './commands/update.js';
 import { registerCollect } from './commands/collect.js';
 import { registerStatus } from './commands/status.js';
 import { registerLiquidations } from './commands/liquidations.js';
+import { registerDb } from './commands/db.js';
 import { registerUniverse } from './commands/universe.js';
 import { registerValidate } from './commands/validate.js';
 import { createLogger } from './logger.js';
 import { StatusLine } from './status-line.js';
 
 /** Exit codes, documented in the README. The only place errors become numbers. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, exchange: 3, store: 4, internal: 70, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, exchange: 3, store: 4, database: 5, internal: 70, interrupted: 130 } as const;
 
 export function exitCodeOf(e: unknown): number {
   if (e instanceof UsageError || e instanceof ConfigError) return EXIT.usage;
   if (e instanceof ExchangeError) return EXIT.exchange;
   if (e instanceof StoreError) return EXIT.store;
+  if (e instanceof DatabaseError) return EXIT.database;
   if (e instanceof JobFailedError) return EXIT.failed;
   if (e instanceof InterruptedError) return EXIT.interrupted;
   return EXIT.internal;
@@ -60,7 +62,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
     return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, env: io.env });
   };
-  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerSim, registerDemo]) register(program, getCtx);
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerSim, registerDemo]) register(program, getCtx);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)'));

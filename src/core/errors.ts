@@ -35,6 +35,14 @@ export class StoreError extends Error {
   override name = 'StoreError';
 }
 
+/**
+ * The database sink failed: unreachable, refused the login, lacks a permission, or a statement failed.
+ * The Parquet stores are written and unchanged; the message never holds the password.
+ */
+export class DatabaseError extends Error {
+  override name = 'DatabaseError';
+}
+
 /** One or more stores failed a job (validation, or a per-store failure in a multi-store run). */
 export class JobFailedError extends Error {
   override name = 'JobFailedError';

@@ -80,8 +80,17 @@ function governByWeight(ex: Exchange, scheduler: WeightScheduler): void {
   hooks.onRestResponse = (status, statusText, url, method, headers, body, ...rest) => {
     const ticket = take(url);
     if (ticket) observe(scheduler, ticket, status, url, headers, body);
+    // Binance answers JSON. ccxt turns some bodies that are not (a cut-off page, a maintenance page) into
+    // an empty result, which a fetcher could take for the end of the data: refuse them here, to be retried.
+    if (ticket && status === 200 && !looksLikeJson(body)) throw new ccxt.BadResponse(`malformed answer (not JSON) from ${new URL(url).pathname}`);
     return answer(status, statusText, url, method, headers, body, ...rest);
   };
+}
+
+/** A whole JSON array or object, by its first and last characters (the cheap check; ccxt parses it next). */
+function looksLikeJson(body: string): boolean {
+  const t = body.trim();
+  return (t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'));
 }
 
 function observe(scheduler: WeightScheduler, ticket: Ticket, status: number, url: string, headers: Record<string, string>, body: string): void {
@@ -149,7 +158,8 @@ class CcxtClient implements ExchangeClient {
     const method = `fapiDataGet${endpoint[0]!.toUpperCase()}${endpoint.slice(1)}`;
     const call = (this.ex as unknown as Record<string, (p: object) => Promise<unknown>>)[method]!.bind(this.ex);
     const rows = await this.call(`fetch ${symbol} ${endpoint}`, () => call({ symbol: id, period, startTime: since, endTime: until - 1, limit }), true);
-    return (Array.isArray(rows) ? rows as Record<string, unknown>[] : []).filter((r) => Number(r['timestamp']) >= since && Number(r['timestamp']) < until);
+    if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${this.id}: fetch ${symbol} ${endpoint} failed: the answer is not a list of rows`);
+    return (rows as Record<string, unknown>[]).filter((r) => Number(r['timestamp']) >= since && Number(r['timestamp']) < until);
   }
 
   async quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]> {

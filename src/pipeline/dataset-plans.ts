@@ -29,7 +29,8 @@ export interface Reach {
  * - Funding (one store per symbol, settlements on whole hours): from `since`, or from listing; a stored
  *   history is only extended forward unless an earlier `since` is asked.
  * - Futures statistics at period `tf`: never before the exchange's 30 days (one period in, as the period
- *   at the edge may already be dropped); what a store misses further back is recorded as unrecoverable.
+ *   at the edge may already be dropped); a stored series is only extended forward unless an earlier
+ *   `since` is asked; what a store misses further back is recorded as unrecoverable.
  * - CoinGecko market data: whole days from `since`.
  */
 export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reach: Reach): PlannedJob {
@@ -58,10 +59,12 @@ export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clo
     if (!STATISTICS_PERIODS.includes(tf.name)) throw new UsageError(`--timeframes ${tf.name}: ${dataset} is served at ${STATISTICS_PERIODS.join(', ')}`);
     return {
       spec: STATISTICS_JOBS[dataset]!, tf, exchange,
-      window: async () => {
+      window: async (stored) => {
         const { now, until } = await at();
         const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
-        return { since: Math.max(reach.since ?? servedFrom, servedFrom), until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), servedFrom };
+        // a kept series grows forward (update, the daily collect) unless an earlier start is asked
+        const since = reach.since === undefined && stored ? undefined : Math.max(reach.since ?? servedFrom, servedFrom);
+        return { since, until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), servedFrom };
       },
     };
   }

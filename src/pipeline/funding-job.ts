@@ -32,8 +32,9 @@ export const FUNDING_JOB: DatasetJob<SeriesFrame> = {
         },
         next: (page) => page.time[page.time.length - 1]! + 1,
         // Binance fills a funding page up to its limit: a shorter one holds the last settlements of the span
-        isLastPage: (page) => page.time.length < PAGE,
-        // a settlement happens at least every 8 hours: an empty page of up to 1,000 is the end of the span
+        isLastPage: (page) => page.time.length > 0 && page.time.length < PAGE,
+        // an empty page is the end (after listing, settlements stop only at delisting) once asked twice:
+        // an exchange can answer one page empty that is not
         confirmEnd: async () => true,
       }),
     };

@@ -44,15 +44,18 @@ export function statisticsJob(spec: StatisticSpec): DatasetJob<SeriesFrame> {
           fetch: async (cursor) => {
             for (let from = cursor; ;) {
               const to = Math.min(until, from + PAGE * tf.ms);
-              const rows = await client.statistics(spec.endpoint, job.symbol, tf.name, from, to, PAGE);
+              let rows = await client.statistics(spec.endpoint, job.symbol, tf.name, from, to, PAGE);
+              // a range with no rows is stepped over (before listing, or a hole the exchange has), once it is
+              // empty twice: an exchange can answer one range empty that is not
+              if (rows.length === 0 && to < until) rows = await client.statistics(spec.endpoint, job.symbol, tf.name, from, to, PAGE);
               if (rows.length > 0 || to >= until) return toFrame(rows);
               from = to;
             }
           },
           next: (page) => nextOpen(tf, page.time[page.time.length - 1]!),
-          // a range of one page holds all its rows: an empty one has none
+          // an empty answer for the span's last range is believed once asked twice (the paging loop asks again)
           confirmEnd: async () => true,
-          isLastPage: (page) => page.time.length === 0 || nextOpen(tf, page.time[page.time.length - 1]!) >= until,
+          isLastPage: (page) => page.time.length > 0 && nextOpen(tf, page.time[page.time.length - 1]!) >= until,
         }),
       };
     },

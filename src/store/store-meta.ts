@@ -34,6 +34,11 @@ export interface StoreMeta {
    * ms): Binance's statistics older than 30 days that no run fetched in time.
    */
   readonly unrecoverable?: string;
+  /**
+   * When rows the store held were last replaced (`--erase`), ISO UTC; absent while it has only ever been
+   * extended. A mirror (the database sink) copies only new rows while this stays the same.
+   */
+  readonly rewrittenAt?: string;
 }
 
 /** Footer keys, prefixed so they never collide with pandas/arrow metadata. */
@@ -50,6 +55,7 @@ export const META_KEYS: Record<keyof StoreMeta, string> = {
   updatedAt: 'qml.updated_at',
   partial: 'qml.partial',
   unrecoverable: 'qml.unrecoverable',
+  rewrittenAt: 'qml.rewritten_at',
 };
 
 /** What a written store records about itself, beyond the tool and schema versions and the write time. */

@@ -78,7 +78,7 @@ export async function withStoreForWrite<F extends SeriesFrame, T>(
     await removeStaleTemps(path);
     const stamp = await stampOf(path);
     const stored = stamp && !o.erase ? await storedInfo(d, path, want) : undefined;
-    return fn(new OpenStore<F>(d, path, want, stamp, stored));
+    return fn(new OpenStore<F>(d, path, want, stamp, stored, stamp !== undefined && o.erase));
   });
 }
 
@@ -89,7 +89,15 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
   constructor(
     private readonly d: DatasetDescriptor, readonly path: string, private readonly expect: StoreIdentity,
     private readonly stamp: FileStamp | undefined, readonly stored: StoredInfo | undefined,
+    /** An existing file is being replaced on the user's word (`--erase`): its rows may change. */
+    private readonly erasing = false,
   ) {}
+
+  /** The footer's record of the last time stored rows were replaced: now when erasing, else carried over. */
+  private lineage(): Pick<StoreMeta, 'rewrittenAt'> {
+    const at = this.erasing ? new Date().toISOString() : this.stored?.meta.rewrittenAt;
+    return at === undefined ? {} : { rewrittenAt: at };
+  }
 
   load(): Promise<LoadedStore<F>> {
     if (!this.stored) return Promise.resolve({ frame: emptyOf<F>(this.d), meta: {}, extraColumns: [] });
@@ -135,7 +143,7 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
         throw new RowLossError(`refusing to write ${this.path}: its column(s) ${this.stored.extraColumns.join(', ')} would be dropped (pass --erase to rewrite it without them)`);
       }
     }
-    const bytes = encodeSeries(this.d, frame, storeMeta(this.d, id));
+    const bytes = encodeSeries(this.d, frame, storeMeta(this.d, { ...id, ...this.lineage() }));
     await writeFileAtomic(this.path, bytes);
     return bytes.byteLength;
   }
@@ -148,7 +156,7 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
     const why = rowLoss(this.d, base.tail.frame, rows);
     if (why) throw new RowLossError(`refusing to write ${this.path}: ${why} (pass --erase to replace the store)`);
     if (rows.time.length > kept && !(rows.time[kept]! > this.stored.last)) throw new Error(`extend() got a row at ${rows.time[kept]} inside the stored rows`);
-    const bytes = appendedBytes(this.d, base.append, rows, storeMeta(this.d, id));
+    const bytes = appendedBytes(this.d, base.append, rows, storeMeta(this.d, { ...id, ...this.lineage() }));
     await writePrefixedFileAtomic(this.path, base.append.carryEnd, bytes);
     return base.append.carryEnd + bytes.byteLength;
   }
@@ -182,7 +190,7 @@ function emptyOf<F extends SeriesFrame>(d: DatasetDescriptor): F {
   return Object.fromEntries(d.columns.map((c) => [c.key, new Float64Array(0)])) as F;
 }
 
-function storeMeta(d: DatasetDescriptor, id: WriteIdentity, partial?: string): StoreMeta {
+function storeMeta(d: DatasetDescriptor, id: WriteIdentity & Pick<StoreMeta, 'rewrittenAt'>, partial?: string): StoreMeta {
   return { toolVersion: TOOL_VERSION, schemaVersion: STORE_SCHEMA_VERSION, ...id, dataset: d.name, updatedAt: new Date().toISOString(), partial };
 }
 

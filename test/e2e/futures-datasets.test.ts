@@ -16,7 +16,9 @@ const SINCE = new Date(NOW - 10 * DAY).toISOString();
 /** Every column of a store, as plain arrays (the values, not the file's layout). */
 async function columnsOf(name: string, dir: string): Promise<Record<string, number[]>> {
   const d = DATASETS.find((x) => x.name === name)!;
-  const cols = await readStoreColumns(d, storePath(dir, d, SYMBOL, d.perTimeframe ? '1h' : undefined), d.columns.map((c) => c.key));
+  const { columns: cols } = await readStoreColumns(d, storePath(dir, d, SYMBOL, d.perTimeframe ? '1h' : undefined), d.columns.map((c) => c.key));
+  expect(Object.keys(cols).sort()).toEqual(d.columns.map((c) => c.key).sort());
+  expect(cols['time']!.length).toBeGreaterThan(0);
   return Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as Float64Array)]));
 }
 

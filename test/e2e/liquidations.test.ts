@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
+import { LIQUIDATION_COLUMNS } from '../../src/datasets/liquidations.js';
+import { PYTHON, python } from '../helpers/python.js';
 import { readDay } from '../../src/store/liquidation-day.js';
 import { coverage, fromFrame, liquidationKey, type RawLiquidation } from '../../src/liquidations/events.js';
 import { recordLiquidations } from '../../src/liquidations/recorder.js';
@@ -130,6 +133,18 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     }
     const day = (await readDay(join(dir, 'liquidations', DAY_FILE)))!;
     expect(new Set(day.frame.texts['symbol'])).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
+    // independent readers see UTC nanosecond times, text and doubles
+    const path = join(dir, 'liquidations', DAY_FILE);
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    const types = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
+    expect(types.map((t) => [t.column_name, t.column_type])).toEqual(LIQUIDATION_COLUMNS.map((c) => [c.name, c.type === 'timestamp' ? 'TIMESTAMP WITH TIME ZONE' : c.type === 'string' ? 'VARCHAR' : 'DOUBLE']));
+    const [[n, first]] = (await db.runAndReadAll(`SELECT count(*), min(epoch_ms(time)) FROM read_parquet('${path}')`)).getRows() as [[bigint, bigint]];
+    expect([Number(n), Number(first)]).toEqual([day.frame.length, day.frame.numbers['time']![0]]);
+    if (PYTHON) {
+      const seen = JSON.parse(await python('dtypes-with-python.py', [path])) as { pandas_dtypes: Record<string, string>; rows: number; first_time_ms: number };
+      expect(seen.pandas_dtypes).toEqual(Object.fromEntries(LIQUIDATION_COLUMNS.map((c) => [c.name, c.type === 'timestamp' ? 'datetime64[ns, UTC]' : c.type === 'string' ? expect.stringMatching(/^(object|str|string)$/) : 'float64'])));
+      expect([seen.rows, seen.first_time_ms]).toEqual([day.frame.length, day.frame.numbers['time']![0]]);
+    }
     const sent = sim.liquidations.connections.flatMap((c) => c.sent.map(normalizedKey));
     expect(fromFrame(day.frame).map(normalizedKey).sort()).toEqual([...new Set(sent)].sort());
     // the stalled connection counts as connected until the client noticed (no pong): then a gap, and one at the server's close

@@ -29,7 +29,9 @@ async function sim(extra: Partial<SimOptions> = {}) {
 
 async function columnsOf(dataset: string, dir: string): Promise<Record<string, number[]>> {
   const d = DATASETS.find((x) => x.name === dataset)!;
-  const cols = await readStoreColumns(d, storePath(dir, d, SYMBOL, d.perTimeframe ? '1h' : undefined), d.columns.map((c) => c.key));
+  const { columns: cols } = await readStoreColumns(d, storePath(dir, d, SYMBOL, d.perTimeframe ? '1h' : undefined), d.columns.map((c) => c.key));
+  expect(Object.keys(cols).sort()).toEqual(d.columns.map((c) => c.key).sort());
+  expect(cols['time']!.length).toBeGreaterThan(0);
   return Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as Float64Array)]));
 }
 

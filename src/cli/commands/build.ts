@@ -8,10 +8,11 @@ import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
 import { checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
+import { sinkOf, syncWritten } from '../sink.js';
 
 interface BuildFlags extends ExchangeFlags {
   symbol?: string[]; timeframes?: string[]; datasets?: string[]; years?: string; days?: string; since?: string; until?: string;
-  dryRun?: boolean; erase?: boolean; config?: string; json?: boolean;
+  dryRun?: boolean; erase?: boolean; config?: string; json?: boolean; sink?: string; dbUrl?: string;
 }
 
 export function registerBuild(program: Command, ctx: () => CommandContext): void {
@@ -25,7 +26,9 @@ export function registerBuild(program: Command, ctx: () => CommandContext): void
     .option('--since <date>', 'first candle (inclusive), e.g. 2021-01-01')
     .option('--until <date>', 'end (exclusive); default: the last closed candle')
     .option('--erase', 'replace existing stores with the range fetched (default: extend them, never shorten)')
-    .option('--dry-run', 'fetch the range, run everything, write nothing'), { exchange: true })
+    .option('--dry-run', 'fetch the range, run everything, write nothing')
+    .option('--sink <name>', 'after writing, mirror the stores written into: postgres (default from config: none)')
+    .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)'), { exchange: true })
     .action(async (flags: BuildFlags) => runBuildCommand(flags, ctx()));
 }
 
@@ -35,11 +38,14 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
   const range = buildRange(flags, cfg.years);
   const settings = runSettings(cfg, flags, ctx.env);
+  sinkOf(flags, cfg);
   const outcomes = await withExchange(exchangeSettings(cfg, flags, ctx.env), settings.dataDir, ctx.log, ctx.terminal, (clientFor, progress) =>
     runBuild({ symbols, timeframes, datasets: flags.datasets, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress }));
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
+  const sinkFailure = await syncWritten(flags, cfg, ctx, outcomes, flags.json ?? false);
   const failure = failureOf(outcomes);
   if (failure) throw failure;
+  if (sinkFailure) throw sinkFailure;
 }
 
 function buildRange(f: BuildFlags, defaultYears: number): BuildRange {

@@ -16,9 +16,11 @@ import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
 import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
+import { sinkOf, syncWritten } from '../sink.js';
 
 interface CollectFlags extends UniverseFlags {
   timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
+  sink?: string; dbUrl?: string;
 }
 
 
@@ -36,6 +38,8 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
     .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
     .option('--liquidations', 'with --loop, also record the liquidation stream of every symbol for as long as the loop runs')
+    .option('--sink <name>', 'after each cycle, mirror the stores written into: postgres (default from config: none)')
+    .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)')
     .option('--on-complete <command>', 'run after each cycle; QML_CYCLE_SUMMARY holds the path of its JSON summary'), { exchange: true })
     .action(async (flags: CollectFlags) => collectCommand(flags, ctx()));
 }
@@ -44,6 +48,7 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   const cfg = loadConfig(flags.config);
   const everyMs = durationMs('--every', flags.every ?? '24h');
   const at = flags.at === undefined ? undefined : timeOfDay(flags.at);
+  sinkOf(flags, cfg);
   if (flags.liquidations && !flags.loop) throw new UsageError('--liquidations records a stream: it runs beside --loop (or alone: qml-data liquidations record)');
   // the recorder runs beside the cycles until the loop stops (SIGTERM, Ctrl-C); a failure of it is logged, not the loop's
   const stop = new AbortController();
@@ -69,10 +74,12 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, everyMs
     const next = flags.loop ? nextCycleAt(started, Date.now(), everyMs, at) : undefined;
     const summaryPath = await keepStatus(flags, cfg, c, summary, outcomes, next);
     c.print(flags.json ? JSON.stringify(summary, null, 2) : summaryText(summary, cycle));
+    const sinkFailure = await syncWritten(flags, cfg, c, outcomes, flags.json ?? false);
     if (flags.onComplete) await runOnComplete(flags.onComplete, summaryPath, c);
     if (!flags.loop) {
       if (summary.error) throw new ExchangeError(summary.error);
       if (summary.stores.failed > 0) throw new JobFailedError(`${summary.stores.failed} store(s) failed: ${summary.failures[0]!.symbol}: ${summary.failures[0]!.error}`);
+      if (sinkFailure) throw sinkFailure;
       return;
     }
     c.log.warn({ next: isoUtc(next) }, `cycle ${cycle} done; the next starts at ${isoUtc(next)}`);

@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { DatabaseError, UsageError } from '../core/errors.js';
+
+/** Where the database is: `--db-url`, else `QML_DB_URL`, else `DATABASE_URL` (libpq URL form). */
+export function dbUrlFrom(flag: string | undefined, env: Readonly<Record<string, string | undefined>>): string {
+  const url = flag ?? env['QML_DB_URL'] ?? env['DATABASE_URL'];
+  if (!url) throw new UsageError('no database given (expected --db-url postgres://user:password@host:5432/db, or QML_DB_URL / DATABASE_URL)');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--db-url "${redactUrl(url)}" is not a URL (expected postgres://user:password@host:5432/db)`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new UsageError(`--db-url "${redactUrl(url)}" is not a PostgreSQL URL (expected postgres://… or postgresql://…)`);
+  }
+  return url;
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@').replace(/([?&]password=)[^&]*/i, '$1***');
+}
+
+/**
+ * A connected client (TLS and every other libpq URL option as the URL says: `sslmode=require`, …), closed
+ * after `fn`. Whatever goes wrong with the server is a DatabaseError naming the server, never the password.
+ */
+export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => undefined); // a dropped connection surfaces as the failure of the query in flight
+  try {
+    await client.connect();
+  } catch (e) {
+    throw dbError(e, url, 'cannot connect to');
+  }
+  try {
+    return await fn(client);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof DatabaseError) throw e;
+    if (isPgError(e)) throw dbError(e, url, 'failed on');
+    throw e;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function isPgError(e: unknown): e is Error & { code?: string } {
+  return e instanceof Error && ('severity' in e || 'code' in e);
+}
+
+/** One line: what failed, on which server (no password), and the server's own reason. */
+export function dbError(e: unknown, url: string, what: string): DatabaseError {
+  const err = e as Error & { code?: string };
+  const reason = err.code === '28P01' ? 'the password was refused'
+    : err.code === '42501' ? `permission denied (${err.message})`
+    : err.message.replaceAll(passwordOf(url) || '\u0000', '***');
+  return new DatabaseError(`${what} the database ${redactUrl(url)}: ${reason}`);
+}
+
+function passwordOf(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password);
+  } catch {
+    return '';
+  }
+}

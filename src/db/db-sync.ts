@@ -1,0 +1,210 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
+import { DATASETS } from '../datasets/registry.js';
+import { liquidationsDir } from '../liquidations/journal.js';
+import { readDay } from '../store/liquidation-day.js';
+import { readStore, readStoreMeta, type StoreRef } from '../store/store-read.js';
+import { universeSnapshotDates, readUniverseSnapshot } from '../store/universe-files.js';
+import { binaryCopyChunks, type CopyValue } from './binary-copy.js';
+import { LIQUIDATIONS_TABLE, MIGRATIONS, tableOf, UNIVERSE_TABLE, type DbTable } from './db-schema.js';
+
+/** What one store's sync did. */
+export interface SyncOutcome {
+  readonly table: string;
+  readonly store: string;
+  /** `new-rows`: only rows after the last sync; `full`: every row (first sync, or the store was rewritten); `current`: nothing to send. */
+  readonly mode: 'new-rows' | 'full' | 'current';
+  readonly sent: number;
+}
+
+/** Create or migrate the schema: the migrations not yet applied, each in its own transaction. Returns those applied. */
+export async function initSchema(c: pg.Client, log?: (msg: string) => void): Promise<number[]> {
+  await c.query('CREATE TABLE IF NOT EXISTS qml_schema_version (version INTEGER PRIMARY KEY, what TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+  // two `db init` at once: the second waits here, then finds the work done
+  await c.query('BEGIN');
+  await c.query('SELECT pg_advisory_xact_lock(7290331)');
+  const done = new Set((await c.query<{ version: number }>('SELECT version FROM qml_schema_version')).rows.map((r) => r.version));
+  const applied: number[] = [];
+  try {
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const sql of m.sql) await c.query(sql);
+      await c.query('INSERT INTO qml_schema_version (version, what) VALUES ($1, $2)', [m.version, m.what]);
+      applied.push(m.version);
+    }
+    await c.query('COMMIT');
+  } catch (e) {
+    await c.query('ROLLBACK');
+    throw e;
+  }
+  if (await hasTimescale(c)) await makeHypertables(c, log);
+  return applied;
+}
+
+/** Whether the server offers TimescaleDB (then the time-series tables become hypertables). */
+export async function hasTimescale(c: pg.Client): Promise<boolean> {
+  return (await c.query("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).rowCount! > 0;
+}
+
+async function makeHypertables(c: pg.Client, log?: (msg: string) => void): Promise<void> {
+  await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
+  for (const t of [...DATASETS.map(tableOf), LIQUIDATIONS_TABLE]) {
+    await c.query(`SELECT create_hypertable('${t.name}', 'time', if_not_exists => TRUE, migrate_data => TRUE)`);
+  }
+  log?.('TimescaleDB: the time-series tables are hypertables');
+}
+
+/** The schema version the database is at (0: never initialized). */
+export async function schemaVersion(c: pg.Client): Promise<number> {
+  const exists = (await c.query("SELECT to_regclass('qml_schema_version') AS t")).rows[0].t !== null;
+  if (!exists) return 0;
+  return Number((await c.query('SELECT coalesce(max(version), 0) AS v FROM qml_schema_version')).rows[0].v);
+}
+
+interface SyncState { rewritten_at: string; last_time: Date | null; rows: string }
+
+/**
+ * Mirror one grid store into its table, in one transaction: a kill leaves the table and the sync state
+ * as they were, and the next sync does it again. While the store has only been extended since the last
+ * sync (its `qml.rewritten_at` is the same), only the rows after the last one copied are sent; otherwise
+ * every row goes to a staging table and is merged: changed rows updated, rows the store no longer holds
+ * deleted. Rows go by binary COPY, never one INSERT a row.
+ */
+export async function syncStore(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
+  const t = tableOf(d);
+  const meta = await readStoreMeta(ref.path);
+  const keyValues = storeKeyOf(d, ref, meta.exchange);
+  const store = keyValues.join(' ');
+  const rewrittenAt = meta.rewrittenAt ?? '';
+  await c.query('BEGIN');
+  try {
+    const state = (await c.query<SyncState>('SELECT rewritten_at, last_time, rows FROM qml_sync_state WHERE table_name = $1 AND store = $2 FOR UPDATE', [t.name, store])).rows[0];
+    const incremental = state !== undefined && state.rewritten_at === rewrittenAt && state.last_time !== null;
+    const after = incremental ? state.last_time!.getTime() + 1 : undefined;
+    const { frame } = await readStore<SeriesFrame>(d, ref.path, { symbol: ref.symbol }, after === undefined ? undefined : { start: after, end: Number.MAX_SAFE_INTEGER });
+    const n = frame.time.length;
+    const columns = copyColumns(t, frame, keyValues);
+    let mode: SyncOutcome['mode'] = incremental ? (n > 0 ? 'new-rows' : 'current') : 'full';
+    if (incremental) {
+      if (n > 0) await copyInto(c, t.name, t, columns, n);
+    } else {
+      const held = (await c.query(`SELECT 1 FROM ${t.name} WHERE ${whereStore(t)} LIMIT 1`, [...keyValues])).rowCount! > 0;
+      if (!held) await copyInto(c, t.name, t, columns, n);
+      else await mergeAll(c, t, columns, n, keyValues);
+    }
+    if (n === 0 && !incremental) mode = 'full';
+    const last = frame.time[n - 1];
+    await c.query(`INSERT INTO qml_sync_state (table_name, store, rewritten_at, last_time, rows) VALUES ($1, $2, $3, $4, $5)
+      ON CONFLICT (table_name, store) DO UPDATE SET rewritten_at = EXCLUDED.rewritten_at, last_time = coalesce(EXCLUDED.last_time, qml_sync_state.last_time),
+      rows = qml_sync_state.rows * $6 + EXCLUDED.rows, synced_at = now()`,
+    [t.name, store, rewrittenAt, last === undefined ? null : new Date(last), n, incremental ? 1 : 0]);
+    await c.query('COMMIT');
+    return { table: t.name, store, mode, sent: n };
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The values naming a store in its table (symbol, exchange[, timeframe]); joined, its name in the sync state. */
+export function storeKeyOf(d: DatasetDescriptor, ref: StoreRef, exchange: string | undefined): string[] {
+  return [ref.symbol, exchange ?? 'binance', ...(d.perTimeframe ? [ref.timeframe] : [])];
+}
+
+function whereStore(t: DbTable, alias = ''): string {
+  return t.storeKey.map((k, i) => `${alias}${k} = $${i + 1}`).join(' AND ');
+}
+
+/** The COPY columns of a store's rows: its own columns, the store's identity as constants, nulls for what it does not keep. */
+function copyColumns(t: DbTable, frame: SeriesFrame, keyValues: readonly string[]): CopyValue[] {
+  let k = 0;
+  return t.columns.map((col): CopyValue => {
+    if (col.from) return col.type === 'timestamptz' ? { kind: 'timestamptz', values: frame[col.from]! } : { kind: 'float8', values: frame[col.from]! };
+    if (t.storeKey.includes(col.name)) return { kind: 'constant-text', value: keyValues[k++]! };
+    return { kind: 'null' };
+  });
+}
+
+async function copyInto(c: pg.Client, table: string, t: DbTable, columns: readonly CopyValue[], n: number): Promise<void> {
+  const stream = c.query(copyStreams.from(`COPY ${table} (${t.columns.map((x) => x.name).join(', ')}) FROM STDIN (FORMAT binary)`));
+  await pipeline(Readable.from(binaryCopyChunks(columns, 0, n)), stream);
+}
+
+/** Every row through a staging table: inserted, updated where different, and the store's other rows deleted. */
+async function mergeAll(c: pg.Client, t: DbTable, columns: readonly CopyValue[], n: number, keyValues: readonly string[]): Promise<void> {
+  await c.query(`CREATE TEMP TABLE qml_stage (LIKE ${t.name} INCLUDING DEFAULTS) ON COMMIT DROP`);
+  await copyInto(c, 'qml_stage', t, columns, n);
+  const values = t.columns.filter((x) => !t.key.includes(x.name)).map((x) => x.name);
+  await c.query(`INSERT INTO ${t.name} SELECT * FROM qml_stage ON CONFLICT (${t.key.join(', ')}) DO UPDATE SET ${values.map((v) => `${v} = EXCLUDED.${v}`).join(', ')}
+    WHERE (${values.map((v) => `${t.name}.${v}`).join(', ')}) IS DISTINCT FROM (${values.map((v) => `EXCLUDED.${v}`).join(', ')})`);
+  await c.query(`DELETE FROM ${t.name} AS t WHERE ${whereStore(t, 't.')} AND NOT EXISTS (SELECT 1 FROM qml_stage s WHERE ${t.key.map((k) => `s.${k} = t.${k}`).join(' AND ')})`, [...keyValues]);
+}
+
+/** Every liquidations day file: a day whose file changed since its last sync is merged whole (its events only grow). */
+export async function syncLiquidations(c: pg.Client, dataDir: string): Promise<SyncOutcome[]> {
+  const dir = liquidationsDir(dataDir);
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{4}-\d{2}-\d{2}\.parquet$/.test(n)).sort();
+  const out: SyncOutcome[] = [];
+  const t = LIQUIDATIONS_TABLE;
+  for (const name of names) {
+    const day = (await readDay(join(dir, name)))!;
+    const store = name.slice(0, 10);
+    await c.query('BEGIN');
+    try {
+      const state = (await c.query<SyncState>('SELECT rows FROM qml_sync_state WHERE table_name = $1 AND store = $2 FOR UPDATE', [t.name, store])).rows[0];
+      if (state && Number(state.rows) === day.frame.length) {
+        await c.query('COMMIT');
+        out.push({ table: t.name, store, mode: 'current', sent: 0 });
+        continue;
+      }
+      const columns: CopyValue[] = t.columns.map((col) => col.name === 'exchange' ? { kind: 'constant-text', value: 'binanceusdm' }
+        : col.type === 'text' ? { kind: 'text', values: day.frame.texts[col.from!]! }
+        : col.type === 'timestamptz' ? { kind: 'timestamptz', values: day.frame.numbers[col.from!]! } : { kind: 'float8', values: day.frame.numbers[col.from!]! });
+      await c.query('CREATE TEMP TABLE qml_stage (LIKE liquidations INCLUDING DEFAULTS) ON COMMIT DROP');
+      await copyInto(c, 'qml_stage', t, columns, day.frame.length);
+      await c.query(`INSERT INTO liquidations SELECT * FROM qml_stage ON CONFLICT (${t.key.join(', ')}) DO NOTHING`);
+      await c.query(`INSERT INTO qml_sync_state (table_name, store, rows) VALUES ($1, $2, $3) ON CONFLICT (table_name, store) DO UPDATE SET rows = EXCLUDED.rows, synced_at = now()`, [t.name, store, day.frame.length]);
+      await c.query('COMMIT');
+      out.push({ table: t.name, store, mode: 'full', sent: day.frame.length });
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+  return out;
+}
+
+/** Every universe snapshot not yet in the table (a snapshot never changes once its day is over). */
+export async function syncUniverse(c: pg.Client, dataDir: string): Promise<SyncOutcome[]> {
+  const out: SyncOutcome[] = [];
+  for (const date of await universeSnapshotDates(dataDir)) {
+    const u = await readUniverseSnapshot(dataDir, date) as unknown as { date: string; createdAt: string; source: string; exchange: string; members: { rank: number; id: string; symbol: string; name: string; market: string; multiplier: number; marketCap: number | null; volume24h: number | null }[] } | undefined;
+    if (!u) continue;
+    const held = (await c.query(`SELECT count(*) AS n, max(created_at) AS at FROM ${UNIVERSE_TABLE} WHERE date = $1`, [date])).rows[0] as { n: string; at: Date | null };
+    if (Number(held.n) === u.members.length && held.at?.getTime() === Date.parse(u.createdAt)) {
+      out.push({ table: UNIVERSE_TABLE, store: date, mode: 'current', sent: 0 });
+      continue;
+    }
+    await c.query('BEGIN');
+    try {
+      await c.query(`DELETE FROM ${UNIVERSE_TABLE} WHERE date = $1`, [date]);
+      // one statement for the whole snapshot
+      const members = u.members;
+      const col = <T>(f: (m: (typeof members)[number]) => T) => members.map(f);
+      await c.query(`INSERT INTO ${UNIVERSE_TABLE} SELECT $1::date, * , $9, $10, $11::timestamptz FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $12::float8[])
+        AS m(rank, coin_id, coin_symbol, name, market, multiplier, market_cap, volume_24h)`,
+      [date, col((m) => m.rank), col((m) => m.id), col((m) => m.symbol), col((m) => m.name), col((m) => m.market), col((m) => m.multiplier), col((m) => m.marketCap), u.exchange, u.source, u.createdAt, col((m) => m.volume24h)]);
+      await c.query('COMMIT');
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+    out.push({ table: UNIVERSE_TABLE, store: date, mode: 'full', sent: u.members.length });
+  }
+  return out;
+}
