@@ -22,10 +22,9 @@ export async function syncWritten(flags: SinkFlags, cfg: Config, c: CommandConte
   const { dbUrlFrom } = await import('../db/db-connection.js');
   const url = dbUrlFrom(flags.dbUrl ?? cfg.db_url ?? undefined, c.env);
   try {
-    const { withDb } = await import('../db/db-connection.js');
     const { runSync } = await import('../db/run-sync.js');
     const { syncText } = await import('./commands/db-actions.js');
-    const report = await withDb(url, (client) => runSync(client, '', written.map((o) => ({ dataset: o.dataset!, symbol: o.symbol, timeframe: o.timeframe ?? '', path: o.path })), { liquidations: false, universe: false }));
+    const report = await runSync(url, '', written.map((o) => ({ dataset: o.dataset!, symbol: o.symbol, timeframe: o.timeframe ?? '', path: o.path })), { liquidations: false, universe: false });
     if (!json) c.print(syncText(report, url));
     c.log.info({ stores: report.stores, rows: report.rowsSent, ms: report.ms }, 'mirrored into the database');
     return undefined;

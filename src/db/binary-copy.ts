@@ -14,7 +14,8 @@ export type CopyValue =
 
 const HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 /** Microseconds from the Unix epoch to PostgreSQL's (2000-01-01). */
-const PG_EPOCH_US = 946_684_800_000_000n;
+const PG_EPOCH_US = 946_684_800_000_000;
+const TWO_32 = 4_294_967_296;
 
 /** The rows [from, to) of `columns` in chunks of about `chunkBytes`, header first, trailer last. */
 export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, to: number, chunkBytes = 1 << 20): Generator<Buffer> {
@@ -35,8 +36,12 @@ export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, t
       const c = columns[i]!;
       switch (c.kind) {
         case 'timestamptz': {
+          // µs since 2000 as a 64-bit integer, in two halves: exact in doubles (|µs| < 2^53), no BigInt
+          const us = Math.round(c.values[r]!) * 1000 - PG_EPOCH_US;
+          const hi = Math.floor(us / TWO_32);
           buf.writeInt32BE(8, at);
-          buf.writeBigInt64BE(BigInt(Math.round(c.values[r]!)) * 1000n - PG_EPOCH_US, at + 4);
+          buf.writeInt32BE(hi, at + 4);
+          buf.writeUInt32BE(us - hi * TWO_32, at + 8);
           at += 12;
           break;
         }
@@ -53,8 +58,11 @@ export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, t
           break;
         }
         case 'int8': {
+          const v = Math.round(c.values[r]!);
+          const hi = Math.floor(v / TWO_32);
           buf.writeInt32BE(8, at);
-          buf.writeBigInt64BE(BigInt(Math.round(c.values[r]!)), at + 4);
+          buf.writeInt32BE(hi, at + 4);
+          buf.writeUInt32BE(v - hi * TWO_32, at + 8);
           at += 12;
           break;
         }

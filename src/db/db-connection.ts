@@ -45,6 +45,18 @@ export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): 
   }
 }
 
+/**
+ * `n` connected clients for `fn` (a sync spreads stores over them: the server ingests on several cores
+ * while this process reads and encodes the next store), all closed after it.
+ */
+export async function withDbPool<T>(url: string, n: number, fn: (clients: pg.Client[]) => Promise<T>): Promise<T> {
+  const open = async (held: pg.Client[]): Promise<T> => {
+    if (held.length === n) return fn(held);
+    return withDb(url, (c) => open([...held, c]));
+  };
+  return open([]);
+}
+
 function isPgError(e: unknown): e is Error & { code?: string } {
   return e instanceof Error && ('severity' in e || 'code' in e);
 }

@@ -1,10 +1,10 @@
-import type pg from 'pg';
 import type { DatasetDescriptor } from '../core/dataset.js';
 import type { StoreRef } from '../store/store-read.js';
 import { DATASETS } from '../datasets/registry.js';
 import { schemaVersion, syncLiquidations, syncStore, syncUniverse, type SyncOutcome } from './db-sync.js';
 import { MIGRATIONS } from './db-schema.js';
 import { DatabaseError } from '../core/errors.js';
+import { withDbPool } from './db-connection.js';
 
 /** What a sync run copied, for the report and `--json`. */
 export interface SyncReport {
@@ -14,20 +14,33 @@ export interface SyncReport {
   readonly outcomes: readonly SyncOutcome[];
 }
 
+/** Connections a sync uses: stores go over them in parallel, one transaction each. */
+export const SYNC_CONNECTIONS = 3;
+
 /**
- * Sync the given stores (and, when asked, the liquidation days and universe snapshots) one store per
- * transaction. The schema must be current (`db init`): a sync never creates or changes tables.
+ * Sync the given stores (and, when asked, the liquidation days and universe snapshots), one store per
+ * transaction, over SYNC_CONNECTIONS connections. The schema must be current (`db init`): a sync never
+ * creates or changes tables.
  */
-export async function runSync(c: pg.Client, dataDir: string, refs: readonly StoreRef[], extra: { liquidations: boolean; universe: boolean }): Promise<SyncReport> {
+export async function runSync(url: string, dataDir: string, refs: readonly StoreRef[], extra: { liquidations: boolean; universe: boolean }): Promise<SyncReport> {
   const t0 = Date.now();
-  const version = await schemaVersion(c);
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
-  if (version < latest) throw new DatabaseError(`the database schema is at version ${version}, this qml-data needs ${latest}: run \`qml-data db init\` first`);
-  const outcomes: SyncOutcome[] = [];
-  for (const ref of refs) outcomes.push(await syncStore(c, descriptorOf(ref.dataset), ref));
-  if (extra.liquidations) outcomes.push(...await syncLiquidations(c, dataDir));
-  if (extra.universe) outcomes.push(...await syncUniverse(c, dataDir));
-  return { stores: outcomes.length, rowsSent: outcomes.reduce((n, o) => n + o.sent, 0), ms: Date.now() - t0, outcomes };
+  return withDbPool(url, Math.max(1, Math.min(SYNC_CONNECTIONS, refs.length)), async (clients) => {
+    const c = clients[0]!;
+    const version = await schemaVersion(c);
+    const latest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    if (version < latest) throw new DatabaseError(`the database schema is at version ${version}, this qml-data needs ${latest}: run \`qml-data db init\` first`);
+    const outcomes: SyncOutcome[] = new Array(refs.length);
+    let next = 0;
+    await Promise.all(clients.map(async (client) => {
+      while (next < refs.length) {
+        const i = next++;
+        outcomes[i] = await syncStore(client, descriptorOf(refs[i]!.dataset), refs[i]!);
+      }
+    }));
+    if (extra.liquidations) outcomes.push(...await syncLiquidations(c, dataDir));
+    if (extra.universe) outcomes.push(...await syncUniverse(c, dataDir));
+    return { stores: outcomes.length, rowsSent: outcomes.reduce((n, o) => n + o.sent, 0), ms: Date.now() - t0, outcomes };
+  });
 }
 
 function descriptorOf(name: string): DatasetDescriptor {

