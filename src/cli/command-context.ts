@@ -7,6 +7,8 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Results (text or JSON) for stdout; logs never go here. */
   readonly print: (text: string) => void;
+  /** Stdout itself, for data streamed there (`export --out -`). */
+  readonly stdout: { write(text: string): unknown };
   /** The terminal's status line, when stderr is a terminal: progress shows there, logs go above it. */
   readonly terminal?: StatusLine;
   /**

@@ -11,6 +11,7 @@ import { registerCollect } from './commands/collect.js';
 import { registerStatus } from './commands/status.js';
 import { registerLiquidations } from './commands/liquidations.js';
 import { registerDb } from './commands/db.js';
+import { registerFiles } from './commands/files.js';
 import { registerUniverse } from './commands/universe.js';
 import { registerValidate } from './commands/validate.js';
 import { createLogger } from './logger.js';
@@ -60,9 +61,9 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     const log = createLogger(level, terminal ?? io.stderr);
     const chosen = program.getOptionValueSource('logLevel') === 'cli' || io.env['QML_LOG_LEVEL'] !== undefined;
     const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
-    return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, env: io.env });
+    return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, stdout: io.stdout, env: io.env });
   };
-  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerSim, registerDemo]) register(program, getCtx);
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerFiles, registerSim, registerDemo]) register(program, getCtx);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)'));
