@@ -51,7 +51,7 @@ async function ours(job: Job, limited: boolean): Promise<Run> {
   const t0 = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'build', '--symbol', symbolsOf(job).join(','), '--timeframes', '5m', '--days', String(job.days),
-      '--api-url', sim.url, '--data-dir', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'error' } });
+      '--api-url', sim.url, '--data-dir', dir], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'error', QML_ARCHIVES: 'off' } });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`qml-data build exited ${code}`))));
   });
@@ -115,11 +115,11 @@ function minimumMs(job: Job, off: Run, startOffsetMs: number): { ms: number; wei
 const fmt = (r: Run) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  weight ${String(r.weight).padStart(6)}  429×${r.r429} 418×${r.r418}`;
 
 /** Our binary with arguments against a simulator; resolves to the wall time and its stdout. */
-export async function timedCli(args: string[]): Promise<{ ms: number; stdout: string }> {
+export async function timedCli(args: string[], env: Record<string, string> = {}): Promise<{ ms: number; stdout: string }> {
   const t0 = Date.now();
   let stdout = '';
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'error' } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'error', QML_ARCHIVES: 'off', ...env } });
     child.stdout!.on('data', (d) => { stdout += d; });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`qml-data ${args[0]} exited ${code}`))));

@@ -20,6 +20,7 @@ import { collectSection, fetchSection } from './fetch.js';
 import { liquidationsSection } from './liquidations.js';
 import { futuresSection } from './futures.js';
 import { databaseSection } from './database.js';
+import { archivesSection } from './archives.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'qml-data.js');
@@ -73,7 +74,7 @@ function writeStore(path: string, frame: MasterFrame, symbol: string): Promise<n
 
 function runCli(args: string[]): { ms: number; status: number | null } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, QML_LOG_LEVEL: 'warn', QML_ARCHIVES: 'off' } });
   return { ms: performance.now() - t0, status: r.status };
 }
 
@@ -100,7 +101,7 @@ async function updateEndToEnd(): Promise<void> {
 function cli(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, QML_LOG_LEVEL: 'warn', QML_ARCHIVES: 'off' } });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`qml-data ${args[0]} exited ${code}`))));
   });
@@ -195,7 +196,7 @@ const fetchJobs = process.env['QML_BENCH_FETCH']?.split(',');
 const SECTIONS: Record<string, () => Promise<void>> = {
   core: coreAndParquet, update: updateEndToEnd, 'update-cost': updateCostFlat, startup, sim: simThroughput,
   fetch: () => fetchSection(fetchJobs, process.env['QML_BENCH_CCXT'] !== '0'),
-  collect: collectSection, liquidations: liquidationsSection, futures: futuresSection, database: databaseSection,
+  collect: collectSection, liquidations: liquidationsSection, futures: futuresSection, database: databaseSection, archives: archivesSection,
 };
 // `npm run bench -- update-cost sim` runs only the sections named; no name runs them all.
 const wanted = process.argv.slice(2);

@@ -37,6 +37,7 @@ const ConfigSchema = z.object({
   coingecko_url: z.string().min(1).nullable(),
   coingecko_calls_per_min: z.number().int().min(1),
   sink: z.enum(['none', 'postgres']),
+  archives: z.enum(['auto', 'off', 'only']),
   db_url: z.string().min(1).nullable(),
 }).strict();
 

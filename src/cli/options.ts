@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { checkApiUrl, sourceOfApiUrl } from '../exchange/api-url.js';
 import type { ExchangeSettings } from '../exchange/exchange-client.js';
@@ -7,6 +8,8 @@ import { parseTimeframe } from '../core/timeframe.js';
 import type { RunSettings } from '../pipeline/run-settings.js';
 import { checkDataDir } from '../store/store-path.js';
 import type { Config } from './config.js';
+import type { Log } from '../pipeline/log.js';
+import { BinanceArchives } from '../sources/binance-archives.js';
 
 /**
  * Commander collector for a repeatable symbol flag (`--symbol A --symbol B`); commas also split. An empty
@@ -53,6 +56,18 @@ export function exchangeSettings(cfg: Config, flags: ExchangeFlags, env: Readonl
 function apiUrlOf(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): string | undefined {
   const url = flags.apiUrl ?? env['QML_API_URL'] ?? cfg.api_url ?? undefined;
   return url ? checkApiUrl(url) : undefined;
+}
+
+/**
+ * Binance's kline archives for a run (`--archives`, else env QML_ARCHIVES, else the config's `archives`):
+ * `auto` (past months and days from the archives, the rest from the API), `only` (an archive that is
+ * missing or damaged fails the store), `off`. On the simulator (`--api-url`) they come from its `/data/`.
+ */
+export function archivesFor(mode: string | undefined, cfg: Config, env: Readonly<Record<string, string | undefined>>, ex: ExchangeSettings, dataDir: string, log: Log): BinanceArchives | undefined {
+  const m = mode ?? env['QML_ARCHIVES'] ?? cfg.archives;
+  if (m !== 'auto' && m !== 'off' && m !== 'only') throw new UsageError(`--archives "${m}" is not a mode (expected auto, off or only)`);
+  if (m === 'off' || ex.exchange !== 'binance') return undefined;
+  return new BinanceArchives(ex.apiUrl ?? 'https://data.binance.vision', join(dataDir, '.archives'), m, log);
 }
 
 export function checkSymbols(list: readonly string[]): string[] {

@@ -1,6 +1,10 @@
 import { cleanCandles, type CleanReport } from '../clean/clean-candles.js';
 import { concatSeries } from '../core/dataset.js';
-import { candleColumns, concatFrames, pickRows, type CandleFrame, type MasterFrame } from '../core/frame.js';
+import { allocFrame, candleColumns, concatFrames, pickRows, sliceFrame, type CandleFrame, type MasterFrame } from '../core/frame.js';
+import { lowerBoundTime } from '../core/time-search.js';
+import type { Timeframe } from '../core/timeframe.js';
+import type { BinanceArchives } from '../sources/binance-archives.js';
+import type { Pager } from './pager.js';
 import { OHLCV } from '../datasets/ohlcv.js';
 import { continueWilderAtr, wilderAtr } from '../indicators/wilder-atr.js';
 import type { WriteIdentity } from '../store/store-meta.js';
@@ -21,7 +25,8 @@ export const OHLCV_JOB: DatasetJob<MasterFrame> = {
     return {
       marketType: market.type,
       pager: (tf, until) => {
-        const candles = klinePager(client, market, tf, until);
+        const rest = klinePager(client, market, tf, until);
+        const candles = deps.archives && job.exchange === 'binance' && !tf.calendarMonth && tf.ms <= DAY ? archivePager(rest, deps.archives, job.symbol, tf, until) : rest;
         // pages carry no ATR yet: it is derived over the whole series
         return { ...candles, fetch: async (cursor) => withoutAtr(await candles.fetch(cursor)), next: (p) => candles.next(p), suspicious: (p) => candles.suspicious!(p) };
       },
@@ -30,6 +35,35 @@ export const OHLCV_JOB: DatasetJob<MasterFrame> = {
   derive: (stored, fresh, id) => makeMaster(stored, fresh, atrPeriodOf(id)),
   deriveAfter: (tail, fresh, id) => extendMaster(tail, fresh, atrPeriodOf(id)),
 };
+
+const DAY = 86_400_000;
+
+/**
+ * Klines from Binance's archives where a whole month (or, in the current month, a whole day) before
+ * today is asked for, from the REST API for the rest: today, and any span whose archive is not published
+ * yet. Pages are the archive's rows from the cursor to the end of its period, so the paging loop,
+ * cleaning and ATR are the REST path's, and the store is the one a REST-only build writes.
+ */
+function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbol: string, tf: Timeframe, until: number): Pager<CandleFrame> {
+  const today = Math.floor(until / DAY) * DAY;
+  let held: { label: string; rows: CandleFrame | undefined } | undefined;
+  return {
+    ...rest,
+    fetch: async (cursor) => {
+      for (let at = cursor; at < until;) {
+        const p = archives.periodAt(at, today);
+        if (!p) return rest.fetch(at);
+        if (held?.label !== p.label) held = { label: p.label, rows: await archives.candles(symbol, tf, p) };
+        if (!held.rows) return rest.fetch(at);
+        const a = lowerBoundTime(held.rows.time, at);
+        const b = lowerBoundTime(held.rows.time, Math.min(p.to, until));
+        if (b > a) return sliceFrame(held.rows, a, b);
+        at = p.to;
+      }
+      return allocFrame(0);
+    },
+  };
+}
 
 function atrPeriodOf(id: WriteIdentity): number {
   if (id.atrPeriod === undefined) throw new Error('a candle store is written with its ATR period');

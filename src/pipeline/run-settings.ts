@@ -1,5 +1,6 @@
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import type { CoinGeckoClient } from '../sources/coingecko-client.js';
+import type { BinanceArchives } from '../sources/binance-archives.js';
 import type { StoreOutcome } from './outcome.js';
 import type { FetchProgress } from './pager.js';
 import type { Log } from './log.js';
@@ -44,4 +45,6 @@ export interface RunDeps {
   readonly coingecko?: CoinGeckoClient;
   /** The run's progress display, when there is one (a terminal). */
   readonly progress?: RunProgress;
+  /** Binance's kline archives, when past months and days may come from them (`--archives auto|only`). */
+  readonly archives?: BinanceArchives;
 }

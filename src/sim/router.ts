@@ -1,5 +1,5 @@
 /** A tiny routing table: each route module adds its endpoints; the server charges weight and calls. */
-export type ApiFamily = 'spot' | 'futures' | 'funding' | 'futures-data' | 'coingecko';
+export type ApiFamily = 'spot' | 'futures' | 'funding' | 'futures-data' | 'coingecko' | 'archive';
 
 export interface SimRequest {
   readonly method: string;
@@ -11,6 +11,8 @@ export interface SimResponse {
   readonly status: number;
   /** JSON, already serialized (kline pages are written as bytes for speed). */
   readonly body: string | Uint8Array;
+  /** When not JSON (an archive's zip and checksum). */
+  readonly contentType?: string;
 }
 
 export interface Route {

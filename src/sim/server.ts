@@ -12,6 +12,7 @@ import { addFuturesRoutes } from './routes/futures.js';
 import { addSpotRoutes } from './routes/spot.js';
 import { addFundingRoutes } from './routes/funding.js';
 import { addFuturesDataRoutes } from './routes/futures-data.js';
+import { addArchiveRoutes, type ArchiveFaults } from './routes/archives.js';
 import { coinMarket } from './coingecko/coin-market.js';
 import { attachLiquidationStream, type LiquidationStream } from './liquidation-stream.js';
 import { addCoinGeckoRoutes, coingeckoError } from './coingecko/routes.js';
@@ -41,6 +42,8 @@ export interface SimOptions {
    * an hour of the liquidation stream in seconds. Default: a fixed `now`, or the real clock.
    */
   readonly speed?: number;
+  /** Archive files served damaged (Binance's data.binance.vision layout, under `/data/`). */
+  readonly archiveFaults?: ArchiveFaults;
   /** How often liquidations happen, relative to the default (the bench raises it). */
   readonly liquidationRate?: number;
   /** Called as each request arrives, before it is answered (tests use it to act at an exact moment). */
@@ -78,6 +81,8 @@ const DEFAULT_LIMITS: Record<ApiFamily, RateLimitConfig> = {
   'futures-data': { limit: 1000, windowMs: 300_000, banBaseMs: 120_000 },
   // CoinGecko's paid plans allow 500 calls a minute (the free demo plan 30); a 429 carries Retry-After
   coingecko: { limit: 500, windowMs: 60_000, banBaseMs: 0 },
+  // data.binance.vision is a file host: no weight, no limit
+  archive: { limit: Number.MAX_SAFE_INTEGER, windowMs: 60_000, banBaseMs: 0 },
 };
 
 /** Start the Binance-dialect exchange simulator on loopback. */
@@ -96,6 +101,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
     funding: new WeightLimiter(limits.funding, opts.rateClock),
     'futures-data': new WeightLimiter(limits['futures-data'], opts.rateClock),
     coingecko: new WeightLimiter(limits.coingecko, opts.rateClock),
+    archive: new WeightLimiter(limits.archive, opts.rateClock),
   };
   const router = new Router();
   const pageCache = new PageCache();
@@ -104,6 +110,7 @@ export async function startSim(opts: SimOptions = {}): Promise<RunningSim> {
   addFundingRoutes(router, { catalog, now, seed: opts.seed ?? 1 });
   addFuturesDataRoutes(router, { catalog, now, seed: opts.seed ?? 1 });
   if (opts.universe) addCoinGeckoRoutes(router, { coins, seed: opts.seed ?? 1, now });
+  addArchiveRoutes(router, { catalog, now, faults: opts.archiveFaults });
   const requests = new Map<string, number>();
   const statuses = new Map<number, number>();
   const headerNames = new Set<string>();
@@ -148,6 +155,7 @@ function limitConfig(custom: SimOptions['rateLimits']): Record<ApiFamily, RateLi
     funding: { ...DEFAULT_LIMITS.funding, ...custom?.funding },
     'futures-data': { ...DEFAULT_LIMITS['futures-data'], ...custom?.['futures-data'] },
     coingecko: { ...DEFAULT_LIMITS.coingecko, ...custom?.coingecko },
+    archive: DEFAULT_LIMITS.archive,
   };
 }
 
@@ -162,7 +170,8 @@ interface ServeContext {
 
 function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): void {
   const url = new URL(req.url ?? '/', 'http://sim');
-  const family: ApiFamily = url.pathname.startsWith('/coingecko') ? 'coingecko'
+  const family: ApiFamily = url.pathname.startsWith('/data/') ? 'archive'
+    : url.pathname.startsWith('/coingecko') ? 'coingecko'
     : /\/funding(Rate|Info)$/.test(url.pathname) ? 'funding'
     : url.pathname.startsWith('/futures/data/') ? 'futures-data'
     : url.pathname.startsWith('/fapi') || url.pathname.startsWith('/futures') ? 'futures' : 'spot';
@@ -174,7 +183,7 @@ function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): vo
   const admission = ctx.limiters[family].admit(weight);
   const headers: Record<string, string> = {
     'Content-Type': 'application/json;charset=UTF-8',
-    ...(family === 'coingecko' ? {} : { [`X-MBX-USED-WEIGHT-${windowLabel(ctx.limiters[family].config.windowMs)}`]: String(admission.used) }),
+    ...(family === 'coingecko' || family === 'archive' ? {} : { [`X-MBX-USED-WEIGHT-${windowLabel(ctx.limiters[family].config.windowMs)}`]: String(admission.used) }),
   };
   if (fault && answerWithFault(fault, res, headers)) return;
   if (fault) rewriteRequest(fault, url.searchParams, ctx.catalog, family);
@@ -193,7 +202,7 @@ function serve(ctx: ServeContext, req: IncomingMessage, res: ServerResponse): vo
   }
   if (fault) reply = mangleReply(fault, reply, ctx.seed, ctx.faults.fired.get(fault.kind) ?? 0);
   if (fault?.kind === 'reset') return resetMidBody(res, headers, reply);
-  res.writeHead(reply.status, headers).end(reply.body);
+  res.writeHead(reply.status, reply.contentType ? { ...headers, 'Content-Type': reply.contentType } : headers).end(reply.body);
 }
 
 /** A window as Binance names it in its weight header: 60 s → `1M`, 10 s → `10S`. */

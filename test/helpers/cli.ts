@@ -18,7 +18,7 @@ export async function runCli(args: readonly string[], env: Record<string, string
   const code = await main(['node', 'qml-data', ...args], {
     stdout: { write: (s: string) => { stdout += s; } },
     stderr: { write: (s: string) => { stderr += s; } },
-    env: { ...process.env, QML_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, QML_LOG_LEVEL: 'warn', QML_ARCHIVES: 'off', ...env },
     signals: false,
   });
   return { code, stdout, stderr };
@@ -31,7 +31,7 @@ export async function runCli(args: readonly string[], env: Record<string, string
 export function runBinary(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...args], {
-      env: { ...process.env, QML_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, QML_LOG_LEVEL: 'warn', QML_ARCHIVES: 'off', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';

@@ -40,7 +40,7 @@ function args(job: 'build' | 'update', dir: string): string[] {
 }
 
 function spawnCli(a: string[]) {
-  return spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...a], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'warn' } });
+  return spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), ...a], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'warn', QML_ARCHIVES: 'off' } });
 }
 
 /** The store is absent or exactly the version before/after; a checkpoint holds candles exactly as "after" has them. */

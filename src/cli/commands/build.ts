@@ -6,13 +6,13 @@ import { DATASETS } from '../../datasets/registry.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
 import { sinkOf, syncWritten } from '../sink.js';
 
 interface BuildFlags extends ExchangeFlags {
   symbol?: string[]; timeframes?: string[]; datasets?: string[]; years?: string; days?: string; since?: string; until?: string;
-  dryRun?: boolean; erase?: boolean; config?: string; json?: boolean; sink?: string; dbUrl?: string;
+  dryRun?: boolean; erase?: boolean; config?: string; json?: boolean; sink?: string; dbUrl?: string; archives?: string;
 }
 
 export function registerBuild(program: Command, ctx: () => CommandContext): void {
@@ -27,6 +27,7 @@ export function registerBuild(program: Command, ctx: () => CommandContext): void
     .option('--until <date>', 'end (exclusive); default: the last closed candle')
     .option('--erase', 'replace existing stores with the range fetched (default: extend them, never shorten)')
     .option('--dry-run', 'fetch the range, run everything, write nothing')
+    .option('--archives <mode>', 'Binance: auto (past months and days from its archives, the rest from the API), off, or only (default from config: auto)')
     .option('--sink <name>', 'after writing, mirror the stores written into: postgres (default from config: none)')
     .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)'), { exchange: true })
     .action(async (flags: BuildFlags) => runBuildCommand(flags, ctx()));
@@ -39,8 +40,10 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const range = buildRange(flags, cfg.years);
   const settings = runSettings(cfg, flags, ctx.env);
   sinkOf(flags, cfg);
-  const outcomes = await withExchange(exchangeSettings(cfg, flags, ctx.env), settings.dataDir, ctx.log, ctx.terminal, (clientFor, progress) =>
-    runBuild({ symbols, timeframes, datasets: flags.datasets, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress }));
+  const ex = exchangeSettings(cfg, flags, ctx.env);
+  const archives = archivesFor(flags.archives, cfg, ctx.env, ex, settings.dataDir, ctx.runLog);
+  const outcomes = await withExchange(ex, settings.dataDir, ctx.log, ctx.terminal, (clientFor, progress) =>
+    runBuild({ symbols, timeframes, datasets: flags.datasets, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress, archives }));
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
   const sinkFailure = await syncWritten(flags, cfg, ctx, outcomes, flags.json ?? false);
   const failure = failureOf(outcomes);

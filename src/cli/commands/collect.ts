@@ -13,14 +13,14 @@ import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
 import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
-import { checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
 
 interface CollectFlags extends UniverseFlags {
   timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
-  sink?: string; dbUrl?: string;
+  sink?: string; dbUrl?: string; archives?: string;
 }
 
 
@@ -38,6 +38,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
     .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
     .option('--liquidations', 'with --loop, also record the liquidation stream of every symbol for as long as the loop runs')
+    .option('--archives <mode>', 'Binance: auto (past months and days from its archives, the rest from the API), off, or only (default from config: auto)')
     .option('--sink <name>', 'after each cycle, mirror the stores written into: postgres (default from config: none)')
     .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)')
     .option('--on-complete <command>', 'run after each cycle; QML_CYCLE_SUMMARY holds the path of its JSON summary'), { exchange: true })
@@ -111,7 +112,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         universe = { date: u.universe.date, createdAt: u.universe.createdAt, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
         const members = u.universe.members;
         if (members.length === 0) return [];
-        const deps = { clientFor, log: c.runLog, signal: c.signal, progress, coingecko: coinGeckoFor(request, scheduler) };
+        const deps = { clientFor, log: c.runLog, signal: c.signal, progress, coingecko: coinGeckoFor(request, scheduler), archives: archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog) };
         const outcomes: StoreOutcome[] = [];
         if (datasets.includes('ohlcv')) {
           outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
