@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -45,8 +47,24 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 const DEFAULT_FILE = fileURLToPath(new URL('../../config/default.yaml', import.meta.url));
 
-/** The built-in defaults, overridden key by key by the user's file when one is given. */
-export function loadConfig(userFile?: string): Config {
+/**
+ * Where the user's configuration is: `--config FILE`, else `./qml-data.yaml`, else
+ * `$XDG_CONFIG_HOME/qml-data/config.yaml` (`~/.config/qml-data/config.yaml`); none means the defaults.
+ */
+export function configFile(flag?: string): string | undefined {
+  if (flag) return flag;
+  const candidates = [join(process.cwd(), 'qml-data.yaml'), join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'qml-data', 'config.yaml')];
+  return candidates.find((f) => existsSync(f));
+}
+
+/** The built-in defaults, overridden key by key by the user's file (see configFile). */
+export function loadConfig(flag?: string): Config {
+  return loadConfigWithSources(flag).config;
+}
+
+/** The effective configuration, and for each key where its value came from (`default` or the file). */
+export function loadConfigWithSources(flag?: string): { config: Config; sources: Record<string, string>; file?: string } {
+  const userFile = configFile(flag);
   const defaults = readYaml(DEFAULT_FILE);
   const user = userFile ? readYaml(userFile) : {};
   const merged = {
@@ -60,7 +78,16 @@ export function loadConfig(userFile?: string): Config {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${issueText(i)}`);
     throw new ConfigError(`invalid config ${where}: ${issues.join('; ')}`);
   }
-  return parsed.data;
+  const sources: Record<string, string> = {};
+  for (const key of Object.keys(parsed.data)) {
+    const given = user[key];
+    if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+      for (const sub of Object.keys(parsed.data[key as keyof Config] as object)) sources[`${key}.${sub}`] = sub in (given as object) ? userFile! : 'default';
+    } else {
+      sources[key] = key in user ? userFile! : 'default';
+    }
+  }
+  return { config: parsed.data, sources, file: userFile };
 }
 
 function issueText(i: z.core.$ZodIssue): string {

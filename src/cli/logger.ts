@@ -21,10 +21,11 @@ export function parseLogLevel(text: string): string {
  * pino on stderr: pretty on a terminal (written above the progress status line), JSON lines otherwise.
  * Results go to stdout, never here. A run inside another program (tests) passes its own stream.
  */
-export function createLogger(levelText: string, out: StatusLine | { write(text: string): unknown } = process.stderr): Logger {
+export function createLogger(levelText: string, out: StatusLine | { write(text: string): unknown } = process.stderr, color = true): Logger {
   const opts = { level: parseLogLevel(levelText), redact: { paths: REDACT, censor: '[redacted]' } };
   if (out instanceof StatusLine) {
-    const format = prettyFactory({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' });
+    // NO_COLOR (https://no-color.org): plain text on the terminal too
+    const format = prettyFactory({ colorize: color, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' });
     return pino(opts, { write: (s: string) => out.log(format(s)) });
   }
   if (out === process.stderr) return pino(opts, pino.destination({ fd: 2, sync: true }));

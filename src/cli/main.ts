@@ -12,6 +12,9 @@ import { registerStatus } from './commands/status.js';
 import { registerLiquidations } from './commands/liquidations.js';
 import { registerDb } from './commands/db.js';
 import { registerFiles } from './commands/files.js';
+import { registerCleanUp } from './commands/clean-up.js';
+import { registerSetup } from './commands/setup.js';
+import { teach } from './help.js';
 import { registerUniverse } from './commands/universe.js';
 import { registerValidate } from './commands/validate.js';
 import { createLogger } from './logger.js';
@@ -50,20 +53,23 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     .description('crypto candle history: fetch through ccxt, clean, ATR, Parquet master stores')
     .version(TOOL_VERSION)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', io.env['QML_LOG_LEVEL'] ?? 'info')
+    .option('-q, --quiet', 'only errors on stderr: no logs, no progress display (results still go to stdout)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
   let ctx: CommandContext | undefined;
   const getCtx = (): CommandContext => {
     if (ctx) return ctx;
-    const terminal = io.stderr.isTTY ? new StatusLine(io.stderr) : undefined;
-    const level = program.opts<{ logLevel: string }>().logLevel;
-    const log = createLogger(level, terminal ?? io.stderr);
+    const { logLevel, quiet } = program.opts<{ logLevel: string; quiet?: boolean }>();
+    const terminal = io.stderr.isTTY && !quiet ? new StatusLine(io.stderr) : undefined;
+    const level = quiet ? 'error' : logLevel;
+    const log = createLogger(level, terminal ?? io.stderr, !io.env['NO_COLOR']);
     const chosen = program.getOptionValueSource('logLevel') === 'cli' || io.env['QML_LOG_LEVEL'] !== undefined;
     const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
     return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, stdout: io.stdout, env: io.env });
   };
-  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerFiles, registerSim, registerDemo]) register(program, getCtx);
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerFiles, registerCleanUp, registerSim, registerDemo, registerSetup]) register(program, getCtx);
+  teach(program);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)'));

@@ -19,7 +19,7 @@ export function sinkOf(flags: SinkFlags, cfg: Config): 'none' | 'postgres' {
 export async function syncWritten(flags: SinkFlags, cfg: Config, c: CommandContext, outcomes: readonly StoreOutcome[], json: boolean): Promise<Error | undefined> {
   if (sinkOf(flags, cfg) !== 'postgres') return undefined;
   const written = outcomes.filter((o) => o.status === 'written' && o.dataset);
-  const { dbUrlFrom } = await import('../db/db-connection.js');
+  const { dbUrlFrom } = await import('../db/db-url.js');
   const url = dbUrlFrom(flags.dbUrl ?? cfg.db_url ?? undefined, c.env);
   try {
     const { runSync } = await import('../db/run-sync.js');

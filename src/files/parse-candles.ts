@@ -25,6 +25,11 @@ export interface ParsedCandles {
   readonly conflicting: number;
   /** The file listed newest first (it is sorted). */
   readonly descending: boolean;
+  /**
+   * Binance's kline layout carries more than OHLCV: quote volume, trades and taker volumes (columns 8–11),
+   * kept when every row has them (the simulator replays them exactly).
+   */
+  readonly extras?: { readonly quoteVolume: Float64Array; readonly trades: Float64Array; readonly takerBase: Float64Array; readonly takerQuote: Float64Array };
 }
 
 export interface ParseOptions {
@@ -69,7 +74,9 @@ export function parseCandleText(text: string, name: string, o: ParseOptions = {}
     if (t === undefined || values.some((v) => !Number.isFinite(v))) {
       throw new UsageError(`${name} line ${i + 1}: cannot read "${line.slice(0, 80)}" (expected a time and five numbers: open, high, low, close, volume)`);
     }
-    rows.push([t, ...values]);
+    const binanceLayout = cols.time === 0 && cols.open === 1 && cols.volume === 5 && cells.length >= 11;
+    const extra = binanceLayout ? [7, 8, 9, 10].map((k) => Number(cells[k])) : [];
+    rows.push(extra.every(Number.isFinite) ? [t, ...values, ...extra] : [t, ...values]);
   }
   return finish(rows, hasHeader ? 'csv-header' : 'csv-binance-klines', [...formats].sort());
 }
@@ -112,7 +119,10 @@ function finish(rows: number[][], format: ParsedCandles['format'], timeFormats: 
   sorted.forEach((r, i) => {
     frame.time[i] = r[0]!; frame.open[i] = r[1]!; frame.high[i] = r[2]!; frame.low[i] = r[3]!; frame.close[i] = r[4]!; frame.volume[i] = r[5]!;
   });
-  return { frame, format, timeFormats, duplicates, conflicting, descending };
+  const extras = sorted.length > 0 && sorted.every((r) => r.length >= 10)
+    ? { quoteVolume: Float64Array.from(sorted, (r) => r[6]!), trades: Float64Array.from(sorted, (r) => r[7]!), takerBase: Float64Array.from(sorted, (r) => r[8]!), takerQuote: Float64Array.from(sorted, (r) => r[9]!) }
+    : undefined;
+  return { frame, format, timeFormats, duplicates, conflicting, descending, ...(extras ? { extras } : {}) };
 }
 
 /** A time cell in epoch ms, noting how it was written; undefined when it is not a time. */

@@ -29,7 +29,7 @@ export async function findStores(dataDir: string, f: StoreFilter): Promise<Store
   const symbols = f.symbols?.map((s) => parseSymbol(s).symbol);
   const tfs = f.timeframes?.map((t) => parseTimeframe(t).name);
   return (await listStores(dataDir, f.datasets ?? [OHLCV]))
-    .filter((r) => (!symbols || symbols.includes(r.symbol)) && (!tfs || r.dataset !== OHLCV.name || tfs.includes(r.timeframe)));
+    .filter((r) => (!symbols || symbols.includes(r.symbol)) && (!tfs || r.timeframe === '' || tfs.includes(r.timeframe)));
 }
 
 /** How each dataset's rows are judged: its findings, and its gaps and lag for `list`. Pure. */

@@ -1,66 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { round8 } from './aggregate.js';
-import { allocBaseBars, lowerBound, pickBars, sliceBars, type BaseBars, type CandleSource } from './base-bars.js';
+import { allocBaseBars, lowerBound, sliceBars, type BaseBars, type CandleSource } from './base-bars.js';
+import { parseCandleText } from '../files/parse-candles.js';
 
 /**
- * Parse recorded candles: freqtrade JSON (`[[open_ms, o, h, l, c, v], ...]`) or Binance kline CSV
- * (12 columns as in Binance's public archive, header optional, open time in ms or µs).
+ * Recorded candles, read by the same importer as `qml-data import` (src/files/parse-candles.ts):
+ * freqtrade JSON or Binance kline CSV (header optional, open time in ms or µs). Binance's extra columns
+ * (quote volume, trades, taker volumes) are replayed as recorded; a file without them gets plausible ones.
  */
 export function parseRecordedCandles(text: string, name: string): BaseBars {
-  const trimmed = text.trimStart();
-  const bars = trimmed.startsWith('[') ? parseFreqtradeJson(trimmed, name) : parseKlineCsv(trimmed, name);
-  return sortUnique(bars);
-}
-
-function parseFreqtradeJson(text: string, name: string): BaseBars {
-  let rows: unknown;
-  try {
-    rows = JSON.parse(text);
-  } catch {
-    throw new UsageError(`replay file ${name} is not valid JSON (expected freqtrade [[open_ms, o, h, l, c, v], ...])`);
+  const parsed = parseCandleText(text, `replay file ${name}`);
+  const f = parsed.frame;
+  const out = allocBaseBars(f.time.length);
+  for (let i = 0; i < f.time.length; i++) {
+    out.time[i] = f.time[i]!; out.open[i] = f.open[i]!; out.high[i] = f.high[i]!; out.low[i] = f.low[i]!; out.close[i] = f.close[i]!; out.volume[i] = f.volume[i]!;
+    const mid = (f.high[i]! + f.low[i]!) / 2;
+    const x = parsed.extras;
+    out.quoteVolume[i] = x ? x.quoteVolume[i]! : round8(f.volume[i]! * mid);
+    out.trades[i] = x ? x.trades[i]! : Math.round(f.volume[i]! * 10);
+    out.takerBase[i] = x ? x.takerBase[i]! : round8(f.volume[i]! / 2);
+    out.takerQuote[i] = x ? x.takerQuote[i]! : round8((f.volume[i]! / 2) * mid);
   }
-  if (!Array.isArray(rows) || rows.some((r) => !Array.isArray(r) || r.length < 6)) {
-    throw new UsageError(`replay file ${name} is not freqtrade JSON (expected [[open_ms, o, h, l, c, v], ...])`);
-  }
-  const out = allocBaseBars(rows.length);
-  rows.forEach((r: unknown[], i) => setRow(out, i, r.slice(0, 6).map(Number)));
   return out;
-}
-
-function parseKlineCsv(text: string, name: string): BaseBars {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  const body = lines.length > 0 && !/^\d/.test(lines[0]!) ? lines.slice(1) : lines;
-  const out = allocBaseBars(body.length);
-  body.forEach((line, i) => {
-    const cells = line.split(',').map(Number);
-    if (cells.length < 6 || cells.slice(0, 6).some((v) => !Number.isFinite(v))) {
-      throw new UsageError(`replay file ${name} line ${i + 1 + lines.length - body.length}: expected a Binance kline row (open_time,open,high,low,close,volume,...)`);
-    }
-    setRow(out, i, cells);
-  });
-  return out;
-}
-
-function setRow(out: BaseBars, i: number, c: number[]): void {
-  const t = c[0]!;
-  out.time[i] = t > 1e14 ? Math.floor(t / 1000) : t; // the archive switched to µs in 2025
-  out.open[i] = c[1]!;
-  out.high[i] = c[2]!;
-  out.low[i] = c[3]!;
-  out.close[i] = c[4]!;
-  out.volume[i] = c[5]!;
-  const mid = (c[2]! + c[3]!) / 2;
-  out.quoteVolume[i] = c.length >= 12 ? c[7]! : round8(c[5]! * mid);
-  out.trades[i] = c.length >= 12 ? c[8]! : Math.round(c[5]! * 10);
-  out.takerBase[i] = c.length >= 12 ? c[9]! : round8(c[5]! / 2);
-  out.takerQuote[i] = c.length >= 12 ? c[10]! : round8((c[5]! / 2) * mid);
-}
-
-function sortUnique(bars: BaseBars): BaseBars {
-  const idx = Array.from(bars.time.keys()).sort((a, b) => bars.time[a]! - bars.time[b]! || a - b);
-  const keep = idx.filter((i, k) => k === idx.length - 1 || bars.time[idx[k + 1]!] !== bars.time[i]);
-  return pickBars(bars, keep);
 }
 
 /** Smallest step between consecutive candles: the file's resolution. */

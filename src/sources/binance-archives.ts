@@ -1,12 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { unzipSync } from 'fflate';
 import { ExchangeError, TemporaryExchangeError } from '../core/errors.js';
 import type { CandleFrame } from '../core/frame.js';
 import { parseSymbol } from '../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { parseCandleText } from '../files/parse-candles.js';
+import { csvOfZip, sha256 } from '../files/read-candle-file.js';
 import type { Log } from '../pipeline/log.js';
 
 const DAY = 86_400_000;
@@ -56,10 +55,7 @@ export class BinanceArchives {
         return undefined;
       }
       try {
-        const files = unzipSync(zip);
-        const csv = Object.entries(files).find(([name]) => name.endsWith('.csv'));
-        if (!csv) throw new Error('no CSV inside');
-        return parseCandleText(new TextDecoder().decode(csv[1]), path).frame;
+        return parseCandleText(csvOfZip(zip, path), path).frame;
       } catch (e) {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);
@@ -118,8 +114,4 @@ export class BinanceArchives {
     if (!res.ok) throw new TemporaryExchangeError(`archive ${path}: HTTP ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
   }
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

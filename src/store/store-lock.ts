@@ -130,3 +130,13 @@ function lockedError(storePath: string, lockPath: string, o: LockOwner | undefin
   const who = o ? `process ${o.pid} on ${o.host} since ${o.startedAt}` : 'another process';
   return new StoreError(`${storePath} is being written by ${who}; wait for it to finish (or remove ${lockPath} if that process is gone)`);
 }
+
+/** Whether a live process (on this host, or any process on another host) holds the store's lock. */
+export async function heldByLiveRun(storePath: string): Promise<boolean> {
+  const lockPath = `${storePath}.lock`;
+  const exists = await stat(lockPath).then(() => true, () => false);
+  if (!exists) return false;
+  const owner = await readOwner(lockPath);
+  if (!owner) return !(await isUnreadableAndOld(lockPath));
+  return !isStale(owner);
+}

@@ -14,7 +14,7 @@ let built: string;
 beforeAll(async () => {
   sim = await startSim({ port: 0, now: NOW, seed: 12, symbols: ['ETH/USDT', 'BTC/USDT'] });
   built = await tempDir();
-  for (const args of [['--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '40'], ['--symbol', 'BTC/USDT:USDT', '--timeframes', '4h', '--days', '90']]) {
+  for (const args of [['--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '80'], ['--symbol', 'BTC/USDT:USDT', '--timeframes', '4h', '--days', '90']]) {
     const r = await runCli(['build', ...args, '--api-url', sim.url, '--data-dir', built]);
     expect(r.code, r.stderr).toBe(0);
   }
@@ -120,5 +120,31 @@ describe('files in and out: export, import', () => {
     expect(r.code, r.stderr).toBe(0);
     const { columns: c } = await readStoreColumns(OHLCV, masterPath(join(dir, 'd'), 'ETH/USDT', '1h'));
     expect(Array.from(c['time']!)).toEqual([Date.parse('2024-01-01T00:00Z'), Date.parse('2024-01-01T01:00Z')]);
+  });
+
+  it('a Binance archive zip is imported and checked against its .CHECKSUM; a zip that does not match is refused, nothing written', async () => {
+    const dir = await tempDir();
+    const path = 'spot/monthly/klines/ETHUSDT/1h/ETHUSDT-1h-2025-01.zip';
+    const zip = new Uint8Array(await (await fetch(`${sim.url}/data/${path}`)).arrayBuffer());
+    const sum = await (await fetch(`${sim.url}/data/${path}.CHECKSUM`)).text();
+    await mkdir(join(dir, 'in'));
+    await writeFile(join(dir, 'in', 'ETHUSDT-1h-2025-01.zip'), zip);
+    await writeFile(join(dir, 'in', 'ETHUSDT-1h-2025-01.zip.CHECKSUM'), sum);
+    const r = await runCli(['import', join(dir, 'in'), '--data-dir', join(dir, 'data'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).files[0]).toMatch(/csv-binance-klines \(checksum verified\), times as epoch-us; 744 candles/);
+    const mine = await columns(join(dir, 'data'), 'ETH/USDT', '1h');
+    const theirs = await columns(built, 'ETH/USDT', '1h');
+    const at = theirs['time']!.indexOf(Date.parse('2025-01-01T00:00Z'));
+    expect(at).toBeGreaterThan(-1);
+    expect(mine['close']).toEqual(theirs['close']!.slice(at, at + 744));
+    const damaged = zip.slice();
+    const at2 = damaged.length - 30;
+    damaged[at2] = damaged[at2]! ^ 0xff;
+    await writeFile(join(dir, 'in', 'ETHUSDT-1h-2025-01.zip'), damaged);
+    const bad = await runCli(['import', join(dir, 'in'), '--data-dir', join(dir, 'other')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/ETHUSDT-1h-2025-01\.zip does not match .*\.CHECKSUM/);
+    expect(await stat(join(dir, 'other')).then(() => 'written', () => 'nothing')).toBe('nothing');
   });
 });

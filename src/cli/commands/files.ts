@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -9,7 +9,8 @@ import { isoUtc, parseUserDate } from '../../core/time-format.js';
 import { nextOpen, parseTimeframe } from '../../core/timeframe.js';
 import { candlesNamed } from '../../files/file-names.js';
 import { csvPathOf, writeCsv, writeFreqtrade, type TimeFormat } from '../../files/export-candles.js';
-import { parseCandleText, type ParsedCandles } from '../../files/parse-candles.js';
+import type { ParsedCandles } from '../../files/parse-candles.js';
+import { readCandleFile } from '../../files/read-candle-file.js';
 import { importJob } from '../../pipeline/import-job.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
 import { PauseGate, type RetryContext } from '../../pipeline/retry.js';
@@ -43,7 +44,7 @@ export function registerFiles(program: Command, ctx: () => CommandContext): void
     .action(async (flags: ExportFlags) => exportCommand(flags, ctx()));
   storeOptions(program.command('import')
     .description('candle files into stores, through the same cleaning, ATR and no-row-loss rules as build')
-    .argument('<paths...>', 'files or folders: CSV (with or without a header), freqtrade JSON, Binance kline CSV')
+    .argument('<paths...>', 'files or folders: CSV (with or without a header), freqtrade JSON, Binance archive zips and CSVs')
     .option('--symbol <symbol>', 'the symbol, when the file name does not say it (BTC_USDT-1h.json, BTCUSDT-1h-2024-01.csv do)')
     .option('--timeframe <tf>', 'the timeframe, when the file name does not say it')
     .option('--timezone <offset>', 'offset of times written without a zone, e.g. +02:00 (default UTC)')
@@ -102,10 +103,10 @@ async function filesOf(paths: readonly string[]): Promise<string[]> {
   for (const p of paths) {
     const st = await stat(p).catch(() => undefined);
     if (!st) throw new UsageError(`${p}: no such file or folder`);
-    if (st.isDirectory()) out.push(...(await readdir(p)).filter((n) => /\.(csv|json)$/i.test(n)).sort().map((n) => join(p, n)));
+    if (st.isDirectory()) out.push(...(await readdir(p)).filter((n) => /\.(csv|json|zip)$/i.test(n)).sort().map((n) => join(p, n)));
     else out.push(p);
   }
-  if (out.length === 0) throw new UsageError(`${paths.join(' ')}: no .csv or .json files to import`);
+  if (out.length === 0) throw new UsageError(`${paths.join(' ')}: no .csv, .json or .zip files to import`);
   return out;
 }
 
@@ -114,7 +115,7 @@ async function importCommand(paths: string[], flags: ImportFlags, c: CommandCont
   const settings = { ...runSettings(cfg, flags, c.env), exchange: flags.exchange ?? cfg.exchange, source: 'exchange' };
   const files = await filesOf(paths);
   // every file read and understood before anything is written: a bad file is refused whole
-  const plans: { file: string; symbol: string; tf: string; parsed: ParsedCandles }[] = [];
+  const plans: { file: string; symbol: string; tf: string; parsed: ParsedCandles & { checksum?: string } }[] = [];
   for (const file of files) {
     const named = candlesNamed(file);
     const symbol = flags.symbol ?? named.symbol;
@@ -122,7 +123,7 @@ async function importCommand(paths: string[], flags: ImportFlags, c: CommandCont
     if (!symbol || !tf) throw new UsageError(`${file}: the name does not say its ${!symbol ? 'symbol' : 'timeframe'} (expected e.g. BTC_USDT-1h.csv, or --symbol and --timeframe)`);
     parseSymbol(symbol);
     parseTimeframe(tf);
-    const parsed = parseCandleText(await readFile(file, 'utf8'), file, { timezone: flags.timezone });
+    const parsed = await readCandleFile(file, { timezone: flags.timezone });
     if (parsed.frame.time.length === 0) throw new UsageError(`${file}: no candle rows`);
     plans.push({ file, symbol, tf, parsed });
   }
@@ -132,7 +133,7 @@ async function importCommand(paths: string[], flags: ImportFlags, c: CommandCont
   for (const p of plans) {
     const tf = parseTimeframe(p.tf);
     const t = p.parsed.frame.time;
-    notes.push(`${p.file}: ${p.parsed.format}, times as ${p.parsed.timeFormats.join(' and ')}${p.parsed.descending ? ', newest first' : ''}; ${t.length.toLocaleString('en-US')} candles ${isoUtc(t[0])} → ${isoUtc(t[t.length - 1])}`
+    notes.push(`${p.file}: ${p.parsed.format}${p.parsed.checksum ? ' (checksum verified)' : ''}, times as ${p.parsed.timeFormats.join(' and ')}${p.parsed.descending ? ', newest first' : ''}; ${t.length.toLocaleString('en-US')} candles ${isoUtc(t[0])} → ${isoUtc(t[t.length - 1])}`
       + (p.parsed.duplicates ? `; ${p.parsed.duplicates} repeated time(s), ${p.parsed.conflicting} with other values (the later line kept)` : ''));
     if (p.parsed.conflicting > 0) c.log.warn({ file: p.file, duplicates: p.parsed.duplicates, conflicting: p.parsed.conflicting }, 'the file repeats candles with other values: the later line is kept');
     const path = await resolveStorePath(settings.dataDir, OHLCV, p.symbol, tf.name);

@@ -3,6 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseTimeframe } from '../../core/timeframe.js';
 import { candlesBehind } from '../../validate/check-health.js';
 import { readCollectStatus } from '../../store/collect-status.js';
+import { findLeftovers } from '../../store/leftovers.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { runSettings, storeOptions } from '../options.js';
@@ -29,7 +30,8 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
       const status = await readCollectStatus(dataDir);
       if (!status) throw new UsageError(`no collector status in ${dataDir} (run \`qml-data collect\` first)`);
-      if (flags.json) return c.print(JSON.stringify(status, null, 2));
+      const leftovers = await findLeftovers(dataDir);
+      if (flags.json) return c.print(JSON.stringify({ ...status, leftovers }, null, 2));
       const u = status['universe'] as { date: string; createdAt: string; source: string; members: number };
       const now = Date.now();
       const last = status['lastCycle'] as { finishedAt: string; error?: string; stores: Record<string, number> };
@@ -39,6 +41,7 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
         `last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
         `next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
         ...stores.map((s) => `${s.status.padEnd(14)} ${`${s.symbol} ${s.timeframe ?? ''}`.padEnd(28)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),
+        ...(leftovers.length ? [`${leftovers.length} leftover(s) of interrupted runs: see \`qml-data clean-up\``] : []),
       ].join('\n'));
     });
 }
