@@ -15,7 +15,7 @@ const QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'BTC', 'ETH', 'BNB', 'E
  */
 export function candlesNamed(path: string): NamedCandles {
   const file = path.split(/[\\/]/).pop() ?? '';
-  const ft = /^([A-Z0-9]+)_([A-Z0-9]+)(?:_([A-Z0-9]+))?-(\d+[smhdwM])(?:-(futures|spot))?\.(json|csv)$/.exec(file);
+  const ft = /^([A-Z0-9]+)_([A-Z0-9]+)(?:_([A-Z0-9]+))?-(\d+[smhdwM])(?:-(futures|spot))?\.(json|csv|feather)$/.exec(file);
   if (ft) {
     const settle = ft[3] ?? (ft[5] === 'futures' ? ft[2] : undefined);
     return { symbol: `${ft[1]}/${ft[2]}${settle ? `:${settle}` : ''}`, timeframe: timeframeOr(ft[4]!) };

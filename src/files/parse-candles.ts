@@ -16,7 +16,7 @@ import { allocFrame, type CandleFrame } from '../core/frame.js';
  */
 export interface ParsedCandles {
   readonly frame: CandleFrame;
-  readonly format: 'freqtrade-json' | 'csv-header' | 'csv-binance-klines';
+  readonly format: 'freqtrade-json' | 'freqtrade-feather' | 'csv-header' | 'csv-binance-klines';
   /** How times were written: `iso`, `epoch-s`, `epoch-ms`, `epoch-us`, `epoch-ns` (several if the file mixes them). */
   readonly timeFormats: readonly string[];
   /** Rows whose time appeared before: the later line is kept. */
@@ -101,7 +101,7 @@ function parseFreqtrade(text: string, name: string): number[][] {
 }
 
 /** Sorted by time; a time seen twice keeps its later line (counted, and whether its values differ). */
-function finish(rows: number[][], format: ParsedCandles['format'], timeFormats: string[]): ParsedCandles {
+export function finish(rows: number[][], format: ParsedCandles['format'], timeFormats: string[]): ParsedCandles {
   const descending = rows.length > 1 && rows[0]![0]! > rows[rows.length - 1]![0]!;
   const byTime = new Map<number, number[]>();
   let duplicates = 0, conflicting = 0;

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { UsageError } from '../core/errors.js';
-import { parseCandleText, type ParsedCandles, type ParseOptions } from './parse-candles.js';
+import { compressionRegistry, CompressionType, tableFromIPC, type Table } from 'apache-arrow';
+import lz4 from 'lz4js';
+import { finish, parseCandleText, type ParsedCandles, type ParseOptions } from './parse-candles.js';
 
 /** The CSV inside a zip (Binance's archives hold one). */
 export function csvOfZip(zip: Uint8Array, name: string): string {
@@ -26,6 +28,7 @@ export function sha256(bytes: Uint8Array): string {
  * against its `.CHECKSUM` (sha256, as Binance publishes beside each zip) when that file is there.
  */
 export async function readCandleFile(path: string, o: ParseOptions = {}): Promise<ParsedCandles & { checksum?: 'verified' }> {
+  if (/\.feather$/i.test(path)) return parseFeather(await readFile(path), path);
   if (!/\.zip$/i.test(path)) return parseCandleText(await readFile(path, 'utf8'), path, o);
   const zip = await readFile(path);
   const sum = await readFile(`${path}.CHECKSUM`, 'utf8').catch(() => undefined);
@@ -34,4 +37,36 @@ export async function readCandleFile(path: string, o: ParseOptions = {}): Promis
     if (sha256(zip) !== want) throw new UsageError(`${path} does not match ${path}.CHECKSUM (sha256 ${sha256(zip)}, expected ${want}); nothing imported`);
   }
   return { ...parseCandleText(csvOfZip(zip, path), path, o), ...(sum !== undefined ? { checksum: 'verified' as const } : {}) };
+}
+
+const UNIT_MS = [1000, 1, 1e-3, 1e-6]; // Arrow's TimeUnit: SECOND, MILLISECOND, MICROSECOND, NANOSECOND
+let lz4Registered = false;
+
+/**
+ * freqtrade's feather files (its default data format): an Arrow IPC file with `date` (a UTC timestamp),
+ * `open`, `high`, `low`, `close`, `volume`, LZ4-compressed as pandas/pyarrow write them.
+ */
+export function parseFeather(bytes: Uint8Array, name: string): ParsedCandles {
+  if (!lz4Registered) {
+    compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (d) => lz4.decompress(d) });
+    lz4Registered = true;
+  }
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    throw new UsageError(`${name} is not a readable feather file (${(e as Error).message})`);
+  }
+  const col = (n: string) => table.getChild(n);
+  const missing = ['date', 'open', 'high', 'low', 'close', 'volume'].filter((n) => !col(n));
+  if (missing.length > 0) throw new UsageError(`${name}: no ${missing.join(', ')} column (expected freqtrade's date, open, high, low, close, volume)`);
+  const dateField = table.schema.fields.find((f) => f.name === 'date')!;
+  const unit = (dateField.type as { unit?: number }).unit;
+  if (unit === undefined) throw new UsageError(`${name}: its date column is not a timestamp`);
+  const scale = UNIT_MS[unit]!;
+  const dates = col('date')!.toArray() as ArrayLike<number | bigint>;
+  const values = ['open', 'high', 'low', 'close', 'volume'].map((n) => col(n)!.toArray() as ArrayLike<number>);
+  const rows: number[][] = [];
+  for (let i = 0; i < table.numRows; i++) rows.push([Math.round(Number(dates[i]) * scale), ...values.map((v) => Number(v[i]))]);
+  return finish(rows, 'freqtrade-feather', ['arrow-timestamp']);
 }

@@ -7,6 +7,7 @@ import { masterPath } from '../../src/store/store-path.js';
 import { readStoreColumns } from '../../src/store/store-read.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
+import { PYTHON, python } from '../helpers/python.js';
 
 const NOW = Date.parse('2025-03-10T12:34:00Z');
 let sim: RunningSim;
@@ -146,5 +147,20 @@ describe('files in and out: export, import', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/ETHUSDT-1h-2025-01\.zip does not match .*\.CHECKSUM/);
     expect(await stat(join(dir, 'other')).then(() => 'written', () => 'nothing')).toBe('nothing');
+  });
+
+  it.skipIf(!PYTHON)('a freqtrade feather folder (LZ4, as freqtrade writes it with pandas) imports to the same stores', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'ft');
+    expect((await runCli(['export', '--format', 'freqtrade', '--out', out, '--data-dir', built])).code).toBe(0);
+    const feathers = join(dir, 'feather');
+    await mkdir(feathers);
+    await python('write-feather.py', [join(out, 'binance', 'ETH_USDT-1h.json'), join(feathers, 'ETH_USDT-1h.feather')]);
+    await python('write-feather.py', [join(out, 'binance', 'futures', 'BTC_USDT_USDT-4h-futures.json'), join(feathers, 'BTC_USDT_USDT-4h-futures.feather')]);
+    const r = await runCli(['import', feathers, '--data-dir', join(dir, 'data'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).files[0]).toMatch(/freqtrade-feather/);
+    expect(await columns(join(dir, 'data'), 'ETH/USDT', '1h')).toEqual(await columns(built, 'ETH/USDT', '1h'));
+    expect(await columns(join(dir, 'data'), 'BTC/USDT:USDT', '4h')).toEqual(await columns(built, 'BTC/USDT:USDT', '4h'));
   });
 });

@@ -44,7 +44,7 @@ export function registerFiles(program: Command, ctx: () => CommandContext): void
     .action(async (flags: ExportFlags) => exportCommand(flags, ctx()));
   storeOptions(program.command('import')
     .description('candle files into stores, through the same cleaning, ATR and no-row-loss rules as build')
-    .argument('<paths...>', 'files or folders: CSV (with or without a header), freqtrade JSON, Binance archive zips and CSVs')
+    .argument('<paths...>', 'files or folders: CSV (with or without a header), freqtrade JSON and feather, Binance archive zips and CSVs')
     .option('--symbol <symbol>', 'the symbol, when the file name does not say it (BTC_USDT-1h.json, BTCUSDT-1h-2024-01.csv do)')
     .option('--timeframe <tf>', 'the timeframe, when the file name does not say it')
     .option('--timezone <offset>', 'offset of times written without a zone, e.g. +02:00 (default UTC)')
@@ -103,10 +103,10 @@ async function filesOf(paths: readonly string[]): Promise<string[]> {
   for (const p of paths) {
     const st = await stat(p).catch(() => undefined);
     if (!st) throw new UsageError(`${p}: no such file or folder`);
-    if (st.isDirectory()) out.push(...(await readdir(p)).filter((n) => /\.(csv|json|zip)$/i.test(n)).sort().map((n) => join(p, n)));
+    if (st.isDirectory()) out.push(...(await readdir(p)).filter((n) => /\.(csv|json|zip|feather)$/i.test(n)).sort().map((n) => join(p, n)));
     else out.push(p);
   }
-  if (out.length === 0) throw new UsageError(`${paths.join(' ')}: no .csv, .json or .zip files to import`);
+  if (out.length === 0) throw new UsageError(`${paths.join(' ')}: no .csv, .json, .feather or .zip files to import`);
   return out;
 }
 
