@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import { allocFrame, type CandleFrame } from '../core/frame.js';
+import type { CandleFrame } from '../core/frame.js';
 
 /**
  * Candle files other tools write, parsed (pure: text in, columns out). Understood:
@@ -63,22 +63,33 @@ export function parseCandleText(text: string, name: string, o: ParseOptions = {}
     cols = { time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 };
   }
   const start = hasHeader ? headerAt + 1 : firstData;
-  const rows: number[][] = [];
+  // columns filled as the lines are read (no row objects); quotes are stripped only in files that have them
+  const quoted = text.includes('"');
+  const cap = lines.length - start;
+  const c = Array.from({ length: 10 }, () => new Float64Array(cap));
   const formats = new Set<string>();
+  const binanceLayout = cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4 && cols.volume === 5;
+  let extras = binanceLayout;
+  let n = 0;
   for (let i = start; i < lines.length; i++) {
     const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const cells = splitLine(line, delimiter).map((c) => c.trim().replace(/^"|"$/g, ''));
-    const t = parseTime(cells[cols.time] ?? '', offsetMs, formats);
-    const values = [cols.open, cols.high, cols.low, cols.close, cols.volume].map((k) => Number(cells[k]));
-    if (t === undefined || values.some((v) => !Number.isFinite(v))) {
+    if (line.length === 0 || line.trim() === '') continue;
+    let cells = line.split(delimiter);
+    if (quoted) cells = cells.map((x) => x.trim().replace(/^"|"$/g, ''));
+    const t = parseTime((cells[cols.time] ?? '').trim(), offsetMs, formats);
+    const o = Number(cells[cols.open]), h = Number(cells[cols.high]), l = Number(cells[cols.low]), cl = Number(cells[cols.close]), v = Number(cells[cols.volume]);
+    if (t === undefined || !(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(cl) && Number.isFinite(v)) || cells[cols.close]!.trim() === '') {
       throw new UsageError(`${name} line ${i + 1}: cannot read "${line.slice(0, 80)}" (expected a time and five numbers: open, high, low, close, volume)`);
     }
-    const binanceLayout = cols.time === 0 && cols.open === 1 && cols.volume === 5 && cells.length >= 11;
-    const extra = binanceLayout ? [7, 8, 9, 10].map((k) => Number(cells[k])) : [];
-    rows.push(extra.every(Number.isFinite) ? [t, ...values, ...extra] : [t, ...values]);
+    c[0]![n] = t; c[1]![n] = o; c[2]![n] = h; c[3]![n] = l; c[4]![n] = cl; c[5]![n] = v;
+    if (extras) {
+      const x = [Number(cells[7]), Number(cells[8]), Number(cells[9]), Number(cells[10])];
+      if (cells.length >= 11 && x.every(Number.isFinite)) for (let k = 0; k < 4; k++) c[6 + k]![n] = x[k]!;
+      else extras = false;
+    }
+    n++;
   }
-  return finish(rows, hasHeader ? 'csv-header' : 'csv-binance-klines', [...formats].sort());
+  return finishColumns(c.map((col) => col.subarray(0, n)), extras && n > 0, hasHeader ? 'csv-header' : 'csv-binance-klines', [...formats].sort());
 }
 
 function splitLine(line: string, delimiter: string): string[] {
@@ -100,35 +111,47 @@ function parseFreqtrade(text: string, name: string): number[][] {
   });
 }
 
-/** Sorted by time; a time seen twice keeps its later line (counted, and whether its values differ). */
-export function finish(rows: number[][], format: ParsedCandles['format'], timeFormats: string[]): ParsedCandles {
-  const descending = rows.length > 1 && rows[0]![0]! > rows[rows.length - 1]![0]!;
-  const byTime = new Map<number, number[]>();
+/** Rows (freqtrade, feather) as columns, then as finishColumns. */
+export function finish(rows: readonly number[][], format: ParsedCandles['format'], timeFormats: string[]): ParsedCandles {
+  const c = Array.from({ length: 10 }, (_, k) => Float64Array.from(rows, (r) => r[k] ?? NaN));
+  return finishColumns(c, rows.length > 0 && rows.every((r) => r.length >= 10), format, timeFormats);
+}
+
+/**
+ * Columns [time, open, high, low, close, volume, quote volume, trades, taker base, taker quote] in file
+ * order → sorted by time; a time seen twice keeps its later line (counted, and whether its values differ).
+ * An ascending file (the usual one) is taken as it is.
+ */
+function finishColumns(c: Float64Array[], withExtras: boolean, format: ParsedCandles['format'], timeFormats: string[]): ParsedCandles {
+  const time = c[0]!;
+  const n = time.length;
+  const descending = n > 1 && time[0]! > time[n - 1]!;
+  let ascending = true;
+  for (let i = 1; i < n && ascending; i++) ascending = time[i]! > time[i - 1]!;
+  let order: number[] | undefined;
   let duplicates = 0, conflicting = 0;
-  for (const r of rows) {
-    const seen = byTime.get(r[0]!);
-    if (seen) {
-      duplicates++;
-      if (seen.some((v, k) => v !== r[k])) conflicting++;
-      byTime.delete(r[0]!);
+  if (!ascending) {
+    const last = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const seen = last.get(time[i]!);
+      if (seen !== undefined) {
+        duplicates++;
+        if ([1, 2, 3, 4, 5].some((k) => c[k]![seen] !== c[k]![i])) conflicting++;
+      }
+      last.set(time[i]!, i);
     }
-    byTime.set(r[0]!, r);
+    order = [...last.values()].sort((a, b) => time[a]! - time[b]!);
   }
-  const sorted = [...byTime.values()].sort((a, b) => a[0]! - b[0]!);
-  const frame = allocFrame(sorted.length);
-  sorted.forEach((r, i) => {
-    frame.time[i] = r[0]!; frame.open[i] = r[1]!; frame.high[i] = r[2]!; frame.low[i] = r[3]!; frame.close[i] = r[4]!; frame.volume[i] = r[5]!;
-  });
-  const extras = sorted.length > 0 && sorted.every((r) => r.length >= 10)
-    ? { quoteVolume: Float64Array.from(sorted, (r) => r[6]!), trades: Float64Array.from(sorted, (r) => r[7]!), takerBase: Float64Array.from(sorted, (r) => r[8]!), takerQuote: Float64Array.from(sorted, (r) => r[9]!) }
-    : undefined;
+  const pick = (col: Float64Array) => (order ? Float64Array.from(order, (i) => col[i]!) : col);
+  const frame = { time: pick(c[0]!), open: pick(c[1]!), high: pick(c[2]!), low: pick(c[3]!), close: pick(c[4]!), volume: pick(c[5]!) };
+  const extras = withExtras ? { quoteVolume: pick(c[6]!), trades: pick(c[7]!), takerBase: pick(c[8]!), takerQuote: pick(c[9]!) } : undefined;
   return { frame, format, timeFormats, duplicates, conflicting, descending, ...(extras ? { extras } : {}) };
 }
 
 /** A time cell in epoch ms, noting how it was written; undefined when it is not a time. */
 export function parseTime(cell: string, offsetMs: number, formats: Set<string>): number | undefined {
-  if (/^-?\d+(\.\d+)?$/.test(cell)) {
-    const v = Number(cell);
+  const v = cell.length > 0 && cell.length < 24 ? Number(cell) : NaN;
+  if (Number.isFinite(v) && /^\s*-?\d+(\.\d+)?\s*$/.test(cell)) {
     const [format, ms] = v < 1e11 ? ['epoch-s', v * 1000] : v < 1e14 ? ['epoch-ms', v] : v < 1e17 ? ['epoch-us', v / 1000] : ['epoch-ns', v / 1e6];
     formats.add(format);
     return Math.round(ms);
