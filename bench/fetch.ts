@@ -90,11 +90,11 @@ async function plainCcxt(job: Job): Promise<Run> {
  * (`offMs` for the whole weight). A window's budget is spent as fast as that rate allows; what is left
  * waits for the next boundary. With one window enough, this is the limits-off time itself.
  */
-export function minimumUnderWindows(weight: number, limit: number, offMs: number, startOffsetMs: number): number {
+export function minimumUnderWindows(weight: number, limit: number, offMs: number, startOffsetMs: number, windowMs = WINDOW): number {
   const rate = weight / Math.max(1, offMs);
   let t = 0;
   let left = weight;
-  for (let windowLeft = WINDOW - startOffsetMs; ; windowLeft = WINDOW) {
+  for (let windowLeft = windowMs - startOffsetMs; ; windowLeft = windowMs) {
     const spendable = Math.min(limit, rate * windowLeft);
     if (left <= spendable) return t + left / rate;
     left -= spendable;

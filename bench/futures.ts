@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim } from '../src/sim/server.js';
-import { timedCli } from './fetch.js';
+import { minimumUnderWindows, timedCli } from './fetch.js';
 
 /**
  * Binance's windows for these families are 5 minutes; the bench runs them 10× shorter (30 s, same
@@ -15,19 +15,6 @@ import { timedCli } from './fetch.js';
 const WINDOW = 30_000;
 const NOW = Date.parse('2026-11-20T00:30:00Z');
 const STATISTICS = ['open-interest', 'long-short-global', 'long-short-top-accounts', 'long-short-top-positions', 'taker-volume'];
-
-/** The least time `requests` can take at `limit` per fixed window, when with no limit they take `offMs`. */
-function minimum(requests: number, limit: number, offMs: number, startOffsetMs: number): number {
-  const rate = requests / Math.max(1, offMs);
-  let t = 0;
-  let left = requests;
-  for (let windowLeft = WINDOW - startOffsetMs; ; windowLeft = WINDOW) {
-    const spendable = Math.min(limit, rate * windowLeft);
-    if (left <= spendable) return t + left / rate;
-    left -= spendable;
-    t += windowLeft;
-  }
-}
 
 async function run(label: string, family: 'funding' | 'futures-data', limit: number, paths: string[], args: (symbols: string[]) => string[], limited: boolean) {
   const sim = await startSim({ port: 0, now: NOW, seed: 4, universe: true, rateLimits: { [family]: { limit: limited ? limit : 1e9, windowMs: WINDOW } } });
@@ -53,7 +40,7 @@ export async function futuresSection(): Promise<void> {
   for (const j of jobs) {
     const off = await run(j.label, j.family, j.limit, j.paths, j.args, false);
     const on = await run(j.label, j.family, j.limit, j.paths, j.args, true);
-    const min = minimum(on.requests, j.limit, off.ms, on.startOffset);
+    const min = minimumUnderWindows(on.requests, j.limit, off.ms, on.startOffset, WINDOW);
     console.log(j.label);
     console.log(`  qml-data: ${(on.ms / 1000).toFixed(1).padStart(6)} s  ${on.requests} requests  429/418×${on.refused}  ratio to minimum ${(on.ms / min).toFixed(2)} (target ≤ 1.15)`);
     console.log(`  minimum:  ${(min / 1000).toFixed(1).padStart(6)} s  (${on.requests} requests at ${j.limit} per ${WINDOW / 1000} s window from second ${(on.startOffset / 1000).toFixed(0)}; limits off: ${(off.ms / 1000).toFixed(1)} s)`);

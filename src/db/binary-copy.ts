@@ -35,16 +35,10 @@ export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, t
     for (let i = 0; i < columns.length; i++) {
       const c = columns[i]!;
       switch (c.kind) {
-        case 'timestamptz': {
-          // µs since 2000 as a 64-bit integer, in two halves: exact in doubles (|µs| < 2^53), no BigInt
-          const us = Math.round(c.values[r]!) * 1000 - PG_EPOCH_US;
-          const hi = Math.floor(us / TWO_32);
-          buf.writeInt32BE(8, at);
-          buf.writeInt32BE(hi, at + 4);
-          buf.writeUInt32BE(us - hi * TWO_32, at + 8);
-          at += 12;
+        case 'timestamptz':
+          // µs since 2000
+          at = int64Field(buf, at, Math.round(c.values[r]!) * 1000 - PG_EPOCH_US);
           break;
-        }
         case 'float8': {
           const v = c.values[r]!;
           if (Number.isNaN(v)) {
@@ -57,15 +51,9 @@ export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, t
           }
           break;
         }
-        case 'int8': {
-          const v = Math.round(c.values[r]!);
-          const hi = Math.floor(v / TWO_32);
-          buf.writeInt32BE(8, at);
-          buf.writeInt32BE(hi, at + 4);
-          buf.writeUInt32BE(v - hi * TWO_32, at + 8);
-          at += 12;
+        case 'int8':
+          at = int64Field(buf, at, Math.round(c.values[r]!));
           break;
-        }
         case 'text':
         case 'constant-text': {
           const bytes = texts[i] ?? Buffer.from((c as { values: readonly string[] }).values[r]!, 'utf8');
@@ -89,4 +77,13 @@ export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, t
   buf.writeInt16BE(-1, at);
   at += 2;
   yield buf.subarray(0, at);
+}
+
+/** A 64-bit integer field (length 8, then the value in two halves: exact in doubles below 2^53, no BigInt); the next offset. */
+function int64Field(buf: Buffer, at: number, v: number): number {
+  const hi = Math.floor(v / TWO_32);
+  buf.writeInt32BE(8, at);
+  buf.writeInt32BE(hi, at + 4);
+  buf.writeUInt32BE(v - hi * TWO_32, at + 8);
+  return at + 12;
 }

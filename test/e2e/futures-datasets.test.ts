@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../src/datasets/registry.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { storePath } from '../../src/store/store-path.js';
-import { readStoreColumns } from '../../src/store/store-read.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { columnsOf } from '../helpers/store-columns.js';
 import { PYTHON, python } from '../helpers/python.js';
 
 const NOW = Date.parse('2026-11-20T00:30:00Z');
@@ -14,13 +14,6 @@ const NAMES = ['funding', 'open-interest', 'long-short-global', 'long-short-top-
 const SINCE = new Date(NOW - 10 * DAY).toISOString();
 
 /** Every column of a store, as plain arrays (the values, not the file's layout). */
-async function columnsOf(name: string, dir: string): Promise<Record<string, number[]>> {
-  const d = DATASETS.find((x) => x.name === name)!;
-  const { columns: cols } = await readStoreColumns(d, storePath(dir, d, SYMBOL, d.perTimeframe ? '1h' : undefined), d.columns.map((c) => c.key));
-  expect(Object.keys(cols).sort()).toEqual(d.columns.map((c) => c.key).sort());
-  expect(cols['time']!.length).toBeGreaterThan(0);
-  return Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as Float64Array)]));
-}
 
 describe('futures datasets through build, update, validate and list (--datasets)', () => {
   let sim: RunningSim;
@@ -47,7 +40,7 @@ describe('futures datasets through build, update, validate and list (--datasets)
         expect(later.appended).toBeGreaterThan(0);
         const whole = await cli(['build', '--datasets', name, '--symbol', SYMBOL, '--timeframes', '1h', '--since', SINCE], rebuilt);
         expect(whole.code, whole.stderr).toBe(0);
-        expect(await columnsOf(name, updated)).toEqual(await columnsOf(name, rebuilt));
+        expect(await columnsOf(name, updated, SYMBOL)).toEqual(await columnsOf(name, rebuilt, SYMBOL));
 
         const report = await runCli(['validate', '--datasets', name, '--data-dir', updated]);
         expect(report.code, report.stdout).toBe(0);
@@ -60,7 +53,7 @@ describe('futures datasets through build, update, validate and list (--datasets)
         const types = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
         expect(types.map((t) => [t.column_name, t.column_type])).toEqual(d.columns.map((c) => [c.name, c.type === 'timestamp' ? 'TIMESTAMP WITH TIME ZONE' : 'DOUBLE']));
         if (PYTHON) {
-          const seen = JSON.parse(await python('dtypes-with-python.py', [path])) as { pandas_dtypes: Record<string, string>; rows: number };
+          const seen = JSON.parse(await python('read-with-python.py', [path])) as { pandas_dtypes: Record<string, string>; rows: number };
           expect(seen.pandas_dtypes).toEqual(Object.fromEntries(d.columns.map((c) => [c.name, c.type === 'timestamp' ? 'datetime64[ns, UTC]' : 'float64'])));
           expect(seen.rows).toBe(later.rows);
         }

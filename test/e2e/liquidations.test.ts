@@ -141,7 +141,7 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     const [[n, first]] = (await db.runAndReadAll(`SELECT count(*), min(epoch_ms(time)) FROM read_parquet('${path}')`)).getRows() as [[bigint, bigint]];
     expect([Number(n), Number(first)]).toEqual([day.frame.length, day.frame.numbers['time']![0]]);
     if (PYTHON) {
-      const seen = JSON.parse(await python('dtypes-with-python.py', [path])) as { pandas_dtypes: Record<string, string>; rows: number; first_time_ms: number };
+      const seen = JSON.parse(await python('read-with-python.py', [path])) as { pandas_dtypes: Record<string, string>; rows: number; first_time_ms: number };
       expect(seen.pandas_dtypes).toEqual(Object.fromEntries(LIQUIDATION_COLUMNS.map((c) => [c.name, c.type === 'timestamp' ? 'datetime64[ns, UTC]' : c.type === 'string' ? expect.stringMatching(/^(object|str|string)$/) : 'float64'])));
       expect([seen.rows, seen.first_time_ms]).toEqual([day.frame.length, day.frame.numbers['time']![0]]);
     }

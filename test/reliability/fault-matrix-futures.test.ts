@@ -1,12 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATASETS } from '../../src/datasets/registry.js';
 import type { FaultKind } from '../../src/sim/faults.js';
 import { startSim, type SimOptions } from '../../src/sim/server.js';
-import { storePath } from '../../src/store/store-path.js';
-import { readStoreColumns } from '../../src/store/store-read.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { columnsOf } from '../helpers/store-columns.js';
 
 const NOW = Date.parse('2024-03-10T12:34:00Z');
 const SYMBOL = 'BTC/USDT:USDT';
@@ -27,13 +25,6 @@ async function sim(extra: Partial<SimOptions> = {}) {
   return startSim({ port: 0, now: NOW, seed: 11, symbols: ['BTC/USDT'], ...extra });
 }
 
-async function columnsOf(dataset: string, dir: string): Promise<Record<string, number[]>> {
-  const d = DATASETS.find((x) => x.name === dataset)!;
-  const { columns: cols } = await readStoreColumns(d, storePath(dir, d, SYMBOL, d.perTimeframe ? '1h' : undefined), d.columns.map((c) => c.key));
-  expect(Object.keys(cols).sort()).toEqual(d.columns.map((c) => c.key).sort());
-  expect(cols['time']!.length).toBeGreaterThan(0);
-  return Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Array.from(v as Float64Array)]));
-}
 
 beforeAll(async () => {
   const dir = await tempDir();
@@ -45,7 +36,7 @@ beforeAll(async () => {
     const r = await runCli(['build', '--datasets', e.dataset, '--symbol', SYMBOL, ...e.args, '--config', config, '--api-url', s.url, '--data-dir', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(s.requests.get([...s.requests.keys()].find((k) => k.endsWith(e.path))!)).toBeGreaterThanOrEqual(2); // several pages
-    reference.set(e.dataset, await columnsOf(e.dataset, out));
+    reference.set(e.dataset, await columnsOf(e.dataset, out, SYMBOL));
   }
   await s.close();
 });
@@ -61,7 +52,7 @@ describe('fault matrix of the futures endpoints: each fault on the second reques
         await s.close();
         expect(fired, 'the fault was injected').toBe(1);
         expect(r.code, r.stderr).toBe(0);
-        expect(await columnsOf(e.dataset, dir)).toEqual(reference.get(e.dataset));
+        expect(await columnsOf(e.dataset, dir, SYMBOL)).toEqual(reference.get(e.dataset));
       });
     }
   }
