@@ -1,4 +1,4 @@
-import { StoreError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { parseTimeframe } from '../core/timeframe.js';
 import { datasetsNamed } from '../datasets/registry.js';
@@ -30,7 +30,8 @@ export interface UpdateOptions {
  */
 export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
   const { refs, missing } = await selectStores(o, s.dataDir);
-  const absent = missing.map((m) => failedOutcome(m, new StoreError(`no ${m.dataset === 'ohlcv' ? '' : `${m.dataset} `}${m.timeframe ? `${m.timeframe} ` : ''}store for ${m.symbol} in ${s.dataDir} (run build first)`)));
+  // a store named on the command line that does not exist is the user's mistake (exit 2 when it is all they asked)
+  const absent = missing.map((m) => failedOutcome(m, new UsageError(`no ${m.dataset === 'ohlcv' ? '' : `${m.dataset} `}${m.timeframe ? `${m.timeframe} ` : ''}store for ${m.symbol} in ${s.dataDir} (run build first)`)));
   if (refs.length === 0) return absent;
   const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   // Each exchange's clock is asked once, and only after a store has passed its checks: a foreign or

@@ -84,8 +84,8 @@ const CASES: Case[] = [
     name: 'store whose metadata names another timeframe', args: update('--timeframes', '4h'), code: 4, message: /holds timeframe 1h, not binance BTC\/USDT 4h/,
     prepare: async (d) => { await copyFile(store(d), join(d, 'BTC_USDT', '4h_master.parquet')); },
   },
-  { name: 'update of a symbol that has no store', args: update('--symbol', 'ETH/USDT'), code: 4, message: /^qml-data: 1 of 1 store\(s\) failed: no store for ETH\/USDT in .* \(run build first\)$/ },
-  { name: 'update of a timeframe that has no store', args: update('--symbol', 'BTC/USDT', '--timeframes', '4h'), code: 4, message: /^qml-data: 1 of 1 store\(s\) failed: no 4h store for BTC\/USDT in .* \(run build first\)$/ },
+  { name: 'update of a symbol that has no store', args: update('--symbol', 'ETH/USDT'), code: 2, message: /^qml-data: 1 of 1 store\(s\) failed: no store for ETH\/USDT in .* \(run build first\)$/ },
+  { name: 'update of a timeframe that has no store', args: update('--symbol', 'BTC/USDT', '--timeframes', '4h'), code: 2, message: /^qml-data: 1 of 1 store\(s\) failed: no 4h store for BTC\/USDT in .* \(run build first\)$/ },
   { name: 'store whose metadata names another exchange', args: update('--exchange', 'kraken'), code: 4, message: /holds exchange binance, not kraken BTC\/USDT 1h/ },
   {
     name: 'bad YAML config', args: update('--config', 'DIR/cfg.yaml'), code: 2, message: /^qml-data: config .*cfg\.yaml is not valid YAML/,
