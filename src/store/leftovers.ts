@@ -1,5 +1,5 @@
 import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { symbolFromDirName } from '../core/symbol.js';
 import { StoreError } from '../core/errors.js';
 import { heldByLiveRun, withStoreLock } from './store-lock.js';
@@ -81,9 +81,11 @@ export async function removeLeftovers(items: readonly Leftover[]): Promise<{ rem
     await unlink(i.path).catch(() => undefined);
     removed.push(i);
   }
-  // folders last: emptied above, or empty from the start; rmdir refuses a folder that is not empty
-  for (const i of items.filter((x) => x.kind === 'empty-folder')) {
-    if (await rmdir(i.path).then(() => true, () => false)) removed.push(i);
+  // folders last: empty from the start, or emptied above (a store that never got written); rmdir refuses
+  // a folder that is not empty
+  const folders = new Set([...items.filter((x) => x.kind === 'empty-folder').map((x) => x.path), ...removed.filter((x) => x.store).map((x) => dirname(x.path))]);
+  for (const path of folders) {
+    if (await rmdir(path).then(() => true, () => false)) removed.push({ path, kind: 'empty-folder', bytes: 0 });
   }
   return { removed, busy };
 }

@@ -1,9 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { ROOT } from '../helpers/fixtures.js';
 
 const NOW = Date.parse('2025-03-10T12:34:00Z');
 let sim: RunningSim;
@@ -120,5 +123,44 @@ describe('the command surface', () => {
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
     expect(quiet.stdout).toContain('1 store(s), 0 failed');
+  });
+
+  it('every command that reads the configuration: a config file that is not there is exit 2, named, one line', async () => {
+    const missing = join(await tempDir(), 'nope.yaml');
+    const table: string[][] = [
+      ['build', '--symbol', 'ETH/USDT'], ['update'], ['validate'], ['list'], ['universe', 'show'], ['collect'], ['status'],
+      ['liquidations', 'list'], ['db', 'status'], ['export'], ['import', 'x.csv'], ['clean-up'], ['config', 'show'],
+    ];
+    for (const args of table) {
+      const r = await runCli([...args, '--config', missing, ...(args[0] === 'config' ? [] : ['--data-dir', data])]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr.trim(), args.join(' ')).toBe(`qml-data: cannot read config ${missing}: ENOENT`);
+    }
+  });
+
+  it('clean-up after a build killed -9: the checkpoint and the dead run\'s lock are found, removed with --apply, and the next build completes', async () => {
+    const dir = await tempDir();
+    const cfg = join(dir, 'checkpoint-often.yaml');
+    await writeFile(cfg, 'checkpoint_ms: 0\n');
+    let seen = 0;
+    let child: ChildProcess | undefined;
+    const s = await startSim({ port: 0, now: NOW, seed: 3, symbols: ['ETH/USDT'], onRequest: (path) => {
+      if (path === '/api/v3/klines' && ++seen === 12) child?.kill('SIGKILL');
+    } });
+    try {
+      child = spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), 'build', '--symbol', 'ETH/USDT', '--timeframes', '1m', '--days', '30', '--config', cfg, '--api-url', s.url, '--data-dir', dir],
+        { stdio: 'ignore', env: { ...process.env, QML_ARCHIVES: 'off' } });
+      const [, signal] = await once(child, 'close') as [number | null, string | null];
+      expect(signal).toBe('SIGKILL');
+      const dry = JSON.parse((await runCli(['clean-up', '--json', '--data-dir', dir])).stdout) as { leftovers: { kind: string }[] };
+      expect(dry.leftovers.map((l) => l.kind).sort()).toEqual(['checkpoint', 'stale-lock']);
+      expect((await runCli(['clean-up', '--apply', '--data-dir', dir])).code).toBe(0);
+      const after = JSON.parse((await runCli(['clean-up', '--json', '--data-dir', dir])).stdout).leftovers;
+      expect(after, JSON.stringify(after)).toEqual([]);
+      const again = await runCli(['build', '--symbol', 'ETH/USDT', '--timeframes', '1m', '--days', '30', '--api-url', s.url, '--data-dir', dir]);
+      expect(again.code, again.stderr).toBe(0);
+    } finally {
+      await s.close();
+    }
   });
 });

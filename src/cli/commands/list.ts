@@ -21,7 +21,8 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
     .option('--datasets <list>', `datasets to list: ${DATASETS.map((d) => d.name).join(', ')}, liquidations (per day) or all (default ohlcv)`, collect('--datasets')), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => {
       const c = ctx();
-      const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
+      const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
+      const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
       if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.market !== undefined && flags.market !== 'spot' && flags.market !== 'perp') throw new UsageError(`--market "${flags.market}" is not a market (expected spot or perp)`);
       const names = flags.datasets ?? ['ohlcv'];

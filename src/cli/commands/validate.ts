@@ -29,7 +29,8 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
     .option('--now <date>', 'judge open candles and staleness as of this time (default: the clock)'), { json: 'print the report as JSON' })
     .action(async (flags: ValidateFlags) => {
       const c = ctx();
-      const dataDir = checkDataDir(flags.dataDir ?? loadConfig(flags.config).data_dir);
+      const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
+      const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
       const names = flags.datasets ?? ['ohlcv'];
       const storeNames = names.filter((n) => n !== 'liquidations');
       const refs = storeNames.length === 0 ? [] : await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: datasetsNamed(storeNames) });
