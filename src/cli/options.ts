@@ -6,6 +6,8 @@ import { UsageError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { parseTimeframe } from '../core/timeframe.js';
 import type { RunSettings } from '../pipeline/run-settings.js';
+import type { BuildRange } from '../pipeline/build.js';
+import { isoUtc, parseUserDate } from '../core/time-format.js';
 import { checkDataDir } from '../store/store-path.js';
 import type { Config } from './config.js';
 import type { Log } from '../pipeline/log.js';
@@ -68,6 +70,29 @@ export function archivesFor(mode: string | undefined, cfg: Config, env: Readonly
   if (m !== 'auto' && m !== 'off' && m !== 'only') throw new UsageError(`--archives "${m}" is not a mode (expected auto, off or only)`);
   if (m === 'off' || ex.exchange !== 'binance') return undefined;
   return new BinanceArchives(ex.apiUrl ?? 'https://data.binance.vision', join(dataDir, '.archives'), m, log);
+}
+
+/** The range flags every command that fetches or reads a span takes. */
+export interface RangeFlags {
+  readonly years?: string;
+  readonly days?: string;
+  readonly since?: string;
+  readonly until?: string;
+}
+
+/** `--years`, `--days` or `--since` (at most one) and `--until`, or `fallback` when none of the first three is given. */
+export function rangeFrom(f: RangeFlags, fallback: BuildRange): BuildRange {
+  const given = [f.years, f.days, f.since].filter((v) => v !== undefined).length;
+  if (given > 1) throw new UsageError('give only one of --years, --days, --since');
+  const until = f.until === undefined ? undefined : parseUserDate(f.until, '--until');
+  if (f.since !== undefined) {
+    const since = parseUserDate(f.since, '--since');
+    if (until !== undefined && since >= until) throw new UsageError(`--since ${isoUtc(since)} is not before --until ${isoUtc(until)}`);
+    return { kind: 'since', since, until };
+  }
+  if (f.days !== undefined) return { kind: 'days', days: positiveNumber('--days', f.days)!, until };
+  if (f.years !== undefined) return { kind: 'years', years: positiveNumber('--years', f.years)!, until };
+  return { ...fallback, until: until ?? fallback.until };
 }
 
 export function checkSymbols(list: readonly string[]): string[] {

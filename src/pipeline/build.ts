@@ -105,10 +105,14 @@ export function buildSpan(o: BuildOptions, tf: Timeframe, now: number): Span {
   if (r.until !== undefined && r.until > now) throw new UsageError(`--until ${isoUtc(r.until)} is in the future (exchange time is ${isoUtc(now)})`);
   if (r.kind === 'since' && r.since > now) throw new UsageError(`--since ${isoUtc(r.since)} is in the future (exchange time is ${isoUtc(now)})`);
   const until = Math.min(r.until ?? Infinity, closedEnd);
-  const end = r.until ?? now;
-  const since = r.kind === 'since' ? r.since : r.kind === 'days' ? end - r.days * DAY : yearsBefore(end, r.years);
+  const since = rangeStart(r, r.until ?? now);
   if (!(since >= 0)) throw new UsageError(`${rangeFlag(r)} reaches back before 1970 (expected a start after 1970-01-01; exchanges' candle history begins in 2017)`);
   return { since: isAligned(tf, since) ? since : nextOpen(tf, floorOpen(tf, since)), until };
+}
+
+/** Where a range starts, counting back from `end` (its --until, or now). */
+export function rangeStart(r: BuildRange, end: number): number {
+  return r.kind === 'since' ? r.since : r.kind === 'days' ? end - r.days * DAY : yearsBefore(end, r.years);
 }
 
 function rangeFlag(r: BuildRange): string {

@@ -2,6 +2,7 @@ import { parseTimeframe } from '../core/timeframe.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { storePath } from '../store/store-path.js';
 import { plannedJob, type PlannedJob } from './dataset-plans.js';
+import { rangeStart, type BuildRange } from './build.js';
 import type { StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
@@ -100,8 +101,9 @@ export function collectStatistic(c: CycleContext, dataset: string, members: read
   return runForMembers(c, members, plannedJob(dataset, parseTimeframe(period), c.s.exchange, async () => c.now, {}));
 }
 
-/** Every member's mark-price or premium-index klines at `period` over the last `days`, extended like candles. */
-export function collectPriceKlines(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string, days: number): Promise<StoreOutcome[]> {
+/** Every member's mark-price or premium-index klines at `period` over the collect's range, extended like candles. */
+export function collectPriceKlines(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string, range: BuildRange): Promise<StoreOutcome[]> {
   const tf = parseTimeframe(period);
-  return runForMembers(c, members, plannedJob(dataset, tf, c.s.exchange, async () => c.now, { since: Math.ceil((c.now - days * DAY) / tf.ms) * tf.ms }));
+  const since = rangeStart(range, Math.min(range.until ?? c.now, c.now));
+  return runForMembers(c, members, plannedJob(dataset, tf, c.s.exchange, async () => c.now, { since: Math.ceil(since / tf.ms) * tf.ms, until: range.until }));
 }

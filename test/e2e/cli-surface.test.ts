@@ -163,4 +163,33 @@ describe('the command surface', () => {
       await s.close();
     }
   });
+
+  it('the range flags mean the same everywhere: one of --years/--days/--since, with --until; export and collect take them too', async () => {
+    for (const cmd of [['build', '--symbol', 'ETH/USDT'], ['collect'], ['export']]) {
+      const both = await runCli([...cmd, '--days', '5', '--since', '2024-01-01', '--data-dir', data]);
+      expect(both.code, cmd[0]).toBe(2);
+      expect(both.stderr.trim(), cmd[0]).toBe('qml-data: give only one of --years, --days, --since');
+      const order = await runCli([...cmd, '--since', '2024-02-01', '--until', '2024-01-01', '--data-dir', data]);
+      expect(order.code, cmd[0]).toBe(2);
+      expect(order.stderr, cmd[0]).toContain('is not before --until');
+    }
+    const day = await runCli(['export', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--until', '2025-03-09', '--days', '1', '--out', '-', '--data-dir', data]);
+    expect(day.code, day.stderr).toBe(0);
+    const rows = day.stdout.trim().split('\n').slice(1);
+    expect(rows).toHaveLength(24);
+    expect(rows[0]).toMatch(/^ETH\/USDT,1h,2025-03-08T00:00:00.000Z,/);
+  });
+
+  it('every command that fetches: an exchange that cannot be reached is exit 3, one line', async () => {
+    const dir = await tempDir();
+    const cfg = join(dir, 'fast.yaml');
+    await writeFile(cfg, 'timeout_ms: 500\nretry:\n  attempts: 2\n  base_ms: 10\n  max_ms: 20\n  total_ms: 2000\n');
+    expect((await runCli(['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '2', '--api-url', sim.url, '--data-dir', dir])).code).toBe(0);
+    const down = 'http://127.0.0.1:1';
+    for (const args of [['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '2'], ['update'], ['universe', 'refresh'], ['collect', '--size', '2']]) {
+      const r = await runCli([...args, '--config', cfg, '--api-url', down, '--data-dir', dir]);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(3);
+      expect(r.stderr.trim().split('\n').filter((l) => l.startsWith('qml-data:')), args[0]).toHaveLength(1);
+    }
+  });
 });

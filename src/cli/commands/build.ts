@@ -1,12 +1,10 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
-import { isoUtc, parseUserDate } from '../../core/time-format.js';
-import { runBuild, type BuildRange } from '../../pipeline/build.js';
+import { runBuild } from '../../pipeline/build.js';
 import { DATASETS } from '../../datasets/registry.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { archivesFor, checkSymbols, checkTimeframes, collect, type ExchangeFlags, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkSymbols, checkTimeframes, collect, rangeFrom, type ExchangeFlags, exchangeSettings, runSettings, storeOptions } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
 import { sinkOf, syncWritten } from '../sink.js';
 
@@ -37,7 +35,7 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const cfg = loadConfig(flags.config);
   const symbols = checkSymbols(flags.symbol ?? cfg.symbols);
   const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
-  const range = buildRange(flags, cfg.years);
+  const range = rangeFrom(flags, { kind: 'years', years: cfg.years });
   const settings = runSettings(cfg, flags, ctx.env);
   sinkOf(flags, cfg);
   const ex = exchangeSettings(cfg, flags, ctx.env);
@@ -51,15 +49,3 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   if (sinkFailure) throw sinkFailure;
 }
 
-function buildRange(f: BuildFlags, defaultYears: number): BuildRange {
-  const given = [f.years, f.days, f.since].filter((v) => v !== undefined).length;
-  if (given > 1) throw new UsageError('give only one of --years, --days, --since');
-  const until = f.until === undefined ? undefined : parseUserDate(f.until, '--until');
-  if (f.since !== undefined) {
-    const since = parseUserDate(f.since, '--since');
-    if (until !== undefined && since >= until) throw new UsageError(`--since ${isoUtc(since)} is not before --until ${isoUtc(until)}`);
-    return { kind: 'since', since, until };
-  }
-  if (f.days !== undefined) return { kind: 'days', days: positiveNumber('--days', f.days)!, until };
-  return { kind: 'years', years: positiveNumber('--years', f.years) ?? defaultYears, until };
-}

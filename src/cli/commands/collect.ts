@@ -13,13 +13,13 @@ import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
 import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
-import { archivesFor, checkTimeframes, collect, exchangeSettings, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkTimeframes, collect, exchangeSettings, rangeFrom, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
 
 interface CollectFlags extends UniverseFlags {
-  timeframes?: string[]; days?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
+  timeframes?: string[]; days?: string; years?: string; since?: string; until?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
   sink?: string; dbUrl?: string; archives?: string;
 }
 
@@ -29,6 +29,9 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .description('the daily job: refresh the universe when it is old, then bring every member\'s stores to the depth asked')
     .option('--timeframes <tf...>', 'timeframes (default 5m)')
     .option('--days <n>', 'history each store reaches back (default 90)')
+    .option('--years <n>', 'history each store reaches back, in years')
+    .option('--since <date>', 'first candle of every store (inclusive)')
+    .option('--until <date>', 'end (exclusive); default: the last closed candle')
     .option('--datasets <list>', `datasets to collect for every member: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets'))
     .option('--market-days <n>', 'history of the coingecko-market dataset (default 365, what CoinGecko\'s demo plan serves)')
     .option('--size <n>', 'coins in the universe (default from config: 100)')
@@ -97,7 +100,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   const settings = runSettings(cfg, flags, c.env);
   const ex = exchangeSettings(cfg, flags, c.env);
   const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
-  const days = positiveNumber('--days', flags.days) ?? 90;
+  const range = rangeFrom(flags, { kind: 'days', days: 90 });
   const datasets = datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name);
   const marketDays = positiveNumber('--market-days', flags.marketDays) ?? 365;
   // flags are checked before anything runs: a mistake is a usage error, not a failed cycle
@@ -115,13 +118,13 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
         const deps = { clientFor, log: c.runLog, signal: c.signal, progress, coingecko: coinGeckoFor(request, scheduler), archives: archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog) };
         const outcomes: StoreOutcome[] = [];
         if (datasets.includes('ohlcv')) {
-          outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range: { kind: 'days', days }, dryRun: false }, settings, deps));
+          outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range, dryRun: false }, settings, deps));
         }
         const cycle = datasets.some((d) => d !== 'ohlcv') ? await cycleContext(settings, deps, exchange) : undefined;
         if (datasets.includes('funding')) outcomes.push(...await collectFunding(cycle!, members));
         // the futures statistics at the collect's timeframes (the periods Binance has: 5m … 1d)
         for (const name of datasets.filter((d) => PRICE_KLINES_JOBS[d])) {
-          for (const tf of timeframes) outcomes.push(...await collectPriceKlines(cycle!, name, members, tf, days));
+          for (const tf of timeframes) outcomes.push(...await collectPriceKlines(cycle!, name, members, tf, range));
         }
         for (const name of datasets.filter((d) => STATISTICS_JOBS[d])) {
           for (const tf of timeframes) outcomes.push(...await collectStatistic(cycle!, name, members, tf));

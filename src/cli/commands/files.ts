@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseSymbol } from '../../core/symbol.js';
-import { isoUtc, parseUserDate } from '../../core/time-format.js';
+import { isoUtc } from '../../core/time-format.js';
 import { nextOpen, parseTimeframe } from '../../core/timeframe.js';
 import { candlesNamed } from '../../files/file-names.js';
 import { csvPathOf, writeCsv, writeFreqtrade, type TimeFormat } from '../../files/export-candles.js';
@@ -24,10 +24,11 @@ import { RowLossError } from '../../store/store-writer.js';
 import { resolveStorePath } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { collect, runSettings, storeOptions } from '../options.js';
+import { collect, rangeFrom, runSettings, storeOptions } from '../options.js';
+import { rangeStart } from '../../pipeline/build.js';
 import { failureOf, renderOutcomes } from '../report.js';
 
-interface ExportFlags { symbol?: string[]; timeframes?: string[]; since?: string; until?: string; format?: string; timeFormat?: string; combined?: boolean; out?: string; exchange?: string; dataDir?: string; config?: string; json?: boolean }
+interface ExportFlags { symbol?: string[]; timeframes?: string[]; years?: string; days?: string; since?: string; until?: string; format?: string; timeFormat?: string; combined?: boolean; out?: string; exchange?: string; dataDir?: string; config?: string; json?: boolean }
 interface ImportFlags { symbol?: string; timeframe?: string; exchange?: string; erase?: boolean; timezone?: string; dataDir?: string; config?: string; json?: boolean }
 
 export function registerFiles(program: Command, ctx: () => CommandContext): void {
@@ -35,6 +36,8 @@ export function registerFiles(program: Command, ctx: () => CommandContext): void
     .description('candle stores to CSV (one file per store, one combined file, or stdout) or to freqtrade\'s data layout')
     .option('--symbol <symbol>', 'only this symbol, repeatable', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes')
+    .option('--years <n>', 'the last n years')
+    .option('--days <n>', 'the last n days')
     .option('--since <date>', 'first candle (inclusive)')
     .option('--until <date>', 'end (exclusive)')
     .option('--format <format>', 'csv or freqtrade (default csv)')
@@ -60,8 +63,10 @@ async function exportCommand(flags: ExportFlags, c: CommandContext): Promise<voi
   if (format !== 'csv' && format !== 'freqtrade') throw new UsageError(`--format "${format}" is not a format (expected csv or freqtrade)`);
   const timeFormat = (flags.timeFormat ?? 'iso') as TimeFormat;
   if (timeFormat !== 'iso' && timeFormat !== 'ms') throw new UsageError(`--time-format "${flags.timeFormat}" is not a time format (expected iso or ms)`);
-  const since = flags.since === undefined ? undefined : parseUserDate(flags.since, '--since');
-  const until = flags.until === undefined ? undefined : parseUserDate(flags.until, '--until');
+  // the range flags of every command; none of --years/--days/--since: the whole store
+  const range = rangeFrom(flags, { kind: 'since', since: -Infinity });
+  const until = range.until;
+  const since = range.kind === 'since' && range.since === -Infinity ? undefined : rangeStart(range, until ?? Date.now());
   const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: [OHLCV] });
   if (refs.length === 0) throw new UsageError(`no candle stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
   const out = flags.out ?? 'exports';
