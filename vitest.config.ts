@@ -9,6 +9,8 @@ export default defineConfig({
     pool: 'forks',
     // vitest leaves one core free by default; on the 2-core machine that runs the files one by one
     maxWorkers: 2,
+    // tests marked concurrent (the kill -9 cases) run at most three at a time within their file
+    maxConcurrency: 3,
     reporters: ['default'],
   },
 });

@@ -89,7 +89,9 @@ beforeAll(async () => {
   splitBytes = await readFile(masterPath(splitDir, SYMBOL, TF));
 });
 
-describe('kill -9 at 50 seeded moments: stores stay whole, the next run finishes the job', () => {
+// The cases are independent (each its own folder; the simulator keeps no state between requests), so they
+// run three at a time: a killed run waits mostly on its process start and the simulator.
+describe.concurrent('kill -9 at 50 seeded moments: stores stay whole, the next run finishes the job', () => {
   const rng = makeRng(20261122);
   const moments = Array.from({ length: 50 }, (_, i) => ({ job: i % 2 === 0 ? 'build' as const : 'update' as const, fraction: rng() }));
   // How long an uninterrupted run of each job takes through the binary: the range kill moments are drawn
@@ -107,7 +109,7 @@ describe('kill -9 at 50 seeded moments: stores stay whole, the next run finishes
   });
 
   for (const [i, m] of moments.entries()) {
-    it(`#${i + 1} ${m.job} killed at ${(m.fraction * 100).toFixed(0)}% of a normal run`, async () => {
+    it(`#${i + 1} ${m.job} killed at ${(m.fraction * 100).toFixed(0)}% of a normal run`, async ({ expect }) => {
       const dir = await tempDir();
       if (m.job === 'update') await cp(splitDir, dir, { recursive: true });
       const before = m.job === 'update' ? splitBytes : undefined;

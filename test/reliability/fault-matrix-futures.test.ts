@@ -41,7 +41,8 @@ beforeAll(async () => {
   await s.close();
 });
 
-describe('fault matrix of the futures endpoints: each fault on the second request, the store exactly the fault-free one', () => {
+// every case has its own simulator and folder: they run three at a time, overlapping their waits
+describe.concurrent('fault matrix of the futures endpoints: each fault on the second request, the store exactly the fault-free one', () => {
   for (const e of ENDPOINTS) {
     for (const kind of KINDS) {
       it(`${e.dataset} (${e.path}) under "${kind}"`, async () => {
