@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type pg from 'pg';
@@ -7,7 +5,7 @@ import copyStreams from 'pg-copy-streams';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { DATASETS } from '../datasets/registry.js';
 import { liquidationsDir } from '../liquidations/journal.js';
-import { readDay } from '../store/liquidation-day.js';
+import { listDayFiles, readDay } from '../store/liquidation-day.js';
 import { readStore, readStoreMeta, type StoreRef } from '../store/store-read.js';
 import { universeSnapshotDates, readUniverseSnapshot } from '../store/universe-files.js';
 import { binaryCopyChunks, type CopyValue } from './binary-copy.js';
@@ -152,13 +150,11 @@ async function mergeAll(c: pg.Client, t: DbTable, columns: readonly CopyValue[],
 
 /** Every liquidations day file: a day whose file changed since its last sync is merged whole (its events only grow). */
 export async function syncLiquidations(c: pg.Client, dataDir: string): Promise<SyncOutcome[]> {
-  const dir = liquidationsDir(dataDir);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{4}-\d{2}-\d{2}\.parquet$/.test(n)).sort();
   const out: SyncOutcome[] = [];
   const t = LIQUIDATIONS_TABLE;
-  for (const name of names) {
-    const day = (await readDay(join(dir, name)))!;
-    const store = name.slice(0, 10);
+  for (const file of await listDayFiles(liquidationsDir(dataDir))) {
+    const day = (await readDay(file.path))!;
+    const store = file.label;
     await c.query('BEGIN');
     try {
       const state = (await c.query<SyncState>('SELECT rows FROM qml_sync_state WHERE table_name = $1 AND store = $2 FOR UPDATE', [t.name, store])).rows[0];

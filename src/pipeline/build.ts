@@ -36,8 +36,7 @@ const DAY = 86_400_000;
  */
 export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
   const datasets = datasetsNamed(o.datasets ?? ['ohlcv']);
-  const buildable = datasets.find((d) => d.name === 'coingecko-market');
-  if (buildable) throw new UsageError('--datasets coingecko-market: CoinGecko market data is kept for the universe\'s members by `collect --datasets coingecko-market`');
+  if (datasets.some((d) => d.name === 'coingecko-market')) throw new UsageError('--datasets coingecko-market: CoinGecko market data is kept for the universe\'s members by `collect --datasets coingecko-market`');
   const wanted = datasets.flatMap((d) => o.symbols.flatMap((symbol) => (d.perTimeframe ? o.timeframes : [undefined]).map((tf) => ({ d, symbol, tf }))));
   const targets = await Promise.all(wanted.map(async ({ d, symbol, tf }) => {
     const grid = tf === undefined ? parseTimeframe('1h') : parseTimeframe(tf);

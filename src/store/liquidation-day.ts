@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
@@ -16,6 +17,19 @@ export interface LiquidationDay {
   readonly frame: LiquidationFrame;
   /** Connected periods inside the day, epoch ms, united. */
   readonly coverage: Interval[];
+}
+
+/** A day file found in a folder: its UTC day (midnight, epoch ms), `YYYY-MM-DD`, and path. */
+export interface DayFile {
+  readonly day: number;
+  readonly label: string;
+  readonly path: string;
+}
+
+/** The day files of a folder (`<YYYY-MM-DD>.parquet`), oldest first; none when the folder is not there. */
+export async function listDayFiles(dir: string): Promise<DayFile[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{4}-\d{2}-\d{2}\.parquet$/.test(n)).sort();
+  return names.map((n) => ({ day: Date.parse(`${n.slice(0, 10)}T00:00:00Z`), label: n.slice(0, 10), path: join(dir, n) }));
 }
 
 /** `<dataDir>/liquidations/<YYYY-MM-DD>.parquet` */

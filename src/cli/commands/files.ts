@@ -144,14 +144,16 @@ async function importCommand(paths: string[], flags: ImportFlags, c: CommandCont
     const path = await resolveStorePath(settings.dataDir, OHLCV, p.symbol, tf.name);
     // candles the store already holds are compared: a file never silently changes a stored candle
     const exists = await stat(path).then(() => true, () => false);
-    const stored = exists ? (await readMaster(path, { symbol: p.symbol, timeframe: tf.name })).frame : undefined;
-    const conflicts = stored ? differing(stored, p.parsed.frame) : [];
+    const expect = { symbol: p.symbol, timeframe: tf.name };
+    // only the row groups the file's span overlaps are decoded for the comparison
+    const overlap = exists ? (await readMaster(path, expect, { start: t[0]!, end: t[t.length - 1]! + 1 })).frame : undefined;
+    const conflicts = overlap ? differing(overlap, p.parsed.frame) : [];
     if (conflicts.length > 0 && !flags.erase) {
       const first = conflicts[0]!;
       throw new RowLossError(`${p.file}: ${conflicts.length} candle(s) differ from those stored in ${path} (first at ${isoUtc(first.time)}: stored ${first.stored}, file ${first.file}); pass --erase to take the file's`);
     }
     // with --erase the file's candles replace the stored ones they differ from; the others are kept
-    const rows = conflicts.length > 0 && stored ? mergedWith(stored, p.parsed.frame) : p.parsed.frame;
+    const rows = conflicts.length > 0 ? mergedWith((await readMaster(path, expect)).frame, p.parsed.frame) : p.parsed.frame;
     const until = nextOpen(tf, rows.time[rows.time.length - 1]!);
     outcomes.push(await runStoreJob({
       spec: importJob(rows, p.file), symbol: p.symbol, tf, path, exchange: settings.exchange, erase: conflicts.length > 0, dryRun: false,

@@ -1,8 +1,7 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { dayFileName, readDay } from '../../store/liquidation-day.js';
+import { listDayFiles, readDay } from '../../store/liquidation-day.js';
 import { coverage } from '../../liquidations/events.js';
 import { SyncedClock } from '../../liquidations/exchange-clock.js';
 import { liquidationsDir } from '../../liquidations/journal.js';
@@ -90,18 +89,15 @@ export interface LiquidationDaySummary {
 
 /** Every day file of a data folder, summarized. */
 export async function liquidationDays(dataDir: string, now: number): Promise<LiquidationDaySummary[]> {
-  const dir = liquidationsDir(dataDir);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{4}-\d{2}-\d{2}\.parquet$/.test(n)).sort();
   const out: LiquidationDaySummary[] = [];
-  for (const name of names) {
-    const day = Date.parse(`${name.slice(0, 10)}T00:00:00Z`);
-    const d = (await readDay(join(dir, name)))!;
+  for (const { day, label, path } of await listDayFiles(liquidationsDir(dataDir))) {
+    const d = (await readDay(path))!;
     const end = Math.min(day + DAY, Math.max(day, now));
     const cov = coverage(d.coverage, day, end);
     out.push({
-      day: name.slice(0, 10), events: d.frame.length, symbols: new Set(d.frame.texts['symbol']).size,
+      day: label, events: d.frame.length, symbols: new Set(d.frame.texts['symbol']).size,
       coveredMs: cov.covered, spanMs: end - day,
-      gaps: cov.gaps.map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString() })), path: join(dir, dayFileName(day)),
+      gaps: cov.gaps.map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString() })), path,
     });
   }
   return out;

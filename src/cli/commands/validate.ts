@@ -8,9 +8,7 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { collect, storeOptions, wholeNumber } from '../options.js';
 import { isoUtc, parseUserDate } from '../../core/time-format.js';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readDay } from '../../store/liquidation-day.js';
+import { listDayFiles, readDay } from '../../store/liquidation-day.js';
 import { liquidationsDir } from '../../liquidations/journal.js';
 import { checkLiquidationDay } from '../../validate/check-liquidations.js';
 import { statusOf } from '../../validate/findings.js';
@@ -46,13 +44,9 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
 
 /** Every liquidations day file, checked: its events, and how much of the day was seen. */
 async function validateLiquidationDays(dataDir: string, now: number): Promise<StoreHealth[]> {
-  const dir = liquidationsDir(dataDir);
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d{4}-\d{2}-\d{2}\.parquet$/.test(n)).sort();
   const out: StoreHealth[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    const day = Date.parse(`${name.slice(0, 10)}T00:00:00Z`);
-    const base = { dataset: 'liquidations', symbol: 'all', timeframe: name.slice(0, 10), path };
+  for (const { day, label, path } of await listDayFiles(liquidationsDir(dataDir))) {
+    const base = { dataset: 'liquidations', symbol: 'all', timeframe: label, path };
     try {
       const d = (await readDay(path))!;
       const time = d.frame.numbers['time']!;
