@@ -44,8 +44,7 @@ beforeAll(async () => {
   expect((await loadMaster({ symbol: SYMBOL, timeframe: '1h', dataDir: reference })).time.length).toBeGreaterThan(2500); // several pages
 });
 
-// every case has its own simulator and folder: they run three at a time, overlapping their waits
-describe.concurrent('fault matrix: every simulator fault against build and update', () => {
+describe('fault matrix: every simulator fault against build and update', () => {
   it('covers every fault kind the simulator knows', () => {
     expect([...ABSORBED, ...Object.keys(FATAL)].sort()).toEqual([...FAULT_KINDS].sort());
   });
