@@ -130,3 +130,10 @@ export function storeOptions(cmd: Command, o: { exchange?: boolean; json?: strin
     .option('--config <file>', 'YAML config overriding config/default.yaml')
     .option('--json', o.json ?? 'print the result as JSON');
 }
+
+/** `24h`, `30m`, `10s`, `2d` → ms. */
+export function durationMs(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
+  if (!m || Number(m[1]) <= 0) throw new UsageError(`${flag} "${text}" is not a duration (expected a number and a unit, e.g. 24h, 30m, 10s)`);
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}

@@ -1,3 +1,5 @@
+import { numberOrNaN } from './numbers.js';
+
 /**
  * Candles in memory: one Float64Array per column, never an array of row objects. `time` is the candle
  * open time in epoch milliseconds (exact in a double until year 287,396).
@@ -69,19 +71,12 @@ export function frameFromRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): Cand
   const f = allocFrame(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i]!;
-    f.time[i] = toNumber(r[0]);
-    f.open[i] = toNumber(r[1]);
-    f.high[i] = toNumber(r[2]);
-    f.low[i] = toNumber(r[3]);
-    f.close[i] = toNumber(r[4]);
-    f.volume[i] = toNumber(r[5]);
+    f.time[i] = numberOrNaN(r[0]);
+    f.open[i] = numberOrNaN(r[1]);
+    f.high[i] = numberOrNaN(r[2]);
+    f.low[i] = numberOrNaN(r[3]);
+    f.close[i] = numberOrNaN(r[4]);
+    f.volume[i] = numberOrNaN(r[5]);
   }
   return f;
-}
-
-/** null, undefined, '' and anything non-numeric become NaN: missing, for cleaning to deal with. */
-function toNumber(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string' && v.trim() !== '') return Number(v);
-  return NaN;
 }

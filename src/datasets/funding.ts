@@ -20,3 +20,14 @@ export const FUNDING: DatasetDescriptor = {
   fileName: () => 'funding.parquet',
   rowGroupRows: 50_000,
 };
+
+const HOUR = 3_600_000;
+
+/**
+ * The scheduled settlement a served funding time belongs to. Settlements are scheduled on whole UTC hours
+ * and served a few milliseconds late (Binance: …00:00:00.001, …08:00:00.007), so a time is rounded to its
+ * nearest hour. Pure.
+ */
+export function settlementSlot(t: number): number {
+  return Math.round(t / HOUR) * HOUR;
+}

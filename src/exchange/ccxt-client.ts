@@ -3,6 +3,7 @@
 import ccxt, { type Exchange } from 'ccxt';
 import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/errors.js';
 import { frameFromRows, type CandleFrame } from '../core/frame.js';
+import { numberOrNaN } from '../core/numbers.js';
 import { rebaseApiUrls } from './api-url.js';
 import { binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
 import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo, StatisticsEndpoint } from './exchange-client.js';
@@ -144,10 +145,12 @@ class CcxtClient implements ExchangeClient {
   async fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }> {
     const rows = await this.call(`fetch ${symbol} funding`, () => this.ex.fetchFundingRateHistory(symbol, since, limit, { until: until - 1 }), true);
     const kept = rows.filter((r) => Number(r.timestamp) >= since && Number(r.timestamp) < until);
+    // from the exchange's own fields: early settlements carry `"markPrice": ""`, which is missing, not 0
+    const info = (r: (typeof kept)[number]) => (r.info ?? {}) as Record<string, unknown>;
     return {
       time: Float64Array.from(kept, (r) => Number(r.timestamp)),
-      rate: Float64Array.from(kept, (r) => Number(r.fundingRate)),
-      markPrice: Float64Array.from(kept, (r) => Number((r.info as { markPrice?: string })?.markPrice ?? NaN)),
+      rate: Float64Array.from(kept, (r) => numberOrNaN(info(r)['fundingRate'] ?? r.fundingRate)),
+      markPrice: Float64Array.from(kept, (r) => numberOrNaN(info(r)['markPrice'])),
     };
   }
 

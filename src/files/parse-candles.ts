@@ -1,3 +1,4 @@
+import { numberOrNaN } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
 import type { CandleFrame } from '../core/frame.js';
 
@@ -77,13 +78,13 @@ export function parseCandleText(text: string, name: string, o: ParseOptions = {}
     let cells = line.split(delimiter);
     if (quoted) cells = cells.map((x) => x.trim().replace(/^"|"$/g, ''));
     const t = parseTime((cells[cols.time] ?? '').trim(), offsetMs, formats);
-    const o = Number(cells[cols.open]), h = Number(cells[cols.high]), l = Number(cells[cols.low]), cl = Number(cells[cols.close]), v = Number(cells[cols.volume]);
-    if (t === undefined || !(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(cl) && Number.isFinite(v)) || cells[cols.close]!.trim() === '') {
+    const o = numberOrNaN(cells[cols.open]), h = numberOrNaN(cells[cols.high]), l = numberOrNaN(cells[cols.low]), cl = numberOrNaN(cells[cols.close]), v = numberOrNaN(cells[cols.volume]);
+    if (t === undefined || !(Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(cl) && Number.isFinite(v)) ) {
       throw new UsageError(`${name} line ${i + 1}: cannot read "${line.slice(0, 80)}" (expected a time and five numbers: open, high, low, close, volume)`);
     }
     c[0]![n] = t; c[1]![n] = o; c[2]![n] = h; c[3]![n] = l; c[4]![n] = cl; c[5]![n] = v;
     if (extras) {
-      const x = [Number(cells[7]), Number(cells[8]), Number(cells[9]), Number(cells[10])];
+      const x = [numberOrNaN(cells[7]), numberOrNaN(cells[8]), numberOrNaN(cells[9]), numberOrNaN(cells[10])];
       if (cells.length >= 11 && x.every(Number.isFinite)) for (let k = 0; k < 4; k++) c[6 + k]![n] = x[k]!;
       else extras = false;
     }

@@ -7,6 +7,7 @@
  */
 
 import { LIQUIDATION_COLUMNS } from '../datasets/liquidations.js';
+import { numberOrNaN } from '../core/numbers.js';
 
 export { LIQUIDATION_COLUMNS };
 
@@ -65,7 +66,7 @@ export function toFrame(events: readonly RawLiquidation[]): LiquidationFrame {
   const texts: Record<string, string[]> = {};
   for (const c of LIQUIDATION_COLUMNS) {
     if (c.type === 'string') texts[c.name] = sorted.map((r) => String(r.o[c.field] ?? ''));
-    else numbers[c.name] = Float64Array.from(sorted, (r) => Number(c.field === 'E' ? r.E : r.o[c.field]));
+    else numbers[c.name] = Float64Array.from(sorted, (r) => (c.field === 'E' ? r.E : numberOrNaN(r.o[c.field])));
   }
   return { length: sorted.length, numbers, texts };
 }

@@ -16,6 +16,7 @@ const DAY = 86_400_000;
  *   U <ms>                  connected (exchange time)
  *   A <ms>                  still connected (once a second: the latest a killed process is known to have been up)
  *   D <ms>                  disconnected
+ *   N <from> <to>           not covered after all: connected, but the stream was silent past its limit
  */
 export class Journal {
   private fd: number;
@@ -31,6 +32,11 @@ export class Journal {
 
   mark(kind: 'U' | 'A' | 'D', t: number): void {
     this.write(`${kind} ${Math.round(t)}\n`);
+  }
+
+  /** A span taken back from the coverage (a silent stream), whichever journal file recorded it as covered. */
+  uncovered(from: number, to: number): void {
+    this.write(`N ${Math.round(from)} ${Math.round(to)}\n`);
   }
 
   sync(): void {
@@ -66,9 +72,10 @@ export async function newJournal(dataDir: string, n: number): Promise<Journal> {
 }
 
 /** What a journal file holds: its events and its connected periods (an unfinished one ends at its last sign of life). */
-export function readJournalText(text: string): { events: RawLiquidation[]; coverage: Interval[]; malformed: number } {
+export function readJournalText(text: string): { events: RawLiquidation[]; coverage: Interval[]; uncovered: Interval[]; malformed: number } {
   const events: RawLiquidation[] = [];
   const coverage: Interval[] = [];
+  const uncovered: Interval[] = [];
   let up: number | undefined;
   let alive: number | undefined;
   let malformed = 0;
@@ -79,6 +86,12 @@ export function readJournalText(text: string): { events: RawLiquidation[]; cover
     if (kind === 'E') {
       const e = parseLiquidation(rest);
       if (e) events.push(e);
+      else malformed++;
+      continue;
+    }
+    if (kind === 'N') {
+      const [from, to] = rest.split(' ').map(Number);
+      if (Number.isFinite(from) && Number.isFinite(to)) uncovered.push({ from: from!, to: to! });
       else malformed++;
       continue;
     }
@@ -99,7 +112,7 @@ export function readJournalText(text: string): { events: RawLiquidation[]; cover
     }
   }
   if (up !== undefined && alive !== undefined) coverage.push({ from: up, to: alive });
-  return { events, coverage, malformed };
+  return { events, coverage, uncovered, malformed };
 }
 
 /**
@@ -113,27 +126,38 @@ export async function mergeJournals(dataDir: string, keep?: string): Promise<{ d
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log')).sort();
   if (names.length === 0) return { days: 0, events: 0 };
   const events: RawLiquidation[] = [];
-  const coverage: Interval[] = [];
+  const connected: Interval[] = [];
+  const uncovered: Interval[] = [];
   for (const name of names) {
     const j = readJournalText(await readFile(join(dir, name), 'utf8'));
     // not push(...): a journal of a busy minute holds more events than a call has arguments
     for (const e of j.events) events.push(e);
-    for (const c of j.coverage) coverage.push(c);
+    for (const c of j.coverage) connected.push(c);
+    for (const c of j.uncovered) uncovered.push(c);
   }
+  const coverage = subtract(unite(connected), uncovered);
   const days = new Set<number>(events.map(dayOf));
-  for (const c of unite(coverage)) for (let d = Math.floor(c.from / DAY) * DAY; d < c.to; d += DAY) days.add(d);
+  for (const c of unite([...coverage, ...uncovered])) for (let d = Math.floor(c.from / DAY) * DAY; d < c.to; d += DAY) days.add(d);
   let total = 0;
   for (const day of [...days].sort((a, b) => a - b)) {
     const path = join(liquidationsDir(dataDir), dayFileName(day));
     const stored = await readDay(path);
     const merged = distinct(concat(stored ? fromFrame(stored.frame) : [], events.filter((e) => dayOf(e) === day)));
-    const cover = unite([...(stored?.coverage ?? []), ...clip(coverage, day, day + DAY)]);
+    const cover = subtract(unite([...(stored?.coverage ?? []), ...clip(coverage, day, day + DAY)]), uncovered);
     if (stored && merged.length === stored.frame.length && sameIntervals(cover, stored.coverage)) continue;
-    await replaceLiquidationDay(path, { frame: toFrame(merged), coverage: cover }, (f) => fromFrame(f).map(liquidationKey));
+    await replaceLiquidationDay(path, { frame: toFrame(merged), coverage: cover }, (f) => fromFrame(f).map(liquidationKey), { retracted: uncovered });
     total += merged.length - (stored?.frame.length ?? 0);
   }
   for (const name of names) if (join(dir, name) !== keep) await unlink(join(dir, name));
   return { days: days.size, events: total };
+}
+
+/** The intervals less the spans taken back. */
+function subtract(intervals: readonly Interval[], cuts: readonly Interval[]): Interval[] {
+  return cuts.reduce<Interval[]>((left, cut) => left.flatMap((i) => [
+    { from: i.from, to: Math.min(i.to, cut.from) },
+    { from: Math.max(i.from, cut.to), to: i.to },
+  ].filter((x) => x.to > x.from)), [...intervals]);
 }
 
 function concat<T>(a: readonly T[], b: readonly T[]): T[] {

@@ -1,6 +1,9 @@
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { ExchangeError } from '../core/errors.js';
 import type { Log } from '../pipeline/log.js';
-import { mergeJournals, newJournal, type Journal } from './journal.js';
+import { writeJsonFile } from '../store/json-file.js';
+import { liquidationsDir, mergeJournals, newJournal, type Journal } from './journal.js';
 import { parseLiquidation } from './events.js';
 
 /** The exchange's clock as the recorder keeps it: coverage is recorded in exchange time, like the events. */
@@ -24,6 +27,13 @@ export interface RecorderOptions {
   readonly pongTimeoutMs?: number;
   /** Reconnect backoff: first wait and most (default 250 ms … 30 s), with full jitter. */
   readonly backoffMs?: { readonly base: number; readonly max: number };
+  /**
+   * A connection that delivers no frame for this long is taken for a wrong or retired stream: logged as an
+   * error, its silent time left out of the coverage, and reconnected. 0 turns it off. Default: 15 minutes
+   * on the all-market stream (liquidations happen somewhere every few seconds), off for named symbols
+   * (one symbol may rightly be quiet for hours).
+   */
+  readonly maxQuietMs?: number;
   /** Told of each event as it is journaled (the bench counts them). */
   readonly onEvent?: () => void;
 }
@@ -32,13 +42,57 @@ export interface RecorderSummary {
   readonly events: number;
   readonly malformed: number;
   readonly connections: number;
+  /** Connection attempts that failed (refused upgrades, network errors, silent streams). */
+  readonly failedAttempts: number;
 }
 
-/** The stream's URL: all symbols (`/ws/!forceOrder@arr`) or the named ones (a combined stream). */
+/** The all-market stream's default quiet limit. */
+export const ALL_MARKET_MAX_QUIET_MS = 15 * 60_000;
+
+/**
+ * The stream's URL, under Binance's market category root (the legacy `/ws/` and `/stream` roots were
+ * retired on 2026-04-23): all symbols (`/market/ws/!forceOrder@arr`) or the named ones (a combined stream).
+ */
 export function streamUrl(base: string, symbols?: readonly string[]): string {
-  const root = base.replace(/\/+$/, '');
+  const root = `${base.replace(/\/+$/, '')}/market`;
   if (!symbols || symbols.length === 0) return `${root}/ws/!forceOrder@arr`;
   return `${root}/stream?streams=${symbols.map((s) => `${s.toLowerCase()}@forceOrder`).join('/')}`;
+}
+
+/** Where a recorder keeps its state for `status`: `<dataDir>/liquidations/recorder-status.json`. */
+export function recorderStatusPath(dataDir: string): string {
+  return join(liquidationsDir(dataDir), 'recorder-status.json');
+}
+
+/** What `status` shows of the recorder: where it listens, whether it is connected, and its last failure. */
+export interface RecorderStatus {
+  readonly url: string;
+  readonly pid: number;
+  readonly state: 'connecting' | 'connected' | 'retrying' | 'stopped' | 'failed';
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly connections: number;
+  readonly events: number;
+  readonly failedAttempts: number;
+  readonly lastEventAt: string | null;
+  readonly lastError: { readonly at: string; readonly message: string; readonly status: number | null } | null;
+}
+
+/** How one connection ended. */
+interface Attempt {
+  /** It was open at some point. */
+  readonly opened: boolean;
+  /** The HTTP status of a refused upgrade. */
+  readonly status?: number;
+  readonly why: string;
+}
+
+/**
+ * A refused upgrade that asking again will not change: any 4xx but 408 (timeout) and 429 (too many
+ * requests). A moved or retired path answers 404, a forbidden one 403.
+ */
+function isPermanent(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /**
@@ -46,17 +100,21 @@ export function streamUrl(base: string, symbols?: readonly string[]): string {
  * first; the journal is merged into per-day Parquet files every minute and at the end. The connection
  * is kept: our pings catch a stalled stream, any close (a dropped link, Binance's 24-hour cut, an error)
  * is followed by a reconnect with backoff and full jitter, and every connected period is journaled so
- * the day files know their coverage.
+ * the day files know their coverage. Every failed attempt is logged as an error with the URL and the
+ * HTTP status; a refusal that cannot pass (a 4xx) ends the recording with an ExchangeError.
  */
 export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSummary> {
   const url = streamUrl(o.wsBase, o.symbols);
+  const maxQuietMs = o.maxQuietMs ?? (o.symbols && o.symbols.length > 0 ? 0 : ALL_MARKET_MAX_QUIET_MS);
   let rotation = 0;
   let journal: Journal = await newJournal(o.dataDir, rotation++);
   // what an earlier, killed run left in its journals is finished first
   await mergeJournals(o.dataDir, journal.path);
-  let events = 0, malformed = 0, connections = 0;
+  let events = 0, malformed = 0, connections = 0, failedAttempts = 0;
   let connected = false;
   let failures = 0;
+  const status = statusKeeper(o.dataDir, url, o.log);
+  await status.write({ state: 'connecting' });
 
   // a sign of life 4 times a second (where a killed run's coverage ends), fsync once a second
   let beats = 0;
@@ -82,34 +140,55 @@ export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSu
   };
   const merger = setInterval(merge, o.mergeEveryMs ?? 60_000);
 
+  let fatal: ExchangeError | undefined;
   try {
     while (!o.signal.aborted) {
-      const opened = await connectOnce(url, o, {
+      const attempt = await connectOnce(url, o, maxQuietMs, {
         open: () => {
           connected = true;
           connections++;
           failures = 0;
           journal.mark('U', o.clock.now());
           o.log.info({ url }, 'liquidation stream connected');
+          void status.write({ state: 'connected', connections });
         },
         frame: (text) => {
           journal.event(text);
           if (parseLiquidation(text)) {
             events++;
+            status.event();
             o.onEvent?.();
           } else if (!text.includes('"result"')) {
             malformed++;
             o.log.warn({ frame: text.slice(0, 80) }, 'not a liquidation event: kept in the journal, skipped');
           }
         },
-        close: (why) => {
-          if (connected) journal.mark('D', o.clock.now());
+        close: (why, coveredUntil) => {
+          // a silent stream is not coverage: the connection counts only up to its last frame (merges while it
+          // was silent may have journaled it as covered in files already closed: the span is taken back)
+          const now = o.clock.now();
+          if (connected) journal.mark('D', now);
+          if (coveredUntil !== undefined && coveredUntil < now) journal.uncovered(coveredUntil, now);
           connected = false;
-          if (!o.signal.aborted) o.log.warn({ why }, 'liquidation stream disconnected');
+          if (!o.signal.aborted) o.log.warn({ url, why }, 'liquidation stream disconnected');
         },
       });
       if (o.signal.aborted) break;
-      failures = opened ? 1 : failures + 1;
+      const failed = !attempt.opened || attempt.why.startsWith('no frame');
+      if (failed) {
+        failedAttempts++;
+        o.log.error({ url, status: attempt.status ?? null, err: attempt.why }, attempt.status !== undefined
+          ? `the liquidation stream refused the connection: HTTP ${attempt.status}`
+          : `the liquidation stream failed: ${attempt.why}`);
+      }
+      await status.write({ state: isPermanent(attempt.status) ? 'failed' : 'retrying', connections, failedAttempts, events },
+        failed ? { message: attempt.why, status: attempt.status ?? null } : undefined);
+      if (isPermanent(attempt.status)) {
+        fatal = new ExchangeError(`the liquidation stream ${url} refused the connection with HTTP ${attempt.status}; `
+          + 'asking again will not change that (a moved, retired or forbidden path): nothing is being recorded');
+        break;
+      }
+      failures = attempt.opened && !failed ? 1 : failures + 1;
       const { base, max } = o.backoffMs ?? { base: 250, max: 30_000 };
       await sleep(Math.random() * Math.min(max, base * 2 ** (failures - 1)), o.signal);
     }
@@ -119,21 +198,46 @@ export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSu
     await merging;
     journal.close();
     await mergeJournals(o.dataDir);
+    await status.write({ state: fatal ? 'failed' : 'stopped', connections, failedAttempts, events });
   }
-  return { events, malformed, connections };
+  if (fatal) throw fatal;
+  return { events, malformed, connections, failedAttempts };
+}
+
+/** The recorder's status file, rewritten (atomically) when its state changes; events are counted in memory. */
+function statusKeeper(dataDir: string, url: string, log: Log) {
+  const path = recorderStatusPath(dataDir);
+  const startedAt = new Date().toISOString();
+  let current: RecorderStatus = {
+    url, pid: process.pid, state: 'connecting', startedAt, updatedAt: startedAt, connections: 0, events: 0, failedAttempts: 0, lastEventAt: null, lastError: null,
+  };
+  let writing: Promise<void> = Promise.resolve();
+  return {
+    event: () => { current = { ...current, events: current.events + 1, lastEventAt: new Date().toISOString() }; },
+    write: (change: Partial<RecorderStatus>, error?: { message: string; status: number | null }): Promise<void> => {
+      const at = new Date().toISOString();
+      current = { ...current, ...change, updatedAt: at, ...(error ? { lastError: { at, ...error } } : {}) };
+      const snapshot = current;
+      writing = writing.then(() => writeJsonFile(path, snapshot)).catch((e: Error) => log.warn({ err: e.message }, 'could not write the recorder status'));
+      return writing;
+    },
+  };
 }
 
 interface Handlers {
   open(): void;
   frame(text: string): void;
-  close(why: string): void;
+  /** The connection ended; `coveredUntil` when its coverage ends before now (it went silent). */
+  close(why: string, coveredUntil?: number): void;
 }
 
-/** One connection, until it closes; true when it was open at some point. */
-function connectOnce(url: string, o: RecorderOptions, h: Handlers): Promise<boolean> {
+/** One connection, until it closes: whether it opened, and the HTTP status of a refused upgrade. */
+function connectOnce(url: string, o: RecorderOptions, maxQuietMs: number, h: Handlers): Promise<Attempt> {
   return new Promise((resolve) => {
     let opened = false;
     let done = false;
+    let refusedWith: number | undefined;
+    let lastFrame = { local: Date.now(), exchange: o.clock.now() };
     const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
     let pongDue: NodeJS.Timeout | undefined;
     const pinger = setInterval(() => {
@@ -141,31 +245,45 @@ function connectOnce(url: string, o: RecorderOptions, h: Handlers): Promise<bool
       ws.ping();
       pongDue = setTimeout(() => finish('no pong: the stream stalled'), o.pongTimeoutMs ?? 10_000);
     }, o.pingMs ?? 20_000);
+    const quiet = maxQuietMs > 0 ? setInterval(() => {
+      const silent = Date.now() - lastFrame.local;
+      if (opened && silent >= maxQuietMs) finish(`no frame for ${Math.round(silent / 1000)} s: a wrong or retired stream?`, lastFrame.exchange);
+    }, Math.min(1_000, maxQuietMs)) : undefined;
     // stopping: a closing handshake, so every event the server sent before it is still read (at most 1 s)
     const onAbort = () => {
       if (ws.readyState !== WebSocket.OPEN) return finish('stopped');
       ws.close(1000, 'stopping');
       setTimeout(() => finish('stopped'), 1_000).unref();
     };
-    const finish = (why: string) => {
+    const finish = (why: string, coveredUntil?: number) => {
       if (done) return;
       done = true;
       clearInterval(pinger);
+      if (quiet) clearInterval(quiet);
       if (pongDue) clearTimeout(pongDue);
       o.signal.removeEventListener('abort', onAbort);
-      if (opened) h.close(why);
+      if (opened) h.close(why, coveredUntil);
       ws.removeAllListeners();
       ws.on('error', () => undefined);
       ws.terminate();
-      resolve(opened);
+      resolve({ opened, why, ...(refusedWith !== undefined ? { status: refusedWith } : {}) });
     };
     o.signal.addEventListener('abort', onAbort, { once: true });
     ws.on('open', () => {
       opened = true;
+      lastFrame = { local: Date.now(), exchange: o.clock.now() };
       h.open();
     });
+    // the server answered the upgrade with something other than 101: its status says why
+    ws.on('unexpected-response', (_req, res) => {
+      refusedWith = res.statusCode;
+      res.resume();
+      finish(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim());
+    });
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) h.frame(data.toString());
+      if (isBinary) return;
+      lastFrame = { local: Date.now(), exchange: o.clock.now() };
+      h.frame(data.toString());
     });
     ws.on('pong', () => {
       if (pongDue) clearTimeout(pongDue);

@@ -16,6 +16,11 @@ export interface PlanInput {
   readonly until: number;
   /** Spans an interrupted run already fetched (from its checkpoint). */
   readonly covered?: readonly Interval[];
+  /**
+   * Rows arrive as events (funding settlements served a few ms after their hour), not on `tf`'s grid: what
+   * follows the stored last row starts the millisecond after it, never a whole step later.
+   */
+  readonly events?: boolean;
 }
 
 /**
@@ -27,7 +32,7 @@ export function planFetch(p: PlanInput): Interval[] {
   const wanted: Interval[] = [];
   if (p.stored) {
     if (p.since !== undefined && p.since < p.stored.first) wanted.push({ from: p.since, to: p.stored.first });
-    wanted.push({ from: nextOpen(p.tf, p.stored.last), to: p.until });
+    wanted.push({ from: p.events ? p.stored.last + 1 : nextOpen(p.tf, p.stored.last), to: p.until });
   } else if (p.since !== undefined) {
     wanted.push({ from: p.since, to: p.until });
   }

@@ -1,6 +1,7 @@
 import { concatSeries, uniqueByTime, type SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
+import { settlementSlot } from '../datasets/funding.js';
 import { FUNDING } from '../datasets/funding.js';
 import type { DatasetJob } from './dataset-job.js';
 import { withRetry } from './retry.js';
@@ -47,9 +48,13 @@ export const FUNDING_JOB: DatasetJob<SeriesFrame> = {
   },
 };
 
-/** Hours since the previous settlement: the interval in force (null for the first one known). */
+/**
+ * Hours since the previous settlement: the interval in force (null for the first one known). Settlement
+ * times are kept as served, a few ms late (…08:00:00.007); the interval is counted between the schedule's
+ * slots they belong to, so it is a whole number of hours.
+ */
 function withIntervals(f: SeriesFrame): SeriesFrame {
   const hours = new Float64Array(f.time.length).fill(NaN);
-  for (let i = 1; i < f.time.length; i++) hours[i] = (f.time[i]! - f.time[i - 1]!) / HOUR;
+  for (let i = 1; i < f.time.length; i++) hours[i] = (settlementSlot(f.time[i]!) - settlementSlot(f.time[i - 1]!)) / HOUR;
   return { ...f, intervalHours: hours };
 }

@@ -3,6 +3,7 @@ export interface Log {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   debug(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
-export const silentLog: Log = { info() {}, warn() {}, debug() {} };
+export const silentLog: Log = { info() {}, warn() {}, debug() {}, error() {} };

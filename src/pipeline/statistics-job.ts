@@ -1,4 +1,5 @@
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
+import { numberOrNaN } from '../core/numbers.js';
 import { UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { nextOpen } from '../core/timeframe.js';
@@ -27,7 +28,7 @@ export function statisticsJob(spec: StatisticSpec): DatasetJob<SeriesFrame> {
   const keys = Object.keys(spec.fields);
   const toFrame = (rows: readonly Record<string, unknown>[]): SeriesFrame => {
     const out: Record<string, Float64Array> = { time: Float64Array.from(rows, (r) => Number(r['timestamp'])) };
-    for (const k of keys) out[k] = Float64Array.from(rows, (r) => Number(r[spec.fields[k]!] ?? NaN));
+    for (const k of keys) out[k] = Float64Array.from(rows, (r) => numberOrNaN(r[spec.fields[k]!]));
     return out as SeriesFrame;
   };
   return {

@@ -89,7 +89,7 @@ async function extendStore<F extends SeriesFrame>(
   const span: StoreSummaryTag | null = stored ? { rows: stored.rows, first: stored.first, last: stored.last } : null;
   const resumed = await takeCheckpoint<F>(job.spec.dataset, job.path, expect, span, JSON.stringify(params), deps.log);
   const { since, until, servedFrom } = await job.window(stored);
-  const { plan, lost } = servable(job, servedFrom ?? job.servedFrom, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered }), deps);
+  const { plan, lost } = servable(job, servedFrom ?? job.servedFrom, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered, events: job.spec.dataset.series === 'events' }), deps);
   if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)));
   const source = await job.spec.open(job, deps, retry);
   checkMarketType(job.path, stored, job.symbol, source.marketType);

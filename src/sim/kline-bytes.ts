@@ -10,7 +10,9 @@ const COMMA = 0x2c;
  * "quoteVolume",trades,"takerBase","takerQuote","0"],...]`. Digits are written by hand because
  * number-to-string conversion would otherwise be most of the simulator's time.
  */
-export function klinePageBytes(b: BaseBars, tf: Timeframe, priceDecimals: number): Buffer {
+export function klinePageBytes(b: BaseBars, tf: Timeframe, priceDecimals: number, priceOnly = false): Buffer {
+  // a price-only series (mark, index, premium) prints "0" where a traded kline has its volumes
+  const qty = (w: ByteSink, v: number) => (priceOnly ? w.ascii('"0"') : w.fixed(v, 8));
   const w = new ByteSink(b.time.length * 200 + 2);
   w.byte(0x5b);
   for (let i = 0; i < b.time.length; i++) {
@@ -24,12 +26,12 @@ export function klinePageBytes(b: BaseBars, tf: Timeframe, priceDecimals: number
     w.byte(COMMA); w.fixed(b.high[i]!, priceDecimals);
     w.byte(COMMA); w.fixed(b.low[i]!, priceDecimals);
     w.byte(COMMA); w.fixed(b.close[i]!, priceDecimals);
-    w.byte(COMMA); w.fixed(b.volume[i]!, 8);
+    w.byte(COMMA); qty(w, b.volume[i]!);
     w.byte(COMMA); w.int((tf.calendarMonth ? nextOpen(tf, t) : t + tf.ms) - 1);
-    w.byte(COMMA); w.fixed(b.quoteVolume[i]!, 8);
+    w.byte(COMMA); qty(w, b.quoteVolume[i]!);
     w.byte(COMMA); w.int(b.trades[i]!);
-    w.byte(COMMA); w.fixed(b.takerBase[i]!, 8);
-    w.byte(COMMA); w.fixed(b.takerQuote[i]!, 8);
+    w.byte(COMMA); qty(w, b.takerBase[i]!);
+    w.byte(COMMA); qty(w, b.takerQuote[i]!);
     w.ascii(',"0"]');
   }
   w.reserve(1);
@@ -83,10 +85,13 @@ class ByteSink {
    */
   fixed(v: number, d: number): void {
     const scale = SCALE[d]!;
-    const k = Math.round(v * scale);
+    const k = Math.round(Math.abs(v) * scale);
     this.byte(QUOTE);
-    if (k / scale !== v || !Number.isSafeInteger(k) || k < 0) this.ascii(String(v));
-    else this.digits(k, d);
+    if (k / scale !== Math.abs(v) || !Number.isSafeInteger(k)) this.ascii(String(v));
+    else {
+      if (v < 0) this.byte(0x2d);
+      this.digits(k, d);
+    }
     this.byte(QUOTE);
   }
 

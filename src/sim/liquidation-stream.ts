@@ -11,6 +11,13 @@ export interface SentLiquidation {
   readonly o: Readonly<Record<string, string | number>>;
 }
 
+/**
+ * Binance serves `forceOrder` under the market category root only (`/market/ws/…`,
+ * `/market/stream?streams=…`) since the legacy roots were retired on 2026-04-23: an upgrade anywhere
+ * else is refused with 404.
+ */
+export const LIQUIDATION_ROOT = '/market';
+
 /** A connection as the simulator saw it: when it opened and closed (stream clock), and what it was sent. */
 export interface StreamConnection {
   readonly id: number;
@@ -32,6 +39,10 @@ export interface LiquidationStream {
   malformed(): void;
   /** Close every open connection from the server's side (as Binance does after 24 hours). */
   disconnect(): void;
+  /** Keep every connection open and answering pings, but send no event (a stream that went quiet or wrong). */
+  mute(): void;
+  /** Answer every upgrade from now on with this HTTP status (403, 404, 429, 503…); undefined accepts again. */
+  refuse(status: number | undefined): void;
   close(): void;
 }
 
@@ -51,12 +62,19 @@ export function liquidationAt(m: SimMarket, seed: number, second: number, rate =
   const move = Math.abs(next / price - 1);
   if (rng() > Math.min(1, 0.02 * rate * (1 + 20 * move))) return undefined;
   const decimals = m.source.priceDecimals;
-  const px = (price * (1 + (rng() - 0.5) * 0.02)).toFixed(decimals);
+  const order = price * (1 + (rng() - 0.5) * 0.02);
+  const px = order.toFixed(decimals);
   const qty = (Math.max(0.001, (rng() * 20_000) / price)).toFixed(3);
   const T = t + Math.floor(rng() * 1000);
+  const side = rng() < 0.5 ? 'SELL' : 'BUY';
+  // the order's price is its limit; it fills at better prices on average (a sell above it, a buy below), as
+  // recorded frames show (SELL p 26142.12, ap 26245.10); sometimes at the limit itself
+  const better = rng() < 0.3 ? 0 : rng() * 0.005;
+  const ap = (order * (side === 'SELL' ? 1 + better : 1 - better)).toFixed(decimals);
   return {
     e: 'forceOrder', E: T + 1 + Math.floor(rng() * 5),
-    o: { s: m.id, S: rng() < 0.5 ? 'SELL' : 'BUY', o: 'LIMIT', f: 'IOC', q: qty, p: px, ap: px, X: 'FILLED', l: qty, z: qty, T },
+    // `ps` (the pair) and `st` are sent since 2026 (recorded 2026-10-06); the recorder keeps but does not read them
+    o: { s: m.id, S: side, o: 'LIMIT', f: 'IOC', q: qty, p: px, ap, X: 'FILLED', l: qty, z: qty, T, ps: m.id, st: 1 },
   };
 }
 
@@ -69,7 +87,10 @@ interface Client {
   symbols: Set<string> | undefined;
   /** Wrap events as a combined stream does. */
   readonly combined: boolean;
+  /** Stop sending (and answering pings: a stall). */
   quiet: boolean;
+  /** Stop sending, still answering pings. */
+  muted: boolean;
 }
 
 export function attachLiquidationStream(server: Server, catalog: MarketCatalog, seed: number, now: () => number, rate = 1): LiquidationStream {
@@ -77,18 +98,20 @@ export function attachLiquidationStream(server: Server, catalog: MarketCatalog, 
   const clients = new Set<Client>();
   const connections: StreamConnection[] = [];
   let cursor = Math.floor(now() / 1000);
+  let refusal: number | undefined;
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'ws://sim');
     const wanted = subscriptionOf(url);
-    if (wanted === null) {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    if (wanted === null || refusal !== undefined) {
+      const status = refusal ?? 404;
+      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Refused'}\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn: StreamConnection = { id: connections.length + 1, openedAt: now(), sent: [] };
       connections.push(conn);
-      const c: Client = { ws, conn, symbols: wanted.symbols, combined: wanted.combined, quiet: false };
+      const c: Client = { ws, conn, symbols: wanted.symbols, combined: wanted.combined, quiet: false, muted: false };
       clients.add(c);
       ws.on('ping', (data) => { if (!c.quiet) ws.pong(data); });
       ws.on('message', (data) => subscribe(c, data.toString()));
@@ -116,8 +139,10 @@ export function attachLiquidationStream(server: Server, catalog: MarketCatalog, 
         const ev = liquidationAt(m, seed, second, rate);
         if (!ev) continue;
         for (const c of clients) {
-          if (c.quiet || (c.symbols && !c.symbols.has(m.id)) || c.ws.readyState !== WebSocket.OPEN) continue;
-          c.ws.send(JSON.stringify(c.combined ? { stream: `${m.id.toLowerCase()}@forceOrder`, data: ev } : ev));
+          if (c.quiet || c.muted || (c.symbols && !c.symbols.has(m.id)) || c.ws.readyState !== WebSocket.OPEN) continue;
+          // a combined stream names the stream subscribed: the all-market one, or the symbol's
+          const stream = c.symbols ? `${m.id.toLowerCase()}@forceOrder` : '!forceOrder@arr';
+          c.ws.send(JSON.stringify(c.combined ? { stream, data: ev } : ev));
           c.conn.sent.push(ev);
         }
       }
@@ -141,6 +166,8 @@ export function attachLiquidationStream(server: Server, catalog: MarketCatalog, 
       c.conn.closedAt = now();
     }),
     malformed: () => each((c) => c.ws.send('{"e":"forceOrder","E":17')),
+    mute: () => each((c) => { c.muted = true; }),
+    refuse: (status) => { refusal = status; },
     disconnect: () => each((c) => {
       c.quiet = true;
       c.conn.endedBy = 'disconnect';
@@ -155,14 +182,21 @@ export function attachLiquidationStream(server: Server, catalog: MarketCatalog, 
   };
 }
 
-/** What a path asks for: `/ws/!forceOrder@arr`, `/ws/<sym>@forceOrder`, `/stream?streams=…`, or `/ws` (then SUBSCRIBE). */
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+
+/**
+ * What a path asks for, under the market root only: `/market/ws/!forceOrder@arr`,
+ * `/market/ws/<sym>@forceOrder`, `/market/stream?streams=…`, or `/market/ws` (then SUBSCRIBE).
+ */
 function subscriptionOf(url: URL): { symbols: Set<string> | undefined; combined: boolean } | null {
-  if (url.pathname === '/stream') {
+  if (!url.pathname.startsWith(`${LIQUIDATION_ROOT}/`)) return null;
+  const path = url.pathname.slice(LIQUIDATION_ROOT.length);
+  if (path === '/stream') {
     const streams = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
     return { symbols: symbolsOf(streams), combined: true };
   }
-  if (url.pathname === '/ws') return { symbols: new Set(), combined: false };
-  const m = /^\/ws\/(.+)$/.exec(url.pathname);
+  if (path === '/ws') return { symbols: new Set(), combined: false };
+  const m = /^\/ws\/(.+)$/.exec(path);
   return m ? { symbols: symbolsOf([m[1]!]), combined: false } : null;
 }
 

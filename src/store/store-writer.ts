@@ -229,7 +229,10 @@ export async function removeCheckpointFile(storePath: string): Promise<void> {
  * every event the stored file holds (by `keyOf`) must be in the new one, and no connected period of
  * the stored coverage may be dropped (a merge only ever adds).
  */
-export async function replaceLiquidationDay(path: string, next: LiquidationDay, keyOf: (f: LiquidationFrame) => string[], waitMs = 10_000): Promise<void> {
+export async function replaceLiquidationDay(
+  path: string, next: LiquidationDay, keyOf: (f: LiquidationFrame) => string[], o: { waitMs?: number; retracted?: readonly { from: number; to: number }[] } = {},
+): Promise<void> {
+  const waitMs = o.waitMs ?? 10_000;
   await withStoreLock(path, { waitMs }, async () => {
     await removeStaleTemps(path);
     const stored = await readDay(path);
@@ -237,7 +240,8 @@ export async function replaceLiquidationDay(path: string, next: LiquidationDay, 
       const kept = new Set(keyOf(next.frame));
       const lost = keyOf(stored.frame).filter((k) => !kept.has(k)).length;
       if (lost > 0) throw new RowLossError(`${path}: writing it would drop ${lost} stored event(s); refused`);
-      const cover = coverage(next.coverage, 0, Number.MAX_SAFE_INTEGER).gaps;
+      // coverage only grows, but for spans the recorder took back (a stream that was connected and silent)
+      const cover = coverage([...next.coverage, ...(o.retracted ?? [])], 0, Number.MAX_SAFE_INTEGER).gaps;
       if (stored.coverage.some((c) => cover.some((g) => g.from < c.to && g.to > c.from))) throw new RowLossError(`${path}: writing it would drop recorded coverage; refused`);
     }
     await writeFileAtomic(path, encodeDay(next)).catch((e: unknown) => { throw storeWriteError(e, path); });

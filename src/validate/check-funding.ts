@@ -1,5 +1,6 @@
 import { isoUtc } from '../core/time-format.js';
 import type { Finding } from './findings.js';
+import { settlementSlot } from '../datasets/funding.js';
 
 const EXAMPLES = 10;
 
@@ -23,8 +24,10 @@ export function checkFunding(time: Float64Array, rate: Float64Array): Finding[] 
 }
 
 /** Steps that skip settlements: a multiple of the interval before them that the series keeps after them. */
-export function missingSettlements(time: Float64Array): { start: string; end: string; missing: number }[] {
+export function missingSettlements(served: Float64Array): { start: string; end: string; missing: number }[] {
   const out: { start: string; end: string; missing: number }[] = [];
+  // judged on the schedule's slots: served times are a few ms late, never exactly a multiple of the interval
+  const time = served.map(settlementSlot);
   for (let i = 1; i < time.length; i++) {
     const step = time[i]! - time[i - 1]!;
     const before = i >= 2 ? time[i - 1]! - time[i - 2]! : undefined;

@@ -113,7 +113,7 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     const sim = await startSim({ port: 0, now: START, speed: SPEED, seed: 5 });
     const dir = await tempDir();
     const abort = new AbortController();
-    const log = { info: () => undefined, warn: () => undefined, debug: () => undefined } as never;
+    const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined };
     try {
       const clock = { now: () => sim.now() };
       const run = recordLiquidations({ dataDir: dir, wsBase: sim.url.replace('http', 'ws'), symbols: ['BTCUSDT', 'ETHUSDT'], clock, log, signal: abort.signal,

@@ -29,6 +29,18 @@ describe('funding validation', () => {
     expect(findings).toMatchObject([{ code: 'GAPS', severity: 'warn', count: 2, message: '2 gap(s), 3 missing settlement(s)' }]);
   });
 
+  // Binance serves settlement times a few ms late (recorded: …00:00:00.006, …08:00:00.005, …16:00:00.003)
+  it('on jittered times, as Binance serves them: no false gap, and a removed settlement is still found', () => {
+    const jitter = [6, 0, 5, 3, 1, 7, 2];
+    const all = [...every(T0, 8, 20), ...every(T0 + 20 * 8 * H, 4, 20)].map((t, i) => t + jitter[i % jitter.length]!);
+    expect(checkFunding(Float64Array.from(all), new Float64Array(all.length).fill(0.0001))).toEqual([]);
+    const removed = all.filter((_, i) => i !== 5 && i !== 33);
+    expect(missingSettlements(Float64Array.from(removed))).toEqual([
+      { start: new Date(T0 + 5 * 8 * H).toISOString(), end: new Date(T0 + 5 * 8 * H).toISOString(), missing: 1 },
+      { start: new Date(T0 + 20 * 8 * H + 13 * 4 * H).toISOString(), end: new Date(T0 + 20 * 8 * H + 13 * 4 * H).toISOString(), missing: 1 },
+    ]);
+  });
+
   it('a settlement without a rate fails', () => {
     const time = Float64Array.from(every(T0, 8, 5));
     const rate = Float64Array.from([0.1, NaN, 0.1, 0.1, 0.1]);

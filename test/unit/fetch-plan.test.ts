@@ -25,6 +25,10 @@ describe('planFetch: a store is only extended, and nothing is fetched twice', ()
     expect(planFetch({ tf, stored: { first: at(0), last: at(9) }, until: at(10) })).toEqual([]);
   });
 
+  it('events (funding served at 08:00:00.007): what follows starts the next millisecond, so a 1 h settlement at 09:00:00.002 is asked for', () => {
+    expect(planFetch({ tf, stored: { first: at(0), last: at(8) + 7 }, until: at(10), events: true })).toEqual([{ from: at(8) + 8, to: at(10) }]);
+  });
+
   it('leaves out what a checkpoint covers, even when the range moved on (a --days build resumed later)', () => {
     expect(planFetch({ tf, since: at(1), until: at(12), covered: [span(0, 6)] })).toEqual([span(6, 12)]);
     expect(planFetch({ tf, stored: { first: at(50), last: at(60) }, since: at(0), until: at(70), covered: [span(0, 20), span(61, 65)] }))

@@ -13,7 +13,7 @@ import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
 import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
-import { archivesFor, checkTimeframes, collect, exchangeSettings, rangeFrom, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkTimeframes, collect, durationMs, exchangeSettings, rangeFrom, positiveNumber, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
@@ -60,7 +60,7 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   c.signal.addEventListener('abort', onStop, { once: true });
   const recorder = flags.liquidations
     ? runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), undefined, 60, c, stop.signal)
-      .catch((e: Error) => { c.log.warn({ err: e.message }, 'the liquidation recorder stopped'); })
+      .catch((e: Error) => { c.log.error({ err: e.message }, 'the liquidation recorder stopped: liquidations are not being recorded'); })
     : undefined;
   try {
     await loop(flags, cfg, c, everyMs, at);
@@ -153,9 +153,13 @@ function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt'
 async function keepStatus(flags: CollectFlags, cfg: Config, c: CommandContext, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
   const dataDir = runSettings(cfg, flags, c.env).dataDir;
   const before = await readCollectStatus(dataDir).catch(() => undefined);
-  const stores: Record<string, unknown> = { ...(before?.['stores'] as Record<string, unknown> | undefined) };
+  // entries of earlier versions, keyed without their dataset, are not carried over: they were ambiguous
+  const kept = Object.entries((before?.['stores'] ?? {}) as Record<string, { dataset?: string }>).filter(([, v]) => v.dataset !== undefined);
+  const stores: Record<string, unknown> = Object.fromEntries(kept);
   for (const o of outcomes) {
-    stores[`${o.symbol} ${o.timeframe ?? ''}`.trim()] = { symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
+    // one entry per store: its dataset, symbol and timeframe (funding at 1h and candles at 1h are two stores)
+    const dataset = o.dataset ?? 'ohlcv';
+    stores[`${dataset} ${o.symbol} ${o.timeframe ?? ''}`.trim()] = { dataset, symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
   }
   const status = { universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
   return writeCollectStatus(dataDir, status, s);
@@ -189,13 +193,6 @@ async function sleepUntil(t: number, signal: AbortSignal): Promise<boolean> {
     const stop = () => { clearTimeout(timer); resolve(false); };
     signal.addEventListener('abort', stop, { once: true });
   });
-}
-
-/** `24h`, `30m`, `10s`, `2d` → ms. */
-export function durationMs(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`${flag} "${text}" is not a duration (expected a number and a unit, e.g. 24h, 30m, 10s)`);
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
 function timeOfDay(text: string): { hour: number; minute: number } {

@@ -11,9 +11,9 @@ import { withStoreLock } from '../../store/store-lock.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { collect, exchangeSettings, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
+import { collect, durationMs, exchangeSettings, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
 
-interface RecordFlags extends ExchangeFlags { symbol?: string[]; mergeEvery?: string; config?: string; json?: boolean }
+interface RecordFlags extends ExchangeFlags { symbol?: string[]; mergeEvery?: string; maxQuiet?: string; config?: string; json?: boolean }
 interface ListFlags { dataDir?: string; config?: string; json?: boolean }
 
 const DAY = 86_400_000;
@@ -23,7 +23,8 @@ export function registerLiquidations(program: Command, ctx: () => CommandContext
   storeOptions(cmd.command('record')
     .description('record liquidations until Ctrl-C or SIGTERM: every event journaled first, day files written from the journal')
     .option('--symbol <symbol>', 'perpetuals to follow, repeatable (default: every symbol, through the all-market stream)', collect('--symbol'))
-    .option('--merge-every <seconds>', 'write the journal into the day files this often (default 60)'), { exchange: true })
+    .option('--merge-every <seconds>', 'write the journal into the day files this often (default 60)')
+    .option('--max-quiet <duration>', 'a connection with no frame for this long is taken for a wrong stream: an error, its silence left uncovered, a reconnect; 0 turns it off (default: 15m on the all-market stream, off with --symbol)'), { exchange: true })
     .action(async (flags: RecordFlags) => recordCommand(flags, ctx()));
   storeOptions(cmd.command('list').description('per UTC day: events, symbols, and how much of the day the recorder was connected'), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => listCommand(flags, ctx()));
@@ -31,9 +32,11 @@ export function registerLiquidations(program: Command, ctx: () => CommandContext
 
 async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<void> {
   const cfg = loadConfig(flags.config);
+  const maxQuiet = flags.maxQuiet === undefined ? undefined : flags.maxQuiet.trim() === '0' ? 0 : durationMs('--max-quiet', flags.maxQuiet);
   const summary = await runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), flags.symbol?.map(exchangeId),
-    positiveNumber('--merge-every', flags.mergeEvery) ?? 60, c);
-  c.print(flags.json ? JSON.stringify(summary, null, 2) : `${summary.events} event(s) recorded over ${summary.connections} connection(s); ${summary.malformed} malformed frame(s) skipped`);
+    positiveNumber('--merge-every', flags.mergeEvery) ?? 60, c, c.signal, maxQuiet);
+  c.print(flags.json ? JSON.stringify(summary, null, 2)
+    : `${summary.events} event(s) recorded over ${summary.connections} connection(s); ${summary.failedAttempts} failed attempt(s); ${summary.malformed} malformed frame(s) skipped`);
 }
 
 /**
@@ -42,7 +45,9 @@ async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<voi
  * every 30 s after), the stream of the exchange `ex` points at. Shared by `liquidations record` and
  * `collect --loop --liquidations` (which stops it with `signal` when its loop ends).
  */
-export async function runRecorder(dataDir: string, ex: ExchangeSettings, symbols: readonly string[] | undefined, mergeEverySeconds: number, c: CommandContext, signal = c.signal): Promise<RecorderSummary> {
+export async function runRecorder(
+  dataDir: string, ex: ExchangeSettings, symbols: readonly string[] | undefined, mergeEverySeconds: number, c: CommandContext, signal = c.signal, maxQuietMs?: number,
+): Promise<RecorderSummary> {
   const wsBase = ex.apiUrl ? ex.apiUrl.replace(/^http/, 'ws') : 'wss://fstream.binance.com';
   return withStoreLock(join(liquidationsDir(dataDir), 'recorder'), { waitMs: 0 }, () =>
     withExchange(ex, dataDir, c.log, undefined, async (clientFor) => {
@@ -61,7 +66,7 @@ export async function runRecorder(dataDir: string, ex: ExchangeSettings, symbols
       };
       next();
       try {
-        return await recordLiquidations({ dataDir, wsBase, symbols, clock, log: c.log, signal, mergeEveryMs: mergeEverySeconds * 1000 });
+        return await recordLiquidations({ dataDir, wsBase, symbols, clock, log: c.log, signal, mergeEveryMs: mergeEverySeconds * 1000, maxQuietMs });
       } finally {
         clearTimeout(resync);
       }

@@ -1,18 +1,21 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseTimeframe } from '../../core/timeframe.js';
 import { candlesBehind } from '../../validate/check-health.js';
 import { readCollectStatus } from '../../store/collect-status.js';
 import { findLeftovers } from '../../store/leftovers.js';
+import { recorderStatusPath, type RecorderStatus } from '../../liquidations/recorder.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { runSettings, storeOptions } from '../options.js';
+import { durationText, liquidationDays } from './liquidations.js';
 
 interface StatusFlags { dataDir?: string; config?: string; json?: boolean }
 
 /** How many closed candles the exchange has after a store's last one, by this machine's clock. */
 function behindText(s: StoreStatus, now: number): string {
-  if (!s.last || !s.timeframe) return '';
+  if (!s.last || !s.timeframe || s.dataset !== undefined && s.dataset !== 'ohlcv') return '';
   return `  ${candlesBehind(Date.parse(s.last), parseTimeframe(s.timeframe), now)} behind`;
 }
 
@@ -21,27 +24,52 @@ function hoursAgo(iso: string, now: number): string {
   return Number.isFinite(h) ? `${h.toFixed(1)} h ago` : 'at an unknown time';
 }
 
-interface StoreStatus { symbol: string; timeframe: string | null; status: string; rows: number; last: string | null; error: string | null; at: string }
+interface StoreStatus { dataset?: string; symbol: string; timeframe: string | null; status: string; rows: number; last: string | null; error: string | null; at: string }
+
+/** The recorder's last state, and how much of today its day file covers (undefined when it never ran here). */
+async function recorderView(dataDir: string, now: number) {
+  const rec = await readFile(recorderStatusPath(dataDir), 'utf8').then((t) => JSON.parse(t) as RecorderStatus, () => undefined);
+  if (!rec) return undefined;
+  const today = new Date(now).toISOString().slice(0, 10);
+  const day = (await liquidationDays(dataDir, now)).find((d) => d.day === today);
+  return { ...rec, today: { day: today, coveredMs: day?.coveredMs ?? 0, spanMs: day?.spanMs ?? now % 86_400_000, gaps: day?.gaps ?? [] } };
+}
+
+function recorderText(r: NonNullable<Awaited<ReturnType<typeof recorderView>>>, now: number): string[] {
+  const state = r.state === 'connected' || r.state === 'connecting' || r.state === 'retrying'
+    ? `${r.state} (last report ${hoursAgo(r.updatedAt, now)})` : r.state;
+  return [
+    `liquidations: recorder ${state} on ${r.url}; ${r.events} event(s), ${r.connections} connection(s), ${r.failedAttempts} failed attempt(s)`,
+    `liquidations: ${r.today.day} covered ${durationText(r.today.coveredMs)} of ${durationText(r.today.spanMs)}${r.today.spanMs - r.today.coveredMs > 0 ? `, not covered ${durationText(r.today.spanMs - r.today.coveredMs)}` : ''}`,
+    ...(r.lastError ? [`liquidations: last error ${r.lastError.at}: ${r.lastError.status !== null ? `HTTP ${r.lastError.status}, ` : ''}${r.lastError.message}`] : []),
+  ];
+}
 
 export function registerStatus(program: Command, ctx: () => CommandContext): void {
-  storeOptions(program.command('status').description('what the collector did last: universe, last and next cycle, every store\'s last candle and error'))
+  storeOptions(program.command('status').description('what the collector and the liquidation recorder did last: universe, cycles, every store\'s last row and error, the recorder\'s coverage'))
     .action(async (flags: StatusFlags) => {
       const c = ctx();
       const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
-      const status = await readCollectStatus(dataDir);
-      if (!status) throw new UsageError(`no collector status in ${dataDir} (run \`qml-data collect\` first)`);
-      const leftovers = await findLeftovers(dataDir);
-      if (flags.json) return c.print(JSON.stringify({ ...status, leftovers }, null, 2));
-      const u = status['universe'] as { date: string; createdAt: string; source: string; members: number };
       const now = Date.now();
-      const last = status['lastCycle'] as { finishedAt: string; error?: string; stores: Record<string, number> };
-      const stores = Object.values(status['stores'] as Record<string, StoreStatus>);
-      c.print([
-        `universe of ${u.date} (${u.source}), ${u.members} members, made ${hoursAgo(u.createdAt, now)}`,
-        `last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
-        `next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
-        ...stores.map((s) => `${s.status.padEnd(14)} ${`${s.symbol} ${s.timeframe ?? ''}`.padEnd(28)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),
-        ...(leftovers.length ? [`${leftovers.length} leftover(s) of interrupted runs: see \`qml-data clean-up\``] : []),
-      ].join('\n'));
+      const status = await readCollectStatus(dataDir);
+      const recorder = await recorderView(dataDir, now);
+      if (!status && !recorder) throw new UsageError(`no collector or recorder status in ${dataDir} (run \`qml-data collect\` or \`qml-data liquidations record\` first)`);
+      const leftovers = await findLeftovers(dataDir);
+      if (flags.json) return c.print(JSON.stringify({ ...status, ...(recorder ? { liquidations: recorder } : {}), leftovers }, null, 2));
+      const lines: string[] = [];
+      if (status) {
+        const u = status['universe'] as { date: string; createdAt: string; source: string; members: number };
+        const last = status['lastCycle'] as { finishedAt: string; error?: string; stores: Record<string, number> };
+        const stores = Object.values(status['stores'] as Record<string, StoreStatus>);
+        lines.push(
+          `universe of ${u.date} (${u.source}), ${u.members} members, made ${hoursAgo(u.createdAt, now)}`,
+          `last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
+          `next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
+          ...stores.map((s) => `${s.status.padEnd(14)} ${`${s.dataset ?? 'ohlcv'} ${s.symbol} ${s.timeframe ?? ''}`.padEnd(44)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),
+        );
+      }
+      if (recorder) lines.push(...recorderText(recorder, now));
+      if (leftovers.length) lines.push(`${leftovers.length} leftover(s) of interrupted runs: see \`qml-data clean-up\``);
+      c.print(lines.join('\n'));
     });
 }

@@ -4,6 +4,11 @@ import { binanceError, json, type Router, type SimResponse } from '../router.js'
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+/**
+ * Binance's funding history carries `"markPrice": ""` on older settlements: empty on 2023-03-06
+ * (JKorf/Binance.Net#1342) and 2023-01-01, filled on 2024-01-01 (recorded answers in test/fixtures/recorded).
+ */
+const MARK_PRICE_SINCE = Date.parse('2023-11-01T00:00:00Z');
 
 export interface FundingContext {
   readonly catalog: MarketCatalog;
@@ -28,29 +33,46 @@ export function fundingSchedule(m: SimMarket, seed: number): { from: number; hou
 }
 
 /** Settlement times in [from, to), each with its rate and mark price. */
-function settlements(m: SimMarket, seed: number, from: number, to: number, limit: number, newestFirst: boolean): { t: number; rate: number; mark: number }[] {
+function settlements(m: SimMarket, seed: number, from: number, to: number, limit: number, newestFirst: boolean): { t: number; rate: number; mark: number | undefined }[] {
   const schedule = fundingSchedule(m, seed);
   const times: number[] = [];
   for (const [i, step] of schedule.entries()) {
     const end = Math.min(to, schedule[i + 1]?.from ?? Infinity);
     const ms = step.hours * HOUR;
-    for (let t = Math.max(step.from, Math.ceil(from / ms) * ms); t < end; t += ms) times.push(t);
+    // a settlement is served a few ms after its slot: a slot belongs to the span when its served time can
+    for (let t = Math.max(step.from, Math.ceil((from - 9) / ms) * ms); t < end; t += ms) times.push(t);
   }
-  const picked = newestFirst ? times.slice(-limit) : times.slice(0, limit);
-  return picked.map((t) => {
-    const rng = makeRng(hash32(`funding|${seed}|${m.id}|${t}`));
-    return { t, rate: Math.round((0.0001 + normal(rng) * 0.00015) * 1e8) / 1e8, mark: m.source.priceNear?.(t) ?? 0 };
+  const served = times.filter((slot) => { const t = servedAt(m, seed, slot); return t >= from && t < to; });
+  const picked = newestFirst ? served.slice(-limit) : served.slice(0, limit);
+  return picked.map((slot) => {
+    const rng = makeRng(hash32(`funding|${seed}|${m.id}|${slot}`));
+    const rate = Math.round((0.0001 + normal(rng) * 0.00015) * 1e8) / 1e8;
+    return { t: servedAt(m, seed, slot), rate, mark: slot >= MARK_PRICE_SINCE ? m.source.priceNear?.(slot) ?? 0 : undefined };
   });
 }
 
-/** `/fapi/v1/fundingRate` (history, ascending) and `/fapi/v1/fundingInfo` (markets whose interval was adjusted). */
+/** When the settlement of `slot` is served: a few ms after the scheduled hour, as Binance does (…00:00:00.001, …08:00:00.007). */
+function servedAt(m: SimMarket, seed: number, slot: number): number {
+  return slot + (hash32(`funding-jitter|${seed}|${m.id}|${slot}`) % 10);
+}
+
+/**
+ * `/fapi/v1/fundingRate` (history, ascending) and `/fapi/v1/fundingInfo`: every perpetual's interval (8 h
+ * ones too) with its caps and `updateTime`; a `?symbol=` is ignored, as Binance does.
+ */
 export function addFundingRoutes(router: Router, ctx: FundingContext): void {
   router.add('GET', '/fapi/v1/fundingRate', { family: 'funding', weight: () => 1, handle: (req) => fundingRate(ctx, req.query) });
   router.add('GET', '/fapi/v1/fundingInfo', {
     family: 'funding', weight: () => 1,
     handle: () => json([...ctx.catalog.perp.values()].flatMap((m) => {
-      const last = fundingSchedule(m, ctx.seed).filter((s) => s.from <= ctx.now()).pop()!;
-      return last.hours === 8 ? [] : [{ symbol: m.id, adjustedFundingRateCap: '0.02000000', adjustedFundingRateFloor: '-0.02000000', fundingIntervalHours: last.hours, disclaimer: false }];
+      const last = fundingSchedule(m, ctx.seed).filter((s) => s.from <= ctx.now()).pop();
+      if (!last) return [];
+      const rng = makeRng(hash32(`funding-info|${ctx.seed}|${m.id}`));
+      const cap = rng() < 0.1 ? '0.03000000' : '0.02000000';
+      // Binance's list ends with legacy rows: no update time, a disclaimer
+      const legacy = rng() < 0.05;
+      return [{ symbol: m.id, adjustedFundingRateCap: cap, adjustedFundingRateFloor: `-${cap}`, fundingIntervalHours: last.hours,
+        disclaimer: legacy, updateTime: legacy ? null : Math.max(last.from, m.source.listedAt) + Math.floor(rng() * 3_600_000) }];
     })),
   });
 }
@@ -64,5 +86,5 @@ function fundingRate(ctx: FundingContext, q: URLSearchParams): SimResponse {
   const start = q.get('startTime') === null ? undefined : Number(q.get('startTime'));
   const end = Math.min(q.get('endTime') === null ? Infinity : Number(q.get('endTime')) + 1, ctx.now() + 1);
   const rows = settlements(m, ctx.seed, start ?? 0, end, limit, start === undefined);
-  return json(rows.map((r) => ({ symbol: m.id, fundingTime: r.t, fundingRate: r.rate.toFixed(8), markPrice: r.mark.toFixed(8) })));
+  return json(rows.map((r) => ({ symbol: m.id, fundingTime: r.t, fundingRate: r.rate.toFixed(8), markPrice: r.mark === undefined ? '' : r.mark.toFixed(8), rateType: 'Regular' })));
 }

@@ -23,14 +23,15 @@ function longShortAt(kind: string): RowMaker {
     const rng = makeRng(hash32(`${kind}|${seed}|${m.id}|${t}`));
     const long = Math.round(Math.min(0.8, Math.max(0.2, 0.5 + 0.15 * Math.sin(t / (3 * DAY) + m.id.length) + 0.03 * normal(rng))) * 1e4) / 1e4;
     const short = Math.round((1 - long) * 1e4) / 1e4;
-    return { symbol: m.id, longShortRatio: (long / short).toFixed(4), longAccount: long.toFixed(4), shortAccount: short.toFixed(4), timestamp: t };
+    // the fields in the order Binance sends them
+    return { symbol: m.id, longAccount: long.toFixed(4), longShortRatio: (long / short).toFixed(4), shortAccount: short.toFixed(4), timestamp: t };
   };
 }
 
 const STATISTICS: Record<string, RowMaker> = {
   openInterestHist: (m, seed, t) => {
     const oi = openInterestAt(m, seed, t);
-    return { symbol: m.id, sumOpenInterest: oi.contracts.toFixed(8), sumOpenInterestValue: oi.value.toFixed(8), CMCCirculatingSupply: '0', timestamp: t };
+    return { symbol: m.id, sumOpenInterest: oi.contracts.toFixed(8), sumOpenInterestValue: oi.value.toFixed(8), CMCCirculatingSupply: circulatingSupply(m, t).toFixed(8), timestamp: t };
   },
   globalLongShortAccountRatio: longShortAt('global'),
   topLongShortAccountRatio: longShortAt('top-accounts'),
@@ -54,6 +55,12 @@ export function addFuturesDataRoutes(router: Router, ctx: StatisticsContext): vo
 /** A statistic's row, as the simulator serves it (tests compare stores with it). */
 export function statisticAt(endpoint: string, m: SimMarket, seed: number, t: number): Record<string, unknown> {
   return STATISTICS[endpoint]!(m, seed, t);
+}
+
+/** The coin's circulating supply as CoinMarketCap reports it beside open interest: a whole number of coins, growing slowly. */
+function circulatingSupply(m: SimMarket, t: number): number {
+  const base = 10 ** (7 + (hash32(`supply|${m.id}`) % 300) / 100);
+  return Math.round(base * (1 + (t - Date.UTC(2020, 0, 1)) / (3650 * DAY) * 0.05));
 }
 
 /** A market's open interest at a period's open: a slow random walk around a level set by its price. */

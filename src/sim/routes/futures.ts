@@ -1,6 +1,6 @@
 import type { Router } from '../router.js';
 import type { SimMarket } from '../market-catalog.js';
-import type { Timeframe } from '../../core/timeframe.js';
+import { nextOpen, type Timeframe } from '../../core/timeframe.js';
 import { concatBars, type BaseBars } from '../base-bars.js';
 import { hash32, makeRng, normal } from '../rng.js';
 import { addKlineVariantRoute, addMarketDataRoutes, type FamilyContext, type FamilyDialect } from './market-data.js';
@@ -19,20 +19,39 @@ export function addFuturesRoutes(router: Router, ctx: FamilyContext): void {
     describeMarket: describePerpetual,
   };
   addMarketDataRoutes(router, dialect, ctx);
-  addKlineVariantRoute(router, dialect, ctx, 'markPriceKlines', { name: 'mark', derive: markPrice });
-  addKlineVariantRoute(router, dialect, ctx, 'premiumIndexKlines', { name: 'premium', derive: premiumIndex, decimals: 8 });
+  // as Binance prints them: 8 decimals, "0" for the volumes, and the samples in the trades column
+  addKlineVariantRoute(router, dialect, ctx, 'markPriceKlines', { name: 'mark', derive: markPrice, decimals: 8, priceOnly: true });
+  addKlineVariantRoute(router, dialect, ctx, 'premiumIndexKlines', { name: 'premium', derive: premiumIndex, decimals: 8, priceOnly: true });
 }
 
-/** Mark price klines: the traded candle's prices, no volume (Binance prints 0 there). */
-function markPrice(bars: BaseBars): BaseBars {
+/**
+ * How many samples a price-only kline is made of, in its trades column: the mark price is sampled every
+ * second (1m: 60), the premium index every 5 s (1m: 12), as Binance's klines show.
+ */
+function samples(bars: BaseBars, tf: Timeframe, everyMs: number): Float64Array {
+  return Float64Array.from(bars.time, (t) => Math.round(((tf.calendarMonth ? nextOpen(tf, t) : t + tf.ms) - t) / everyMs));
+}
+
+/**
+ * Mark price klines: the traded candle's prices off by a small basis (the mark is not the last trade), to
+ * 8 decimals; no volume.
+ */
+function markPrice(bars: BaseBars, m: SimMarket, tf: Timeframe): BaseBars {
   const out = concatBars([bars]);
-  for (const k of ['volume', 'quoteVolume', 'trades', 'takerBase', 'takerQuote'] as const) out[k].fill(0);
+  for (const k of ['volume', 'quoteVolume', 'takerBase', 'takerQuote'] as const) out[k].fill(0);
+  out.trades.set(samples(bars, tf, 1000));
+  for (let i = 0; i < out.time.length; i++) {
+    const basis = 1 + 0.0002 * normal(makeRng(hash32(`mark|${m.id}|${tf.name}|${out.time[i]}`)));
+    for (const k of ['open', 'high', 'low', 'close'] as const) out[k][i] = Math.round(out[k][i]! * basis * 1e8) / 1e8;
+  }
   return out;
 }
 
 /** Premium index klines: (perpetual − index) / index, a small signed fraction per period, seeded by the period. */
 function premiumIndex(bars: BaseBars, m: SimMarket, tf: Timeframe): BaseBars {
-  const out = markPrice(bars);
+  const out = concatBars([bars]);
+  for (const k of ['volume', 'quoteVolume', 'takerBase', 'takerQuote'] as const) out[k].fill(0);
+  out.trades.set(samples(bars, tf, 5000));
   for (let i = 0; i < out.time.length; i++) {
     const rng = makeRng(hash32(`premium|${m.id}|${tf.name}|${out.time[i]}`));
     const at = () => Math.round((0.0001 + 0.0004 * normal(rng)) * 1e8) / 1e8;

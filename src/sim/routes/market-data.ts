@@ -6,6 +6,7 @@ import { binanceError, json, type ApiFamily, type Router, type SimResponse } fro
 import { selectKlines, type KlineQuery } from '../select-klines.js';
 import type { BaseBars } from '../base-bars.js';
 import type { RateLimitConfig } from '../rate-limiter.js';
+import { hash32 } from '../rng.js';
 
 /** What the market-data routes of one API family need from the running simulator. */
 export interface FamilyContext {
@@ -76,6 +77,7 @@ function tickers24h(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): S
   const one = q.get('symbol')?.toUpperCase();
   const markets = [...d.markets(ctx.catalog).values()].filter((m) => !one || m.id === one);
   if (one && markets.length === 0) return binanceError(400, -1121, 'Invalid symbol.');
+  const spot = d.family === 'spot';
   const rows = markets.map((m) => {
     const bars = selectKlines(m.source, h1, { endTime: now, limit: 24 }, now);
     const n = bars.time.length;
@@ -86,11 +88,18 @@ function tickers24h(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams): S
     }
     const open = n > 0 ? bars.open[0]! : 0;
     const last = n > 0 ? bars.close[n - 1]! : 0;
+    const price = (v: number) => v.toFixed(m.source.priceDecimals);
+    const trades = Array.from(bars.trades).reduce((a, b) => a + b, 0);
+    const firstId = hash32(`trades|${m.id}`) % 1_000_000_000;
+    // the fields in Binance's order; spot's answer also has the previous close and the book's best prices
     return {
-      symbol: m.id, priceChange: String(last - open), priceChangePercent: open > 0 ? ((last / open - 1) * 100).toFixed(3) : '0',
-      weightedAvgPrice: volume > 0 ? String(quoteVolume / volume) : '0', lastPrice: String(last), openPrice: String(open),
-      highPrice: String(n > 0 ? high : 0), lowPrice: String(n > 0 ? low : 0), volume: volume.toFixed(8), quoteVolume: quoteVolume.toFixed(8),
-      openTime: now - 86_400_000, closeTime: now, count: 0,
+      symbol: m.id, priceChange: price(last - open), priceChangePercent: open > 0 ? ((last / open - 1) * 100).toFixed(3) : '0.000',
+      weightedAvgPrice: volume > 0 ? price(quoteVolume / volume) : price(0),
+      ...(spot ? { prevClosePrice: price(open) } : {}),
+      lastPrice: price(last), lastQty: '1.00000000',
+      ...(spot ? { bidPrice: price(last), bidQty: '1.00000000', askPrice: price(last), askQty: '1.00000000' } : {}),
+      openPrice: price(open), highPrice: price(n > 0 ? high : 0), lowPrice: price(n > 0 ? low : 0), volume: volume.toFixed(8), quoteVolume: quoteVolume.toFixed(8),
+      openTime: now - 86_400_000, closeTime: now, firstId, lastId: firstId + trades, count: trades,
     };
   });
   return json(one ? rows[0] : rows);
@@ -102,6 +111,8 @@ export type KlineVariant = {
   readonly derive: (bars: BaseBars, m: SimMarket, tf: Timeframe) => BaseBars;
   /** Decimals printed, when not the market's price decimals (a premium index has 8). */
   readonly decimals?: number;
+  /** A price series without trading: its volume columns print "0". */
+  readonly priceOnly?: boolean;
 };
 
 /** `<prefix>/<path>` serving `variant` of every market's klines, with the klines' parameters, limits and weights. */
@@ -125,7 +136,7 @@ function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams, varian
   const now = ctx.now();
   const traded = selectKlines(market.source, tf, query, now);
   const bars = variant ? variant.derive(traded, market, tf) : traded;
-  const body = klinePageBytes(bars, tf, variant?.decimals ?? market.source.priceDecimals);
+  const body = klinePageBytes(bars, tf, variant?.decimals ?? market.source.priceDecimals, variant?.priceOnly);
   const last = bars.time[bars.time.length - 1];
   if (bars.time.length === query.limit && last !== undefined && nextOpen(tf, last) <= now) ctx.pageCache.set(key, body);
   return { status: 200, body };
