@@ -11,6 +11,6 @@ export default defineConfig({
     maxWorkers: 2,
     // tests marked concurrent (the kill -9 cases) run at most three at a time within their file
     maxConcurrency: 3,
-    reporters: ['default'],
+    reporters: ['default', './test/helpers/skip-reasons.ts'],
   },
 });

@@ -14,6 +14,7 @@ import type { StatusLine } from './status-line.js';
 export async function withExchange<T>(
   s: ExchangeSettings, dataDir: string, log: Log, terminal: StatusLine | undefined,
   fn: (clientFor: (exchange: string) => ExchangeClient, progress: RunProgress | undefined, scheduler: WeightScheduler) => Promise<T>,
+  o: { readonly dryRun?: boolean } = {},
 ): Promise<T> {
   const { createCcxtClient } = await import('../exchange/ccxt-client.js');
   // One budget per run: Binance counts spot and USDT-M weight per IP, whichever client spends it. Limits
@@ -23,7 +24,8 @@ export async function withExchange<T>(
   const scheduler = new WeightScheduler({ ...BINANCE_LIMITS, ...learned }, systemClock, {
     onLearn: (family, limit) => {
       log.debug({ family, ...limit }, 'learned a rate limit from the exchange');
-      saveLearnedLimit(dataDir, origin, family, limit).catch((e: Error) => log.warn({ err: e.message }, 'could not keep the learned rate limit'));
+      // a dry run writes nothing into the data folder, this file included
+      if (!o.dryRun) saveLearnedLimit(dataDir, origin, family, limit).catch((e: Error) => log.warn({ err: e.message }, 'could not keep the learned rate limit'));
     },
   });
   const clients = new Map<string, ExchangeClient>();

@@ -65,11 +65,13 @@ function apiUrlOf(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string
  * `auto` (past months and days from the archives, the rest from the API), `only` (an archive that is
  * missing or damaged fails the store), `off`. On the simulator (`--api-url`) they come from its `/data/`.
  */
-export function archivesFor(mode: string | undefined, cfg: Config, env: Readonly<Record<string, string | undefined>>, ex: ExchangeSettings, dataDir: string, log: Log): BinanceArchives | undefined {
+export function archivesFor(
+  mode: string | undefined, cfg: Config, env: Readonly<Record<string, string | undefined>>, ex: ExchangeSettings, dataDir: string, log: Log, dryRun = false,
+): BinanceArchives | undefined {
   const m = mode ?? env['QML_ARCHIVES'] ?? cfg.archives;
   if (m !== 'auto' && m !== 'off' && m !== 'only') throw new UsageError(`--archives "${m}" is not a mode (expected auto, off or only)`);
   if (m === 'off' || ex.exchange !== 'binance') return undefined;
-  return new BinanceArchives(ex.apiUrl ?? 'https://data.binance.vision', join(dataDir, '.archives'), m, log);
+  return new BinanceArchives(ex.apiUrl ?? 'https://data.binance.vision', join(dataDir, '.archives'), m, log, !dryRun);
 }
 
 /** The range flags every command that fetches or reads a span takes. */
@@ -103,20 +105,31 @@ export function checkTimeframes(list: readonly string[]): string[] {
   return [...new Set(list.map((t) => parseTimeframe(t).name))];
 }
 
-/** A positive number flag; names the flag and the bad value. */
+/**
+ * A positive number flag, fractions allowed (`--days 1.5`, `--years 0.5`); names the flag and the bad
+ * value. Plain decimal digits only: `1e3`, `0x10`, `Infinity` and the empty string are not numbers a user types.
+ */
 export function positiveNumber(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
+  const n = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} "${text}" must be a number greater than 0`);
+  return n;
+}
+
+/** A count flag (`--size`, `--seed`, `--port`): a whole number of at least `min` (default 1), at most `max`. */
+export function integerFlag(flag: string, text: string | undefined, o: { min?: number; max?: number } = {}): number | undefined {
+  if (text === undefined) return undefined;
+  const min = o.min ?? 1;
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || (o.max !== undefined && n > o.max)) {
+    throw new UsageError(`${flag} "${text}" must be a whole number ${o.max !== undefined ? `from ${min} to ${o.max}` : `of ${min} or more`}`);
+  }
   return n;
 }
 
 /** A whole-number flag, zero allowed; names the flag and the bad value. */
 export function wholeNumber(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || text.trim() === '') throw new UsageError(`${flag} "${text}" must be a whole number, 0 or more`);
-  return n;
+  return integerFlag(flag, text, { min: 0 });
 }
 
 /** The flags several commands share, declared once so their help text cannot drift apart. */

@@ -93,3 +93,19 @@ export function weightLimitOf(rateLimits: unknown): WindowLimit | undefined {
   if (!r || !unit || !(Number(r.limit) > 0)) return undefined;
   return { limit: Number(r.limit), windowMs: unit * (Number(r.intervalNum) || 1) };
 }
+
+/**
+ * Whether a USDT-M contract is a standard one on a coin, from Binance's own fields: `underlyingType`
+ * (`COIN`; `INDEX` for BTCDOMUSDT, also commodities and stocks), `underlyingSubType` (`Pre-Market` on a
+ * contract listed before its coin trades) and `contractType` (`PERPETUAL`; TradFi and dated ones differ).
+ * Spot markets and markets without these fields are coin markets.
+ */
+export function binanceContractKind(info: Record<string, unknown> | undefined): { coinContract: boolean; kind?: string } {
+  const underlying = typeof info?.['underlyingType'] === 'string' ? info['underlyingType'] : undefined;
+  const tags = Array.isArray(info?.['underlyingSubType']) ? (info!['underlyingSubType'] as unknown[]).map(String) : [];
+  const contract = typeof info?.['contractType'] === 'string' ? info['contractType'] : undefined;
+  if (tags.some((t) => /pre-?market/i.test(t))) return { coinContract: false, kind: 'pre-market' };
+  if (underlying !== undefined && underlying !== 'COIN') return { coinContract: false, kind: underlying.toLowerCase() };
+  if (contract !== undefined && contract !== '' && contract !== 'PERPETUAL') return { coinContract: false, kind: contract.toLowerCase().replace(/_/g, ' ') };
+  return { coinContract: true };
+}

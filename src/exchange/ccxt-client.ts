@@ -5,7 +5,7 @@ import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/error
 import { frameFromRows, type CandleFrame } from '../core/frame.js';
 import { numberOrNaN } from '../core/numbers.js';
 import { rebaseApiUrls } from './api-url.js';
-import { binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
+import { binanceContractKind, binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
 import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo, StatisticsEndpoint } from './exchange-client.js';
 import type { Ticket, WeightScheduler } from './weight-scheduler.js';
 
@@ -120,6 +120,7 @@ function exchangeOptions(id: string): Record<string, unknown> {
 
 class CcxtClient implements ExchangeClient {
   private marketsLoaded: Promise<unknown> | undefined;
+  private marketsFailed = false;
 
   readonly wantedInFlight?: (running: number) => number;
 
@@ -128,17 +129,32 @@ class CcxtClient implements ExchangeClient {
   }
 
   async market(symbol: string): Promise<MarketInfo> {
-    await this.call('load markets', () => (this.marketsLoaded ??= this.ex.loadMarkets()));
+    await this.call('load markets', () => this.loadMarkets());
     const m = this.ex.markets?.[symbol];
     if (!m) throw new UsageError(`symbol "${symbol}" is not listed on ${this.id}`);
     const type = m.type ?? 'spot';
     return { symbol, type, candlesPerPage: isWeighed(this.id) ? cheapestKlinePage(type) : FALLBACK_PAGE_LIMIT };
   }
 
+  /**
+   * The exchange's markets, loaded once. ccxt keeps a failed load's promise and hands it back to every later
+   * call, so a single reset of exchangeInfo would fail the whole run: a failed load is forgotten, and the
+   * next call asks ccxt to load again.
+   */
+  private loadMarkets(): Promise<unknown> {
+    this.marketsLoaded ??= this.ex.loadMarkets(this.marketsFailed).catch((e: unknown) => {
+      this.marketsLoaded = undefined;
+      this.marketsFailed = true;
+      throw e;
+    });
+    return this.marketsLoaded;
+  }
+
   async markets(): Promise<ExchangeMarket[]> {
-    await this.call('load markets', () => (this.marketsLoaded ??= this.ex.loadMarkets()));
+    await this.call('load markets', () => this.loadMarkets());
     return Object.values(this.ex.markets ?? {}).filter((m) => m !== undefined).map((m) => ({
       symbol: m.symbol, base: m.base, quote: m.quote, type: m.type ?? 'spot', linear: m.type === 'spot' || m.linear === true, active: m.active !== false,
+      ...(isWeighed(this.id) && m.type !== 'spot' ? binanceContractKind(m.info as Record<string, unknown>) : {}),
     }));
   }
 

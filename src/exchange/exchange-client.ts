@@ -13,6 +13,18 @@ export interface ExchangeMarket {
   readonly linear: boolean;
   /** Trading now (ccxt `active`). */
   readonly active: boolean;
+  /**
+   * A standard contract on one coin: not an index (Binance's BTCDOMUSDT), a commodity or stock, a
+   * pre-market contract, or a dated future. Undefined when the venue says nothing (then it counts as one).
+   */
+  readonly coinContract?: boolean;
+  /** What the venue says the contract is when it is not a standard coin contract (`index`, `pre-market`…). */
+  readonly kind?: string;
+  /**
+   * The coin the contract is on, from the venue's own fields when it has one (OKX's `ctValCcy`), and how
+   * many coins one unit of the base is; undefined: only the base's name says it (`1000PEPE`).
+   */
+  readonly coin?: { readonly ticker: string; readonly multiplier: number };
 }
 
 export type StatisticsEndpoint = 'openInterestHist' | 'globalLongShortAccountRatio' | 'topLongShortAccountRatio' | 'topLongShortPositionRatio' | 'takerlongshortRatio';

@@ -3,7 +3,7 @@ import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { resolveStorePath } from '../store/store-path.js';
 import { datasetsNamed } from '../datasets/registry.js';
-import { plannedJob } from './dataset-plans.js';
+import { plannedJob, type Reach } from './dataset-plans.js';
 import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
 import { PauseGate, withRetry, type RetryContext } from './retry.js';
@@ -26,6 +26,13 @@ export interface BuildOptions {
   readonly dryRun: boolean;
   /** Replace existing stores instead of extending them. */
   readonly erase?: boolean;
+  /**
+   * How far each dataset reaches, when not the range (collect: funding from listing, the statistics'
+   * window, CoinGecko's days); undefined: the range.
+   */
+  readonly reach?: (dataset: string, tf: Timeframe, now: number) => Reach | undefined;
+  /** Symbol → its id at another source (the CoinGecko coin id), for datasets that come from there. */
+  readonly sourceIds?: ReadonlyMap<string, string>;
 }
 
 const DAY = 86_400_000;
@@ -36,29 +43,35 @@ const DAY = 86_400_000;
  */
 export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
   const datasets = datasetsNamed(o.datasets ?? ['ohlcv']);
-  if (datasets.some((d) => d.name === 'coingecko-market')) throw new UsageError('--datasets coingecko-market: CoinGecko market data is kept for the universe\'s members by `collect --datasets coingecko-market`');
-  const wanted = datasets.flatMap((d) => o.symbols.flatMap((symbol) => (d.perTimeframe ? o.timeframes : [undefined]).map((tf) => ({ d, symbol, tf }))));
+  if (!o.sourceIds && datasets.some((d) => d.name === 'coingecko-market')) throw new UsageError('--datasets coingecko-market: CoinGecko market data is kept for the universe\'s members by `collect --datasets coingecko-market`');
+  // a dataset from another source is built for the symbols that source knows (CoinGecko: not a fallback member)
+  const symbolsOf = (d: (typeof datasets)[number]) => (d.name === 'coingecko-market' ? o.symbols.filter((x) => o.sourceIds?.has(x)) : o.symbols);
+  const wanted = datasets.flatMap((d) => symbolsOf(d).flatMap((symbol) => (d.perTimeframe ? o.timeframes : [undefined]).map((tf) => ({ d, symbol, tf }))));
+  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
+  // the exchange's clock, asked once and only when a store wants its window (after its checks)
+  let clock: Promise<number> | undefined;
+  const now = () => (clock ??= withRetry('fetch exchange time', retry, () => deps.clientFor(s.exchange).serverTime()));
+  // every plan first: a timeframe a dataset is not served at is a usage error before anything is fetched
   const targets = await Promise.all(wanted.map(async ({ d, symbol, tf }) => {
     const grid = tf === undefined ? parseTimeframe('1h') : parseTimeframe(tf);
+    const job = plannedJob(d.name, grid, s.exchange, now, (t) => o.reach?.(d.name, grid, t) ?? { since: buildSpan(o, grid, t).since, until: o.range.until });
     const path = await resolveStorePath(s.dataDir, d, symbol, grid.name);
-    const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, { dataset: d.name, exchange: s.exchange, source: s.source, symbol, timeframe: d.perTimeframe ? grid.name : undefined });
-    return { dataset: d.name, symbol, tf: grid, path, foreign };
+    const identity = { dataset: d.name, exchange: job.exchange, source: s.source, symbol, timeframe: d.perTimeframe ? grid.name : undefined };
+    const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, identity);
+    return { dataset: d.name, symbol, tf: job.tf, path, foreign, job };
   }));
   const open = targets.filter((t) => !t.foreign);
   const outcomeBase = (t: (typeof targets)[number]) => ({ dataset: t.dataset, symbol: t.symbol, timeframe: t.tf.name, path: t.path });
   if (open.length === 0) return targets.map((t) => failedOutcome(outcomeBase(t), t.foreign));
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   const unlisted = await findUnlisted([...new Set(open.map((t) => t.symbol))], deps, s, retry);
-  const now = await withRetry('fetch exchange time', retry, () => deps.clientFor(s.exchange).serverTime());
-  // every plan first: a timeframe a dataset is not served at is a usage error before anything is fetched
-  const jobs = new Map(targets.map((t) => {
-    const span = buildSpan(o, t.tf, now);
-    return [t, plannedJob(t.dataset, t.tf, s.exchange, async () => now, { since: span.since, until: o.range.until })];
-  }));
+  // a range the exchange's clock makes impossible (--until in the future) is a usage error before anything is fetched
+  const at = await now();
+  for (const t of open) if (!o.reach?.(t.dataset, t.tf, at)) buildSpan(o, t.tf, at);
   return runStores(targets, s, deps, async (t) => {
     const failure = t.foreign ?? unlisted.get(t.symbol);
     if (failure) return failedOutcome(outcomeBase(t), failure);
-    return runStoreJob({ ...jobs.get(t)!, symbol: t.symbol, path: t.path, erase: o.erase ?? false, dryRun: o.dryRun }, s, deps, retry);
+    const sourceId = t.job.exchange === s.exchange ? undefined : o.sourceIds?.get(t.symbol);
+    return runStoreJob({ ...t.job, symbol: t.symbol, path: t.path, erase: o.erase ?? false, dryRun: o.dryRun, ...(sourceId ? { sourceId } : {}) }, s, deps, retry);
   });
 }
 

@@ -1,15 +1,13 @@
-import { parseTimeframe } from '../core/timeframe.js';
-import type { ExchangeClient } from '../exchange/exchange-client.js';
-import { storePath } from '../store/store-path.js';
-import { plannedJob, type PlannedJob } from './dataset-plans.js';
-import { rangeStart, type BuildRange } from './build.js';
+import { ExchangeError, InterruptedError } from '../core/errors.js';
+import { UniverseTooSmallError } from '../universe/current-universe.js';
+import { isoUtc } from '../core/time-format.js';
+import { readCollectStatus, writeCollectStatus } from '../store/collect-status.js';
+import { runBuild, type BuildRange } from './build.js';
+import type { Reach } from './dataset-plans.js';
 import type { StoreOutcome } from './outcome.js';
-import { PauseGate, withRetry, type RetryContext } from './retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
-import { runStoreJob, runStores } from './store-job.js';
 
 const DAY = 86_400_000;
-/** How far back Binance serves its futures statistics. */
 
 /** A universe member as the collector needs it: its market, and its CoinGecko id (`exchange:…` for a fallback member). */
 export interface CollectedMember {
@@ -22,15 +20,21 @@ export interface CycleSummary {
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly durationMs: number;
-  readonly universe: { readonly date: string; readonly createdAt: string; readonly source: string; readonly refreshed: boolean; readonly members: number };
+  readonly universe: {
+    readonly date: string; readonly createdAt: string; readonly source: string; readonly refreshed: boolean; readonly members: number;
+    /** Members missing to the size asked, and why the coins looked at were left out (by reason, a count each). */
+    readonly shortfall?: { readonly missing: number; readonly reasons: Readonly<Record<string, number>> };
+  };
   /** Stores already holding the last closed candle, extended, built from nothing, failed. */
   readonly stores: { readonly fresh: number; readonly updated: number; readonly built: number; readonly failed: number };
   readonly rowsAdded: number;
   /** Weight spent per API family. */
   readonly weight: Readonly<Record<string, number>>;
-  readonly failures: readonly { readonly symbol: string; readonly timeframe: string | null; readonly error: string }[];
-  /** A cycle that could not run at all (the exchange unreachable): its error. */
+  readonly failures: readonly { readonly dataset?: string; readonly symbol: string; readonly timeframe: string | null; readonly error: string }[];
+  /** A cycle that could not run at all (the exchange unreachable, a universe too small): its error. */
   readonly error?: string;
+  /** What stopped it: `exchange` (exit 3 when not looping) or `universe` (exit 1). */
+  readonly errorKind?: 'exchange' | 'universe';
 }
 
 /** Count a cycle's store outcomes. Pure. */
@@ -44,7 +48,7 @@ export function summarizeStores(outcomes: readonly StoreOutcome[]): Pick<CycleSu
     else stores.fresh++;
     rowsAdded += (o.appended ?? 0) + (o.prepended ?? 0);
   }
-  const failures = outcomes.filter((o) => o.status === 'failed').map((o) => ({ symbol: o.symbol, timeframe: o.timeframe, error: o.error?.message ?? 'failed' }));
+  const failures = outcomes.filter((o) => o.status === 'failed').map((o) => ({ dataset: o.dataset ?? 'ohlcv', symbol: o.symbol, timeframe: o.timeframe, error: o.error?.message ?? 'failed' }));
   return { stores, rowsAdded, failures };
 }
 
@@ -61,49 +65,85 @@ export function nextCycleAt(startedAt: number, now: number, everyMs: number, at?
   return next;
 }
 
-/** What every dataset of one collect cycle shares: settings, deps, one retry context, the exchange's clock (asked once). */
-export interface CycleContext {
-  readonly s: RunSettings;
-  readonly deps: RunDeps;
-  readonly retry: RetryContext;
-  /** Now, by the exchange's clock. */
-  readonly now: number;
+/** The universe a cycle collects for: its summary, and its members' markets and CoinGecko ids. */
+export interface CycleUniverse {
+  readonly summary: CycleSummary['universe'];
+  /** Members: the market, and the CoinGecko id (`exchange:…` for a member of a fallback ranking). */
+  readonly members: readonly { readonly id: string; readonly market: string }[];
 }
 
-export async function cycleContext(s: RunSettings, deps: RunDeps, exchange: ExchangeClient): Promise<CycleContext> {
-  const retry: RetryContext = { policy: s.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
-  return { s, deps, retry, now: await withRetry('fetch exchange time', retry, () => exchange.serverTime()) };
+/** What one cycle collects. */
+export interface CollectRequest {
+  readonly datasets: readonly string[];
+  readonly timeframes: readonly string[];
+  /** How far candles and mark/premium klines reach back. */
+  readonly range: BuildRange;
+  /** How far the coingecko-market dataset reaches back, in days. */
+  readonly marketDays: number;
 }
 
-/** One dataset's store job for every member, through the run's pool. */
-function runForMembers(c: CycleContext, members: readonly CollectedMember[], job: PlannedJob, sourceId?: (m: CollectedMember) => string): Promise<StoreOutcome[]> {
-  const tf = job.spec.dataset.perTimeframe ? job.tf.name : undefined;
-  return runStores(members, c.s, c.deps, (m) => runStoreJob({
-    ...job, symbol: m.market, path: storePath(c.s.dataDir, job.spec.dataset, m.market, tf), erase: false, dryRun: false,
-    ...(sourceId ? { sourceId: sourceId(m) } : {}),
-  }, c.s, c.deps, c.retry));
+/** What a cycle talks to beyond a build's deps: the universe (reused or refreshed), and the weight spent. */
+export interface CycleDeps extends RunDeps {
+  readonly universe: () => Promise<CycleUniverse>;
+  readonly weightSpent: () => Readonly<Record<string, number>>;
 }
 
-/** The coingecko-market dataset of every member CoinGecko knows (a fallback universe's members it does not). */
-export function collectMarketData(c: CycleContext, members: readonly CollectedMember[], days: number): Promise<StoreOutcome[]> {
-  const today = Math.floor(c.now / DAY) * DAY;
-  const job = plannedJob('coingecko-market', parseTimeframe('1d'), 'coingecko', async () => c.now, { since: today - days * DAY });
-  return runForMembers(c, members.filter((m) => !m.id.includes(':')), job, (m) => m.id);
+/**
+ * How far each dataset reaches in a collect: candles and price klines over the range; funding from
+ * listing; the futures statistics over what the exchange still serves, then forward; CoinGecko's data
+ * over `marketDays` days. Once kept, every series is only extended forward.
+ */
+export function collectReach(r: CollectRequest): (dataset: string, _tf: unknown, now: number) => Reach | undefined {
+  return (dataset, _tf, now) => {
+    if (dataset === 'coingecko-market') return { since: Math.floor(now / DAY) * DAY - r.marketDays * DAY };
+    if (dataset === 'ohlcv' || dataset === 'mark-price' || dataset === 'premium-index' || dataset === 'index-price') return undefined;
+    return {};
+  };
 }
 
-/** Every member's funding settlements: the whole history from listing once, then what follows the last stored one. */
-export function collectFunding(c: CycleContext, members: readonly CollectedMember[]): Promise<StoreOutcome[]> {
-  return runForMembers(c, members, plannedJob('funding', parseTimeframe('1h'), c.s.exchange, async () => c.now, {}));
+/**
+ * One collect cycle: the universe (reused or refreshed), then every member's stores of every dataset
+ * through the one build path (its foreign-store and unlisted-symbol checks, one pool, one weight budget).
+ * An exchange outage or a universe too small fails the cycle (its summary says why), not the process.
+ */
+export async function runCollectCycle(r: CollectRequest, s: RunSettings, deps: CycleDeps): Promise<{ summary: CycleSummary; outcomes: StoreOutcome[] }> {
+  const startedAt = Date.now();
+  let universe: CycleUniverse['summary'] = { date: '', createdAt: '', source: '', refreshed: false, members: 0 };
+  try {
+    const u = await deps.universe();
+    universe = u.summary;
+    const outcomes = u.members.length === 0 ? [] : await runBuild({
+      symbols: u.members.map((m) => m.market), timeframes: r.timeframes, datasets: r.datasets, range: r.range, dryRun: false,
+      reach: collectReach(r), sourceIds: new Map(u.members.filter((m) => !m.id.includes(':')).map((m) => [m.market, m.id])),
+    }, s, deps);
+    return { outcomes, summary: { ...times(startedAt), universe, ...summarizeStores(outcomes), weight: deps.weightSpent() } };
+  } catch (e) {
+    if (e instanceof InterruptedError || !(e instanceof ExchangeError || e instanceof UniverseTooSmallError)) throw e;
+    // an exchange outage fails this cycle, not the process: the next cycle catches up
+    deps.log.error({ err: (e as Error).message }, 'the cycle failed');
+    const errorKind = e instanceof UniverseTooSmallError ? 'universe' as const : 'exchange' as const;
+    return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight: deps.weightSpent(), failures: [], error: (e as Error).message, errorKind } };
+  }
 }
 
-/** Every member's futures statistic at `period`: the exchange's 30 days, then whatever follows the last stored row. */
-export function collectStatistic(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string): Promise<StoreOutcome[]> {
-  return runForMembers(c, members, plannedJob(dataset, parseTimeframe(period), c.s.exchange, async () => c.now, {}));
+function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt' | 'durationMs'> {
+  const now = Date.now();
+  return { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(now).toISOString(), durationMs: now - startedAt };
 }
 
-/** Every member's mark-price or premium-index klines at `period` over the collect's range, extended like candles. */
-export function collectPriceKlines(c: CycleContext, dataset: string, members: readonly CollectedMember[], period: string, range: BuildRange): Promise<StoreOutcome[]> {
-  const tf = parseTimeframe(period);
-  const since = rangeStart(range, Math.min(range.until ?? c.now, c.now));
-  return runForMembers(c, members, plannedJob(dataset, tf, c.s.exchange, async () => c.now, { since: Math.ceil(since / tf.ms) * tf.ms, until: range.until }));
+/**
+ * The status file after a cycle: the universe, the last cycle, the next one, and every store collected,
+ * one entry per store (dataset, symbol, timeframe). Returns the path of the last cycle's summary.
+ */
+export async function keepCollectStatus(dataDir: string, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
+  const before = await readCollectStatus(dataDir).catch(() => undefined);
+  // entries of earlier versions, keyed without their dataset, are not carried over: they were ambiguous
+  const kept = Object.entries((before?.['stores'] ?? {}) as Record<string, { dataset?: string }>).filter(([, v]) => v.dataset !== undefined);
+  const stores: Record<string, unknown> = Object.fromEntries(kept);
+  for (const o of outcomes) {
+    const dataset = o.dataset ?? 'ohlcv';
+    stores[`${dataset} ${o.symbol} ${o.timeframe ?? ''}`.trim()] = { dataset, symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
+  }
+  const status = { universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
+  return writeCollectStatus(dataDir, status, s);
 }

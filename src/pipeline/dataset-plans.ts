@@ -33,10 +33,12 @@ export interface Reach {
  *   `since` is asked; what a store misses further back is recorded as unrecoverable.
  * - CoinGecko market data: whole days from `since`.
  */
-export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reach: Reach): PlannedJob {
+export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reachOf: Reach | ((now: number) => Reach)): PlannedJob {
   // the exchange's clock is asked only when the job wants its window: after the store passed its checks
+  let reach: Reach = typeof reachOf === 'function' ? {} : reachOf;
   const at = async () => {
     const now = await clock();
+    if (typeof reachOf === 'function') reach = reachOf(now);
     return { now, until: reach.until ?? now };
   };
   if (dataset === 'ohlcv' || PRICE_KLINES_JOBS[dataset]) {

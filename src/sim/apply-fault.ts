@@ -25,6 +25,14 @@ export function answerWithFault(f: FaultRule, res: ServerResponse, headers: Reco
       return true;
     case 'hang':
       return true; // never answer; the client's timeout must save it
+    case 'reset-before':
+      res.socket?.destroy();
+      return true;
+    case 'reset-headers':
+      res.writeHead(200, { ...headers, 'Content-Length': '4096' });
+      res.flushHeaders();
+      setTimeout(() => res.socket?.destroy(), 5);
+      return true;
     case 'bad-json':
       res.writeHead(200, headers).end('[[1502942400000,"4261.48","4313.62",');
       return true;

@@ -2,7 +2,9 @@ import { UsageError } from '../core/errors.js';
 
 /**
  * Faults the simulator can inject, deterministically: each rule fires on the Nth request (1-based)
- * among those matching its path and symbol.
+ * among those matching its path and symbol. A connection reset comes in three phases: `reset-before`
+ * (closed before any byte of the answer), `reset-headers` (the status and headers sent, then closed) and
+ * `reset` (half the body sent, then closed).
  *
  *   spec  := rule ("," rule)*
  *   rule  := kind [":" SYMBOL] ["@" path] ["#" range]      e.g. 500@klines#3, reset:ETHUSDT#2-3, delist:BTCUSDT#5
@@ -10,7 +12,7 @@ import { UsageError } from '../core/errors.js';
  *   path  := a substring of the request path               default "klines"
  */
 export const FAULT_KINDS = [
-  '429', '418', '500', '502', '503', 'hang', 'reset', 'bad-json', 'html',
+  '429', '418', '500', '502', '503', 'hang', 'reset-before', 'reset-headers', 'reset', 'bad-json', 'html',
   'empty', 'overlap', 'shuffle', 'bad-values', 'delist',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -57,8 +59,10 @@ export class FaultPlan {
     this.seen = rules.map(() => 0);
   }
 
-  /** How many times each rule has fired so far (for tests). */
+  /** How many times each kind of fault has fired so far (for tests). */
   readonly fired = new Map<FaultKind, number>();
+  /** The rules that have fired at least once (for tests). */
+  readonly firedRules = new Set<FaultRule>();
 
   pick(path: string, symbol: string | null): FaultRule | undefined {
     let hit: FaultRule | undefined;
@@ -67,7 +71,10 @@ export class FaultPlan {
       const n = ++this.seen[i]!;
       if (!hit && n >= r.from && n <= r.to) hit = r;
     });
-    if (hit) this.fired.set(hit.kind, (this.fired.get(hit.kind) ?? 0) + 1);
+    if (hit) {
+      this.fired.set(hit.kind, (this.fired.get(hit.kind) ?? 0) + 1);
+      this.firedRules.add(hit);
+    }
     return hit;
   }
 }

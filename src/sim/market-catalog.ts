@@ -20,6 +20,10 @@ export interface SimMarket {
   readonly source: CandleSource;
   /** When the market stopped trading (exchangeInfo then says SETTLING); its candles stay served. */
   readonly delistedAt?: number;
+  /** What the contract is on, as Binance's `underlyingType` says (`COIN` when absent): `INDEX` for BTCDOMUSDT. */
+  readonly underlyingType?: string;
+  /** Binance's `underlyingSubType` tags (`Pre-Market` on a pre-market contract). */
+  readonly underlyingSubType?: readonly string[];
 }
 
 export interface CatalogOptions {
@@ -43,7 +47,14 @@ export class MarketCatalog {
     for (const text of symbols) catalog.addSynthetic(text, opts.seed);
     for (const [symbol, file] of Object.entries(opts.replay ?? {})) catalog.addReplay(symbol, file);
     for (const coin of opts.perpetuals ?? []) catalog.addCoinPerpetual(coin, opts.seed);
+    // the universe's market also lists an index perpetual (Binance's BTC dominance index): not a coin
+    if ((opts.perpetuals ?? []).length > 0) catalog.addIndexPerpetual('BTCDOM', opts.seed);
     return catalog;
+  }
+
+  private addIndexPerpetual(base: string, seed: number): void {
+    const source = new SyntheticSource({ seed, profile: { ...coinProfile(base), anchor: 5000, perpListedAt: Date.parse('2021-01-01T00:00:00Z') }, market: 'perp' });
+    this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, underlyingType: 'INDEX', underlyingSubType: ['Index'] });
   }
 
   private addSynthetic(text: string, seed: number): void {
@@ -57,7 +68,8 @@ export class MarketCatalog {
     const base = coin.perpBase!;
     if (this.perp.has(`${base}USDT`)) return;
     const source = new SyntheticSource({ seed, profile: perpProfile(coin), market: 'perp' });
-    this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, delistedAt: coin.perpDelistedAt });
+    this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, delistedAt: coin.perpDelistedAt,
+      ...(coin.perpPreMarket ? { underlyingType: 'COIN', underlyingSubType: ['Pre-Market'] } : {}) });
   }
 
   private addReplay(symbol: string, file: string): void {

@@ -33,6 +33,8 @@ export class BinanceArchives {
     private readonly cacheDir: string,
     readonly mode: 'auto' | 'only',
     private readonly log: Log,
+    /** A dry run reads the cache but never writes it: nothing lands in the data folder. */
+    private readonly writeCache = true,
   ) {}
 
   /** The archive period `cursor` falls in, when that period is over before `today` (a UTC midnight). */
@@ -85,10 +87,12 @@ export class BinanceArchives {
       if (zip === undefined) return undefined;
       const want = new TextDecoder().decode(sum).trim().split(/\s+/)[0];
       if (sha256(zip) === want) {
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(`${file}.part`, zip);
-        await rename(`${file}.part`, file);
-        await writeFile(`${file}.CHECKSUM`, new TextDecoder().decode(sum));
+        if (this.writeCache) {
+          await mkdir(dirname(file), { recursive: true });
+          await writeFile(`${file}.part`, zip);
+          await rename(`${file}.part`, file);
+          await writeFile(`${file}.CHECKSUM`, new TextDecoder().decode(sum));
+        }
         return zip;
       }
       if (attempt >= 2) return this.refused(path, `does not match its checksum (sha256 ${sha256(zip)}, .CHECKSUM says ${want})`);
@@ -104,14 +108,25 @@ export class BinanceArchives {
 
   private async get(path: string): Promise<Uint8Array | undefined> {
     const url = `${this.base}/data/${path}`;
-    let res: Response;
+    // the body is read inside the same guard as the request: a connection reset mid-body is a network
+    // fault like any other (undici's "terminated"), retried, never an internal error
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+      const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+      if (res.status === 404) {
+        await res.body?.cancel();
+        return undefined;
+      }
+      if (!res.ok) throw new TemporaryExchangeError(`archive ${path}: HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
     } catch (e) {
-      throw new TemporaryExchangeError(`archive ${path}: ${(e as Error).message}`);
+      if (e instanceof TemporaryExchangeError) throw e;
+      throw new TemporaryExchangeError(`archive ${path}: ${causeText(e)}`);
     }
-    if (res.status === 404) return undefined;
-    if (!res.ok) throw new TemporaryExchangeError(`archive ${path}: HTTP ${res.status}`);
-    return new Uint8Array(await res.arrayBuffer());
   }
+}
+
+/** `terminated (other side closed)`: undici's message with its cause, which says what happened. */
+function causeText(e: unknown): string {
+  const err = e as Error & { cause?: Error };
+  return err.cause?.message ? `${err.message} (${err.cause.message})` : err.message;
 }

@@ -63,14 +63,17 @@ async function call(s: CoinGeckoSettings, scheduler: WeightScheduler, headers: R
   const what = `coingecko ${path.split('?')[0]}`;
   const ticket = await scheduler.acquire('coingecko', 1);
   let res: Response;
+  let text: string;
+  // the body is read inside the guard: a connection reset mid-body is a network fault, retried
   try {
     res = await fetch(`${s.baseUrl}${path}`, { headers, signal: AbortSignal.timeout(s.timeoutMs), redirect: 'error' });
+    text = await res.text();
   } catch (e) {
+    const err = e as Error & { cause?: Error };
+    throw new TemporaryExchangeError(`${what} failed: ${err.message}${err.cause?.message ? ` (${err.cause.message})` : ''}`);
+  } finally {
     scheduler.settle(ticket);
-    throw new TemporaryExchangeError(`${what} failed: ${(e as Error).message}`);
   }
-  scheduler.settle(ticket);
-  const text = await res.text();
   if (res.status === 429) {
     const seconds = Number(res.headers.get('retry-after'));
     const wait = Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;

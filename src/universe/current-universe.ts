@@ -1,3 +1,4 @@
+import { JobFailedError } from '../core/errors.js';
 import { PauseGate, withRetry, type RetryContext } from '../pipeline/retry.js';
 import type { Log } from '../pipeline/log.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
@@ -7,8 +8,15 @@ import { readCurrentUniverse, writeUniverse } from '../store/universe-files.js';
 import type { RetryPolicy } from '../pipeline/retry.js';
 import { refreshUniverse, type Universe, type UniverseOptions } from './refresh-universe.js';
 
+/** A universe shorter than the least the user accepts (`--min-size`): refused, the previous one stays in force. */
+export class UniverseTooSmallError extends JobFailedError {
+  override name = 'UniverseTooSmallError';
+}
+
 export interface EnsureUniverse {
   readonly options: UniverseOptions;
+  /** Fewer members than this fails the refresh (UniverseTooSmallError) and keeps the previous universe. */
+  readonly minSize?: number;
   readonly dataDir: string;
   /** A universe younger than this (by this machine's clock) is reused. */
   readonly maxAgeMs: number;
@@ -44,6 +52,11 @@ export async function ensureUniverse(o: EnsureUniverse, deps: EnsureDeps): Promi
   const retry: RetryContext = { policy: o.retry, gate: new PauseGate(), log: deps.log, signal: deps.signal };
   const now = await withRetry('fetch exchange time', retry, () => deps.exchange.serverTime());
   const made = await refreshUniverse(o.options, { coingecko, exchange: deps.exchange, retry, now }, previous);
+  if (o.minSize !== undefined && made.members.length < o.minSize) {
+    const why = Object.entries(made.shortfall.reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ');
+    throw new UniverseTooSmallError(`the universe of ${made.date} has ${made.members.length} member(s), fewer than the ${o.minSize} required (--min-size; left out: ${why || 'none'}); `
+      + `${previous ? `the universe of ${previous.date} stays in force` : 'no universe is in force'}`);
+  }
   // its age (for the max age) is counted on this machine's clock; its date is the exchange's day
   const universe: Universe = { ...made, createdAt: new Date().toISOString() };
   await writeUniverse(o.dataDir, universe as unknown as Universe & Record<string, unknown>);

@@ -313,7 +313,7 @@ describe('collect: the daily job over the universe', () => {
       expect(r.stderr).toMatch(/^qml-data: --(every|at) "(5x|25:00)" is not a/);
     }
     // flags of the cycle are checked before it runs: a usage error, not a failed cycle
-    for (const [args, message] of [[['--size', '0'], /--size "0" must be a number greater than 0/], [['--market-days', 'x'], /--market-days "x"/],
+    for (const [args, message] of [[['--size', '0'], /--size "0" must be a whole number of 1 or more/], [['--market-days', 'x'], /--market-days "x"/],
       [["--datasets", "liquidity"], /unknown dataset "liquidity"/], [['--exchange', 'nosuchex'], /unknown exchange "nosuchex"/]] as const) {
       const r = await runCli(['collect', ...args, '--api-url', sim.url, '--data-dir', await tempDir()]);
       expect(r.code, r.stderr).toBe(2);

@@ -73,11 +73,11 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     const sent = new Set(conns.flatMap((c) => c.sent.map(normalizedKey)));
     expect(recorded.filter((k) => !sent.has(k)), 'nothing the simulator did not send').toEqual([]);
     // every event sent while connected is kept; of a connection killed -9, those still unread in its socket
-    // when the process died (sent within 0.2 s of real time before the kill) cannot be, and may be missing
+    // when the process died (sent within 1 s of real time before the kill: a loaded machine lags in reading its socket) cannot be, and may be missing
     const have = new Set(recorded);
     for (const c of conns) {
       const killed = c.endedBy === 'client' && killedAt.some((t) => Math.abs(t - c.closedAt!) < 100 * SPEED);
-      const must = c.sent.filter((e) => !killed || e.E < c.closedAt! - 0.2 * 1000 * SPEED);
+      const must = c.sent.filter((e) => !killed || e.E < c.closedAt! - 1 * 1000 * SPEED);
       expect(must.filter((e) => !have.has(normalizedKey(e))).length, `connection ${c.id} (${c.endedBy})`).toBe(0);
     }
     expect(recorded.length).toBeGreaterThan(500);

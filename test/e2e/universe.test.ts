@@ -90,6 +90,71 @@ describe('universe refresh, show and diff against the simulated CoinGecko and ex
     }
   });
 
+  it('the real cases: 1000X is X Empire, aliased contracts (RAYSOL, LUNA2, BEAMX), no gold token, no pre-market or index contract', async () => {
+    const dir = await tempDir();
+    const u = await refresh(dir, ['--size', '150']);
+    const byId = new Map(u.members.map((m) => [m.id, m]));
+    const skipped = new Map(u.skipped.map((s) => [s.id, s]));
+    expect(byId.get('x-empire')).toMatchObject({ market: '1000X/USDT:USDT', multiplier: 1000 });
+    expect(byId.get('raydium')).toMatchObject({ market: 'RAYSOL/USDT:USDT', alias: 'RAYSOL' });
+    expect(byId.get('terra-luna-2')).toMatchObject({ market: 'LUNA2/USDT:USDT' });
+    expect(byId.get('beam-2')).toMatchObject({ market: 'BEAMX/USDT:USDT' });
+    expect(skipped.get('pax-gold')).toMatchObject({ reason: 'excluded-category', detail: "in CoinGecko's tokenized-gold category", market: 'PAXG/USDT:USDT' });
+    expect(skipped.get('sim-pre-market')).toMatchObject({ reason: 'non-standard-contract', market: 'PMK/USDT:USDT' });
+    expect(skipped.get('wrapped-solana')).toMatchObject({ reason: 'excluded-category' });
+    expect(skipped.get('wrapped-solana')!.market).toBeUndefined(); // it never owned SOL's contract
+    expect(byId.get('solana')).toMatchObject({ market: 'SOL/USDT:USDT' });
+    const markets = u.members.map((m) => m.market);
+    for (const m of ['PAXG/USDT:USDT', 'PMK/USDT:USDT', 'BTCDOM/USDT:USDT', 'USDC/USDT:USDT']) expect(markets).not.toContain(m);
+    const shown = await runCli(['universe', 'show', '--data-dir', dir]);
+    expect(shown.stdout).toMatch(/RAYSOL\/USDT:USDT\s+raydium \(alias: contract RAYSOL\)/);
+
+    // CoinGecko down afterwards: excluded by identity (SOL stays, USDC and PAXG stay out), no index or pre-market contract
+    const down = await startSim({ port: 0, now: NOW, seed: 4, universe: true, faults: '500@coingecko#1+' });
+    try {
+      const cfg = join(dir, 'fast.yaml');
+      await writeFile(cfg, 'retry:\n  attempts: 1\n  base_ms: 10\n  max_ms: 20\n  total_ms: 5000\n');
+      const r = await runBinary(['universe', 'refresh', '--size', '300', '--force', '--json', '--config', cfg, '--api-url', down.url, '--data-dir', dir]);
+      expect(r.code, r.stderr).toBe(0);
+      const f = JSON.parse(r.stdout) as Universe;
+      expect(f.source).toBe('exchange-volume');
+      const fm = f.members.map((m) => m.market);
+      expect(fm).toContain('SOL/USDT:USDT');
+      for (const m of ['USDC/USDT:USDT', 'PAXG/USDT:USDT', 'BTCDOM/USDT:USDT', 'PMK/USDT:USDT']) expect(fm, m).not.toContain(m);
+      // with no earlier universe at all, the stablecoin list keeps USDC out
+      const fresh = await tempDir();
+      const r2 = await runBinary(['universe', 'refresh', '--size', '300', '--json', '--config', cfg, '--api-url', down.url, '--data-dir', fresh]);
+      const g = JSON.parse(r2.stdout) as Universe;
+      expect(g.members.map((m) => m.market)).not.toContain('USDC/USDT:USDT');
+      expect(g.skipped.find((s) => s.market === 'USDC/USDT:USDT')).toMatchObject({ reason: 'excluded-category' });
+      expect(g.members.map((m) => m.market)).not.toContain('BTCDOM/USDT:USDT');
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('a short universe says so: the shortfall and its reasons in --json and text; --min-size fails it (exit 1) and keeps the previous one', async () => {
+    const dir = await tempDir();
+    const first = await refresh(dir, ['--size', '50']);
+    const big = await runBinary(['universe', 'refresh', '--size', '400', '--force', '--json', '--api-url', sim.url, '--data-dir', dir]);
+    expect(big.code, big.stderr).toBe(0);
+    const u = JSON.parse(big.stdout) as Universe;
+    expect(u.shortfall.missing).toBe(400 - u.members.length);
+    expect(u.shortfall.missing).toBeGreaterThan(0);
+    expect(Object.values(u.shortfall.reasons).reduce((a, b) => a + b, 0)).toBe(u.skipped.length);
+    expect((await runCli(['universe', 'show', '--data-dir', dir])).stdout).toMatch(new RegExp(`short by ${u.shortfall.missing}: \\d+ `));
+    const refused = await runBinary(['universe', 'refresh', '--size', '400', '--min-size', '390', '--force', '--api-url', sim.url, '--data-dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(new RegExp(`^qml-data: the universe of 2026-11-20 has ${u.members.length} member\\(s\\), fewer than the 390 required`, 'm'));
+    const still = JSON.parse((await runCli(['universe', 'show', '--json', '--data-dir', dir])).stdout) as Universe;
+    expect(still.members).toHaveLength(u.members.length); // the one in force before, unchanged
+    expect(first.members).toHaveLength(50);
+    // collect: the cycle fails with exit 1, its summary says why, and the shortfall is in status
+    const c = await runBinary(['collect', '--size', '400', '--min-size', '390', '--force', '--days', '1', '--json', '--api-url', sim.url, '--data-dir', dir]);
+    expect(c.code).toBe(1);
+    expect(JSON.parse(c.stdout)).toMatchObject({ errorKind: 'universe' });
+  });
+
   it('show and diff without a universe say what to run, with exit 2', async () => {
     const dir = await tempDir();
     const r = await runCli(['universe', 'show', '--data-dir', dir]);

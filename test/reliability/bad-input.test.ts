@@ -106,7 +106,7 @@ const CASES: Case[] = [
   { name: 'an empty --symbol', args: build('--symbol', ''), code: 2, message: /^qml-data: --symbol "" is empty or has an empty item \(expected symbols like ETH\/USDT/ },
   { name: 'an empty item in --symbol', args: update('--symbol', 'BTC/USDT,'), code: 2, message: /^qml-data: --symbol "BTC\/USDT," is empty or has an empty item/ },
   { name: 'an unknown --log-level', args: ['--log-level', 'loud', ...update()], code: 2, message: /^qml-data: --log-level "loud" is not a level \(expected one of fatal error warn info debug trace silent\)$/ },
-  { name: '--stale-after that is not a whole number', args: ['validate', '--data-dir', 'DIR', '--stale-after', '1.5'], code: 2, message: /^qml-data: --stale-after "1.5" must be a whole number, 0 or more$/ },
+  { name: '--stale-after that is not a whole number', args: ['validate', '--data-dir', 'DIR', '--stale-after', '1.5'], code: 2, message: /^qml-data: --stale-after "1.5" must be a whole number of 0 or more$/ },
   { name: 'sim on a port already in use', args: ['sim', '--port', 'PORT'], code: 2, message: /^qml-data: --port \d+ is already in use on 127\.0\.0\.1 \(expected a free port, or --port 0 for any\)$/ },
   {
     name: 'unwritable data folder (a file stands where a folder should be)', args: build('--symbol', 'ETH/USDT', '--timeframes', '4h', '--days', '5'), code: 4,

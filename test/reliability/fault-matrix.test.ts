@@ -13,7 +13,7 @@ const SPLIT = '2024-01-15T00:00:00Z'; // update cases start from a store built u
 const SYMBOL = 'ETH/USDT';
 
 /** Faults the client must absorb: the run completes with exactly the fault-free store. */
-const ABSORBED: FaultKind[] = ['429', '418', '500', '502', '503', 'hang', 'reset', 'bad-json', 'html', 'empty', 'overlap', 'shuffle', 'bad-values'];
+const ABSORBED: FaultKind[] = ['429', '418', '500', '502', '503', 'hang', 'reset-before', 'reset-headers', 'reset', 'bad-json', 'html', 'empty', 'overlap', 'shuffle', 'bad-values'];
 /** Faults that cannot be absorbed: the run fails with its documented exit code and changes no store. */
 const FATAL: Partial<Record<FaultKind, number>> = { delist: 3 };
 

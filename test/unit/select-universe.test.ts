@@ -27,6 +27,11 @@ describe('universe selection', () => {
     expect(splitMultiplier('1000000MOG')).toEqual({ ticker: 'MOG', multiplier: 1_000_000 });
     expect(splitMultiplier('1MBABYDOGE')).toEqual({ ticker: 'BABYDOGE', multiplier: 1_000_000 });
     expect(splitMultiplier('1INCH')).toEqual({ ticker: '1INCH', multiplier: 1 });
+    // every real form: Binance's and Bybit's multiplier contracts, X Empire's 1000X among them (never 0X × 100)
+    for (const [base, ticker, multiplier] of [['1000SHIB', 'SHIB', 1000], ['1000000MOG', 'MOG', 1e6], ['1MBABYDOGE', 'BABYDOGE', 1e6], ['1000X', 'X', 1000],
+      ['1000CAT', 'CAT', 1000], ['1000000BOB', 'BOB', 1e6], ['10000LADYS', 'LADYS', 10000], ['1000SATS', 'SATS', 1000], ['1000BONK', 'BONK', 1000]] as const) {
+      expect(splitMultiplier(base), base).toEqual({ ticker, multiplier });
+    }
     expect(splitMultiplier('BTC')).toEqual({ ticker: 'BTC', multiplier: 1 });
   });
 

@@ -39,9 +39,11 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const settings = runSettings(cfg, flags, ctx.env);
   sinkOf(flags, cfg);
   const ex = exchangeSettings(cfg, flags, ctx.env);
-  const archives = archivesFor(flags.archives, cfg, ctx.env, ex, settings.dataDir, ctx.runLog);
+  const dryRun = flags.dryRun ?? false;
+  const archives = archivesFor(flags.archives, cfg, ctx.env, ex, settings.dataDir, ctx.runLog, dryRun);
   const outcomes = await withExchange(ex, settings.dataDir, ctx.log, ctx.terminal, (clientFor, progress) =>
-    runBuild({ symbols, timeframes, datasets: flags.datasets, range, dryRun: flags.dryRun ?? false, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress, archives }));
+    runBuild({ symbols, timeframes, datasets: flags.datasets, range, dryRun, erase: flags.erase ?? false }, settings, { clientFor, log: ctx.runLog, signal: ctx.signal, progress, archives }),
+  { dryRun });
   ctx.print(flags.json ? JSON.stringify({ stores: outcomes }, null, 2) : renderOutcomes(outcomes));
   const sinkFailure = await syncWritten(flags, cfg, ctx, outcomes, flags.json ?? false);
   const failure = failureOf(outcomes);

@@ -1,19 +1,15 @@
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { ExchangeError, InterruptedError, JobFailedError, UsageError } from '../../core/errors.js';
+import { ExchangeError, JobFailedError, UsageError } from '../../core/errors.js';
 import { isoUtc } from '../../core/time-format.js';
-import { runBuild } from '../../pipeline/build.js';
-import { collectFunding, collectMarketData, collectPriceKlines, collectStatistic, cycleContext, nextCycleAt, summarizeStores, type CycleSummary } from '../../pipeline/collect.js';
+import { keepCollectStatus, nextCycleAt, runCollectCycle, type CycleSummary } from '../../pipeline/collect.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
-import { readCollectStatus, writeCollectStatus } from '../../store/collect-status.js';
 import { coinGeckoFor, ensureUniverse } from '../../universe/current-universe.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
-import { STATISTICS_JOBS } from '../../pipeline/statistics-job.js';
-import { PRICE_KLINES_JOBS } from '../../pipeline/price-klines-job.js';
-import { archivesFor, checkTimeframes, collect, durationMs, exchangeSettings, rangeFrom, positiveNumber, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkTimeframes, collect, durationMs, exchangeSettings, integerFlag, rangeFrom, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
@@ -35,6 +31,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--datasets <list>', `datasets to collect for every member: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets'))
     .option('--market-days <n>', 'history of the coingecko-market dataset (default 365, what CoinGecko\'s demo plan serves)')
     .option('--size <n>', 'coins in the universe (default from config: 100)')
+    .option('--min-size <n>', 'a universe of fewer members fails the cycle (exit 1) and the previous one stays in force (default from config: none)')
     .option('--max-age <hours>', 'refresh the universe when older than this (default from config: 24)')
     .option('--force', 'refresh the universe even when it is young enough')
     .option('--loop', 'keep running: one cycle every --every, until Ctrl-C or SIGTERM')
@@ -76,12 +73,12 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, everyMs
     const started = Date.now();
     const { summary, outcomes } = await runCycle(flags, cfg, c);
     const next = flags.loop ? nextCycleAt(started, Date.now(), everyMs, at) : undefined;
-    const summaryPath = await keepStatus(flags, cfg, c, summary, outcomes, next);
+    const summaryPath = await keepCollectStatus(runSettings(cfg, flags, c.env).dataDir, summary, outcomes, next);
     c.print(flags.json ? JSON.stringify(summary, null, 2) : summaryText(summary, cycle));
     const sinkFailure = await syncWritten(flags, cfg, c, outcomes, flags.json ?? false);
     if (flags.onComplete) await runOnComplete(flags.onComplete, summaryPath, c);
     if (!flags.loop) {
-      if (summary.error) throw new ExchangeError(summary.error);
+      if (summary.error) throw summary.errorKind === 'universe' ? new JobFailedError(summary.error) : new ExchangeError(summary.error);
       if (summary.stores.failed > 0) throw new JobFailedError(`${summary.stores.failed} store(s) failed: ${summary.failures[0]!.symbol}: ${summary.failures[0]!.error}`);
       if (sinkFailure) throw sinkFailure;
       return;
@@ -94,85 +91,44 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, everyMs
   }
 }
 
-/** One cycle: the universe (reused or refreshed), then a build of every member's stores over the range. */
+/** One cycle: flags into a request (checked before anything runs), the pipeline's cycle, the weight spent. */
 async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Promise<{ summary: CycleSummary; outcomes: StoreOutcome[] }> {
-  const startedAt = Date.now();
   const settings = runSettings(cfg, flags, c.env);
   const ex = exchangeSettings(cfg, flags, c.env);
-  const timeframes = checkTimeframes(flags.timeframes ?? ['5m']);
-  const range = rangeFrom(flags, { kind: 'days', days: 90 });
-  const datasets = datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name);
-  const marketDays = positiveNumber('--market-days', flags.marketDays) ?? 365;
   // flags are checked before anything runs: a mistake is a usage error, not a failed cycle
-  const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
-  let universe: CycleSummary['universe'] = { date: '', createdAt: '', source: '', refreshed: false, members: 0 };
-  let weight: Record<string, number> = {};
-  try {
-    const outcomes = await withExchange(ex, settings.dataDir, c.log, c.terminal, async (clientFor, progress, scheduler) => {
-      try {
-        const exchange = clientFor(settings.exchange);
-        const u = await ensureUniverse(request, { exchange, scheduler, log: c.log, signal: c.signal });
-        universe = { date: u.universe.date, createdAt: u.universe.createdAt, source: u.universe.source, refreshed: u.refreshed, members: u.universe.members.length };
-        const members = u.universe.members;
-        if (members.length === 0) return [];
-        const deps = { clientFor, log: c.runLog, signal: c.signal, progress, coingecko: coinGeckoFor(request, scheduler), archives: archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog) };
-        const outcomes: StoreOutcome[] = [];
-        if (datasets.includes('ohlcv')) {
-          outcomes.push(...await runBuild({ symbols: members.map((m) => m.market), timeframes, range, dryRun: false }, settings, deps));
-        }
-        const cycle = datasets.some((d) => d !== 'ohlcv') ? await cycleContext(settings, deps, exchange) : undefined;
-        if (datasets.includes('funding')) outcomes.push(...await collectFunding(cycle!, members));
-        // the futures statistics at the collect's timeframes (the periods Binance has: 5m … 1d)
-        for (const name of datasets.filter((d) => PRICE_KLINES_JOBS[d])) {
-          for (const tf of timeframes) outcomes.push(...await collectPriceKlines(cycle!, name, members, tf, range));
-        }
-        for (const name of datasets.filter((d) => STATISTICS_JOBS[d])) {
-          for (const tf of timeframes) outcomes.push(...await collectStatistic(cycle!, name, members, tf));
-        }
-        if (datasets.includes('coingecko-market')) outcomes.push(...await collectMarketData(cycle!, members, marketDays));
-        return outcomes;
-      } finally {
-        weight = Object.fromEntries(scheduler.usageOf().filter((u) => u.weight > 0).map((u) => [u.family, u.weight]));
-      }
-    });
-    return { outcomes, summary: { ...times(startedAt), universe, ...summarizeStores(outcomes), weight } };
-  } catch (e) {
-    if (e instanceof InterruptedError || !(e instanceof ExchangeError)) throw e;
-    // an exchange outage fails this cycle, not the process: the next cycle catches up
-    c.log.error({ err: (e as Error).message }, 'the cycle failed');
-    return { outcomes: [], summary: { ...times(startedAt), universe, stores: { fresh: 0, updated: 0, built: 0, failed: 0 }, rowsAdded: 0, weight, failures: [], error: (e as Error).message } };
-  }
-}
-
-function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt' | 'durationMs'> {
-  const now = Date.now();
-  return { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(now).toISOString(), durationMs: now - startedAt };
-}
-
-/** The status file: the universe, the last cycle, the next one, and every store this run knows of. */
-async function keepStatus(flags: CollectFlags, cfg: Config, c: CommandContext, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
-  const dataDir = runSettings(cfg, flags, c.env).dataDir;
-  const before = await readCollectStatus(dataDir).catch(() => undefined);
-  // entries of earlier versions, keyed without their dataset, are not carried over: they were ambiguous
-  const kept = Object.entries((before?.['stores'] ?? {}) as Record<string, { dataset?: string }>).filter(([, v]) => v.dataset !== undefined);
-  const stores: Record<string, unknown> = Object.fromEntries(kept);
-  for (const o of outcomes) {
-    // one entry per store: its dataset, symbol and timeframe (funding at 1h and candles at 1h are two stores)
-    const dataset = o.dataset ?? 'ohlcv';
-    stores[`${dataset} ${o.symbol} ${o.timeframe ?? ''}`.trim()] = { dataset, symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
-  }
-  const status = { universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
-  return writeCollectStatus(dataDir, status, s);
+  const request = {
+    timeframes: checkTimeframes(flags.timeframes ?? ['5m']),
+    range: rangeFrom(flags, { kind: 'days', days: 90 }),
+    datasets: datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name),
+    marketDays: integerFlag('--market-days', flags.marketDays) ?? 365,
+  };
+  const universe = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
+  const archives = archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog);
+  return withExchange(ex, settings.dataDir, c.log, c.terminal, (clientFor, progress, scheduler) => runCollectCycle(request, settings, {
+    clientFor, log: c.runLog, signal: c.signal, progress, archives, coingecko: coinGeckoFor(universe, scheduler),
+    universe: async () => {
+      const u = await ensureUniverse(universe, { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal });
+      const { date, createdAt, source, members, shortfall } = u.universe;
+      return { summary: { date, createdAt, source, refreshed: u.refreshed, members: members.length, ...(shortfall ? { shortfall } : {}) }, members };
+    },
+    weightSpent: () => Object.fromEntries(scheduler.usageOf().filter((x) => x.weight > 0).map((x) => [x.family, x.weight])),
+  }));
 }
 
 function summaryText(s: CycleSummary, cycle: number): string {
   if (s.error) return `cycle ${cycle} failed after ${(s.durationMs / 1000).toFixed(1)} s: ${s.error}`;
   const w = Object.entries(s.weight).map(([f, v]) => `${f} ${v.toLocaleString('en-US')}`).join(', ') || '0';
   return [
-    `cycle ${cycle}: universe of ${s.universe.date} (${s.universe.source}${s.universe.refreshed ? ', refreshed' : ''}), ${s.universe.members} members`,
+    `cycle ${cycle}: universe of ${s.universe.date} (${s.universe.source}${s.universe.refreshed ? ', refreshed' : ''}), ${s.universe.members} members${shortText(s.universe.shortfall)}`,
     `stores: ${s.stores.fresh} fresh, ${s.stores.updated} updated, ${s.stores.built} built, ${s.stores.failed} failed; ${s.rowsAdded.toLocaleString('en-US')} rows added in ${(s.durationMs / 1000).toFixed(1)} s; weight ${w}`,
-    ...s.failures.map((f) => `failed ${f.symbol} ${f.timeframe ?? ''}: ${f.error}`),
+    ...s.failures.map((f) => `failed ${f.dataset ?? 'ohlcv'} ${f.symbol} ${f.timeframe ?? ''}: ${f.error}`),
   ].join('\n');
+}
+
+/** `, short by 4 (3 not-listed, 1 non-standard-contract)` when the universe has fewer members than asked. */
+export function shortText(s: { missing: number; reasons: Readonly<Record<string, number>> } | undefined): string {
+  if (!s || s.missing === 0) return '';
+  return `, short by ${s.missing} (${Object.entries(s.reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ')})`;
 }
 
 /** Run the user's command after a cycle, with the summary's path; its failure is logged, not fatal. */

@@ -13,7 +13,7 @@ import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { runSettings } from '../options.js';
+import { positiveNumber, runSettings } from '../options.js';
 import { failureOf, renderOutcomes } from '../report.js';
 
 const DAY = 86_400_000;
@@ -44,6 +44,7 @@ async function demoFolder(given: string | undefined): Promise<string> {
 }
 
 async function runDemo(flags: { dataDir?: string; days: string }, c: CommandContext): Promise<void> {
+  const days = positiveNumber('--days', flags.days)!;
   const dataDir = await demoFolder(flags.dataDir);
   const start = floorOpen(parseTimeframe('1h'), Date.now()) - 2 * DAY + 30 * 60_000;
   const sim = await startSim({ port: 0, now: start, seed: 1 });
@@ -52,7 +53,7 @@ async function runDemo(flags: { dataDir?: string; days: string }, c: CommandCont
     c.print(`simulator on ${sim.url}, exchange clock ${new Date(start).toISOString()}, stores in ${dataDir}\n`);
     await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, dataDir, c.log, undefined, async (clientFor) => {
       const deps = { clientFor, log: c.runLog, signal: c.signal };
-      const built = await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'days', days: Number(flags.days) }, dryRun: false }, settings, deps);
+      const built = await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'days', days }, dryRun: false }, settings, deps);
       c.print(`$ qml-data build --symbol ETH/USDT --timeframes 1h 4h --days ${flags.days}\n${renderOutcomes(built)}\n`);
       sim.setNow(start + 2 * DAY);
       c.print(`(two days pass on the exchange: ${new Date(sim.now()).toISOString()})\n`);

@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseUserDate } from '../../core/time-format.js';
 import { startSim } from '../../sim/server.js';
 import type { CommandContext } from '../command-context.js';
-import { collect, positiveNumber } from '../options.js';
+import { collect, integerFlag } from '../options.js';
 
 interface SimFlags {
   host: string; port: string; now?: string; seed: string; symbols?: string[]; replay?: string[];
@@ -30,9 +30,9 @@ export function registerSim(program: Command, ctx: () => CommandContext): void {
       const c = ctx();
       const sim = await startSim({
         host: flags.host,
-        port: portNumber(flags.port),
+        port: integerFlag('--port', flags.port, { min: 0, max: 65535 })!,
         now: flags.now === undefined ? undefined : parseUserDate(flags.now, '--now'),
-        seed: Number(flags.seed),
+        seed: integerFlag('--seed', flags.seed, { min: 0, max: 2 ** 32 - 1 })!,
         symbols: flags.symbols,
         replay: replayMap(flags.replay ?? []),
         rateLimits: rateLimits(flags),
@@ -46,12 +46,6 @@ export function registerSim(program: Command, ctx: () => CommandContext): void {
     });
 }
 
-function portNumber(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port "${text}" must be a whole number from 0 to 65535`);
-  return n;
-}
-
 function replayMap(items: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
@@ -63,10 +57,10 @@ function replayMap(items: readonly string[]): Record<string, string> {
 }
 
 function rateLimits(f: SimFlags) {
-  const windowMs = positiveNumber('--rate-window-ms', f.rateWindowMs);
-  const banBaseMs = positiveNumber('--ban-ms', f.banMs);
+  const windowMs = integerFlag('--rate-window-ms', f.rateWindowMs);
+  const banBaseMs = integerFlag('--ban-ms', f.banMs);
   const common = { ...(windowMs ? { windowMs } : {}), ...(banBaseMs ? { banBaseMs } : {}) };
-  const spot = positiveNumber('--spot-weight-limit', f.spotWeightLimit);
-  const futures = positiveNumber('--futures-weight-limit', f.futuresWeightLimit);
+  const spot = integerFlag('--spot-weight-limit', f.spotWeightLimit);
+  const futures = integerFlag('--futures-weight-limit', f.futuresWeightLimit);
   return { spot: { ...common, ...(spot ? { limit: spot } : {}) }, futures: { ...common, ...(futures ? { limit: futures } : {}) } };
 }

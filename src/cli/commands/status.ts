@@ -10,6 +10,7 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { runSettings, storeOptions } from '../options.js';
 import { durationText, liquidationDays } from './liquidations.js';
+import { shortText } from './collect.js';
 
 interface StatusFlags { dataDir?: string; config?: string; json?: boolean }
 
@@ -58,11 +59,11 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       if (flags.json) return c.print(JSON.stringify({ ...status, ...(recorder ? { liquidations: recorder } : {}), leftovers }, null, 2));
       const lines: string[] = [];
       if (status) {
-        const u = status['universe'] as { date: string; createdAt: string; source: string; members: number };
+        const u = status['universe'] as { date: string; createdAt: string; source: string; members: number; shortfall?: { missing: number; reasons: Record<string, number> } };
         const last = status['lastCycle'] as { finishedAt: string; error?: string; stores: Record<string, number> };
         const stores = Object.values(status['stores'] as Record<string, StoreStatus>);
         lines.push(
-          `universe of ${u.date} (${u.source}), ${u.members} members, made ${hoursAgo(u.createdAt, now)}`,
+          `universe of ${u.date} (${u.source}), ${u.members} members${shortText(u.shortfall)}, made ${hoursAgo(u.createdAt, now)}`,
           `last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
           `next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
           ...stores.map((s) => `${s.status.padEnd(14)} ${`${s.dataset ?? 'ohlcv'} ${s.symbol} ${s.timeframe ?? ''}`.padEnd(44)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),

@@ -3,13 +3,14 @@ import { UsageError } from '../../core/errors.js';
 import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates } from '../../store/universe-files.js';
 import { ensureUniverse, type EnsureUniverse } from '../../universe/current-universe.js';
 import { diffUniverse, type Universe } from '../../universe/refresh-universe.js';
+import { DEFAULT_ALIASES, STABLECOIN_TICKERS } from '../../universe/known-coins.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { collect, exchangeSettings, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
+import { collect, exchangeSettings, integerFlag, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
 
 export interface UniverseFlags extends ExchangeFlags {
-  config?: string; json?: boolean; size?: string; categories?: string[]; market?: string; alwaysInclude?: string[];
+  config?: string; json?: boolean; size?: string; minSize?: string; categories?: string[]; market?: string; alwaysInclude?: string[];
   force?: boolean; maxAge?: string; coingeckoUrl?: string;
 }
 
@@ -18,6 +19,7 @@ export function registerUniverse(program: Command, ctx: () => CommandContext): v
   storeOptions(universe.command('refresh')
     .description('rank coins by 24 h volume on CoinGecko, map them to the exchange\'s markets, keep a dated snapshot')
     .option('--size <n>', 'coins in the universe (default from config: 100)')
+    .option('--min-size <n>', 'a universe of fewer members fails (exit 1) and the previous one stays in force (default from config: none)')
     .option('--categories <list>', 'only coins in these CoinGecko categories, e.g. layer-1,layer-2', collect('--categories'))
     .option('--always-include <ids>', 'CoinGecko ids that are always members when they map', collect('--always-include'))
     .option('--market <kind>', 'perp (USDT-M perpetuals) or spot (default from config: perp)')
@@ -57,17 +59,25 @@ async function refreshCommand(flags: UniverseFlags, c: CommandContext): Promise<
   const cfg = loadConfig(flags.config);
   const settings = runSettings(cfg, flags, c.env);
   const ex = exchangeSettings(cfg, flags, c.env);
+  // flags are checked before anything connects
+  const request = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
   const { universe } = await withExchange(ex, settings.dataDir, c.log, c.terminal, (clientFor, _progress, scheduler) =>
-    ensureUniverse(universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl), { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal }));
+    ensureUniverse(request, { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal }));
   c.print(flags.json ? JSON.stringify(universe, null, 2) : renderUniverse(universe));
 }
 
 /** What `universe refresh` and `collect` ask of the universe, from the config and the flags. */
 export function universeRequest(cfg: Config, flags: UniverseFlags, c: CommandContext, dataDir: string, apiUrl: string | undefined): EnsureUniverse {
   const plan = c.env['COINGECKO_API_PLAN'] === 'pro' ? 'pro' : 'demo';
+  const minSize = integerFlag('--min-size', flags.minSize) ?? cfg.universe.min_size ?? undefined;
   return {
+    ...(minSize !== undefined ? { minSize } : {}),
     options: {
-      exchange: flags.exchange ?? cfg.exchange, size: positiveNumber('--size', flags.size) ?? cfg.universe.size, quote: cfg.universe.quote,
+      aliases: { ...DEFAULT_ALIASES, ...cfg.universe.aliases },
+      ...(cfg.universe.exclude_categories ? { excludeCategories: cfg.universe.exclude_categories } : {}),
+      stablecoins: [...STABLECOIN_TICKERS, ...cfg.universe.stablecoins],
+      excludeNonStandard: cfg.universe.exclude_non_standard,
+      exchange: flags.exchange ?? cfg.exchange, size: integerFlag('--size', flags.size) ?? cfg.universe.size, quote: cfg.universe.quote,
       market: marketOf(flags.market ?? cfg.universe.market), categories: flags.categories ?? cfg.universe.categories,
       alwaysInclude: flags.alwaysInclude ?? cfg.universe.always_include, tickerOwners: cfg.universe.ticker_owners,
     },
@@ -94,7 +104,10 @@ function coinGeckoUrl(cfg: Config, flags: UniverseFlags, apiUrl: string | undefi
 /** The universe as text: members with their markets, then every coin left out with its reason. */
 export function renderUniverse(u: Universe): string {
   const lines = [`universe of ${u.date} (${u.source}, ${u.exchange} ${u.market} ${u.quote}): ${u.members.length} of ${u.asked} asked, from the top ${u.ranked} by 24 h volume`];
-  for (const m of u.members) lines.push(`${String(m.rank).padStart(4)}  ${m.market.padEnd(24)} ${m.id}${m.multiplier !== 1 ? ` (×${m.multiplier})` : ''}`);
+  if (u.shortfall && u.shortfall.missing > 0) {
+    lines.push(`short by ${u.shortfall.missing}: ${Object.entries(u.shortfall.reasons).sort((a, b) => b[1] - a[1]).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  }
+  for (const m of u.members) lines.push(`${String(m.rank).padStart(4)}  ${m.market.padEnd(24)} ${m.id}${m.multiplier !== 1 ? ` (×${m.multiplier})` : ''}${m.alias ? ` (alias: contract ${m.alias})` : ''}`);
   if (u.skipped.length > 0) lines.push(`left out (${u.skipped.length}):`);
   for (const s of u.skipped) lines.push(`${String(s.rank).padStart(4)}  ${s.id.padEnd(24)} ${s.reason}: ${s.detail}`);
   if (u.inactive.length > 0) lines.push(`inactive (${u.inactive.length}; their stores are kept):`);

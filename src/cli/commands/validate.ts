@@ -29,13 +29,14 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
       const c = ctx();
       const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
       const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
+      const staleAfter = wholeNumber('--stale-after', flags.staleAfter);
       const names = flags.datasets ?? ['ohlcv'];
       const storeNames = names.filter((n) => n !== 'liquidations');
       const refs = storeNames.length === 0 ? [] : await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: datasetsNamed(storeNames) });
       const now = flags.now === undefined ? Date.now() : parseUserDate(flags.now, '--now');
       const days = names.includes('liquidations') || names.includes('all') ? await validateLiquidationDays(dataDir, now) : [];
       if (refs.length === 0 && days.length === 0) throw new JobFailedError(`no stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
-      const stores = [...await validateStores(refs, now, wholeNumber('--stale-after', flags.staleAfter)), ...days];
+      const stores = [...await validateStores(refs, now, staleAfter), ...days];
       c.print(flags.json ? JSON.stringify({ stores }, null, 2) : renderHealthText(stores));
       const bad = stores.filter((s) => s.status === 'fail' || (flags.strict && s.status === 'warn'));
       if (bad.length > 0) throw new JobFailedError(`${bad.length} of ${stores.length} store(s) failed validation`);

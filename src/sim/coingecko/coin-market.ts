@@ -26,11 +26,13 @@ export interface SimCoin {
   readonly perpListedAt?: number;
   /** The day its perpetual stops trading (delisted), when it does. */
   readonly perpDelistedAt?: number;
+  /** A perpetual that is not a standard coin contract: listed before the coin trades (pre-market). */
+  readonly perpPreMarket?: boolean;
 }
 
 const DAY = 86_400_000;
 
-interface Seed { id: string; symbol: string; name: string; categories: string[]; price: number; cap: number; volume: number; perp?: string | null }
+interface Seed { id: string; symbol: string; name: string; categories: string[]; price: number; cap: number; volume: number; perp?: string | null; preMarket?: boolean }
 
 /** The coins whose quirks the universe must handle, at realistic sizes. */
 const NOTABLE: Seed[] = [
@@ -60,6 +62,20 @@ const NOTABLE: Seed[] = [
   { id: 'leo-token', symbol: 'leo', name: 'LEO Token', categories: ['exchange-based-tokens'], price: 9, cap: 8e9, volume: 0.002e9, perp: null },
   { id: 'uniswap', symbol: 'uni', name: 'Uniswap', categories: ['decentralized-exchange'], price: 13, cap: 8e9, volume: 0.5e9, perp: 'UNI' },
   { id: 'universe-token', symbol: 'uni', name: 'Universe', categories: [], price: 0.01, cap: 0.002e9, volume: 0.0004e9, perp: null },
+  // a wrapped token sharing a major coin's ticker: excluded, and never the reason SOL is left out
+  { id: 'wrapped-solana', symbol: 'sol', name: 'Wrapped SOL', categories: ['wrapped-tokens'], price: 180, cap: 1.5e9, volume: 2.5e9, perp: null },
+  // contracts whose base is not the coin's ticker (the alias table)
+  { id: 'raydium', symbol: 'ray', name: 'Raydium', categories: ['decentralized-exchange'], price: 3.2, cap: 0.9e9, volume: 0.3e9, perp: 'RAYSOL' },
+  { id: 'terra-luna-2', symbol: 'luna', name: 'Terra', categories: ['layer-1'], price: 0.4, cap: 0.3e9, volume: 0.12e9, perp: 'LUNA2' },
+  { id: 'beam-2', symbol: 'beam', name: 'Beam', categories: ['gaming'], price: 0.02, cap: 1e9, volume: 0.1e9, perp: 'BEAMX' },
+  // X Empire trades as 1000X: the ticker is X, never 0X × 100
+  { id: 'x-empire', symbol: 'x', name: 'X Empire', categories: ['meme-token'], price: 0.00012, cap: 0.08e9, volume: 0.15e9, perp: '1000X' },
+  // commodity-backed tokens: not coins of their own
+  { id: 'pax-gold', symbol: 'paxg', name: 'PAX Gold', categories: ['tokenized-gold'], price: 2650, cap: 0.6e9, volume: 0.35e9, perp: 'PAXG' },
+  { id: 'tether-gold', symbol: 'xaut', name: 'Tether Gold', categories: ['tokenized-gold'], price: 2650, cap: 0.7e9, volume: 0.04e9, perp: null },
+  { id: 'kinesis-silver', symbol: 'kag', name: 'Kinesis Silver', categories: ['tokenized-commodities'], price: 31, cap: 0.05e9, volume: 0.001e9, perp: null },
+  // a pre-market contract: listed before the coin trades normally
+  { id: 'sim-pre-market', symbol: 'pmk', name: 'Pre-Market Coin', categories: ['layer-2'], price: 0.5, cap: 0.4e9, volume: 0.5e9, perp: 'PMK', preMarket: true },
 ];
 
 const FILLER_CATEGORIES = ['layer-1', 'layer-2', 'meme-token', 'decentralized-finance-defi', 'gaming', 'artificial-intelligence', 'real-world-assets'];
@@ -71,6 +87,7 @@ export function coinMarket(seed: number, now: number): SimCoin[] {
   const out: SimCoin[] = NOTABLE.map((c) => ({
     id: c.id, symbol: c.symbol, name: c.name, categories: c.categories, price: c.price, marketCap: c.cap, volume: c.volume,
     multiplier: multiplierOf(c.perp), ...(c.perp ? { perpBase: c.perp, perpListedAt: Date.parse('2021-01-01T00:00:00Z') } : {}),
+    ...(c.preMarket ? { perpPreMarket: true } : {}),
   }));
   for (let i = out.length; i < COINS; i++) {
     const n = String(i).padStart(3, '0');
@@ -91,7 +108,7 @@ export function coinMarket(seed: number, now: number): SimCoin[] {
 }
 
 function multiplierOf(base: string | null | undefined): number {
-  const m = /^(1(?:0+)|1M)[A-Z]/.exec(base ?? '');
+  const m = /^(10{3,}|1M)[A-Z]/.exec(base ?? '');
   return !m ? 1 : m[1] === '1M' ? 1_000_000 : Number(m[1]);
 }
 
