@@ -29,7 +29,7 @@ function candles(base: string, from: number, to: number): MasterFrame {
 /** Write a store (a superset of what it held, as update's appends are: its rows are never replaced). */
 async function write(dir: string, symbol: string, frame: MasterFrame, erase: boolean): Promise<void> {
   const id: WriteIdentity = { exchange: 'binance', source: 'exchange', marketType: 'swap', symbol, timeframe: '5m', atrPeriod: 14 };
-  await withStoreForWrite(OHLCV, masterPath(dir, symbol, '5m'), id, { waitMs: 0, erase }, (h) => h.replace(frame, id));
+  await withStoreForWrite(OHLCV, masterPath(dir, 'binance', symbol, '5m'), id, { waitMs: 0, erase }, (h) => h.replace(frame, id));
 }
 
 export async function databaseSection(): Promise<void> {

@@ -161,9 +161,9 @@ async function sameAsBuild(sim: RunningSim, dir: string): Promise<string> {
   const other = mkdtempSync(join(tmpdir(), 'qml-bench-collect-'));
   const equal: string[] = [];
   for (const symbol of sample) {
-    const { frame } = await readMaster(masterPath(dir, symbol, '5m'), { symbol, timeframe: '5m' });
+    const { frame } = await readMaster(masterPath(dir, 'binance', symbol, '5m'), { symbol, timeframe: '5m' });
     await timedCli(['build', '--symbol', symbol, '--timeframes', '5m', '--since', new Date(frame.time[0]!).toISOString(), '--api-url', sim.url, '--data-dir', other]);
-    const built = (await readMaster(masterPath(other, symbol, '5m'), { symbol, timeframe: '5m' })).frame;
+    const built = (await readMaster(masterPath(other, 'binance', symbol, '5m'), { symbol, timeframe: '5m' })).frame;
     const same = (['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const).every((k) => Buffer.from(frame[k].buffer).equals(Buffer.from(built[k].buffer)));
     if (same) equal.push(symbol);
   }

@@ -5,7 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readDay } from '../src/store/liquidation-day.js';
+import { LIQUIDATIONS } from '../src/datasets/liquidations.js';
+import { readStore } from '../src/store/store-read.js';
 import { startSim } from '../src/sim/server.js';
 
 /** CPU seconds a process has used (user + system), from /proc. */
@@ -46,8 +47,9 @@ export async function liquidationsSection(): Promise<void> {
   await sim.close();
   const total = sim.liquidations.connections.reduce((n, c) => n + c.sent.length, 0);
   let stored = 0;
-  for (const name of readdirSync(join(dir, 'liquidations')).filter((n) => n.endsWith('.parquet'))) {
-    stored += (await readDay(join(dir, 'liquidations', name)))!.frame.length;
+  const days = join(dir, 'binance', 'liquidations');
+  for (const name of readdirSync(days).filter((n) => n.endsWith('.parquet'))) {
+    stored += (await readStore(LIQUIDATIONS, join(days, name), {})).frame.time.length;
   }
   console.log('\nliquidation recorder (binary) against the simulator\'s stream: 40 perps, every simulated second, clock at 750×');
   console.log(`  offered:  ${(sent / seconds).toFixed(0)} events/s for ${seconds.toFixed(1)} s`);

@@ -56,7 +56,7 @@ async function coreAndParquet(): Promise<void> {
   const meta = { toolVersion: 'bench', schemaVersion: '1', dataset: 'ohlcv', exchange: 'binance', source: 'exchange', marketType: 'spot', symbol: 'BTC/USDT', timeframe: '1m', atrPeriod: 14, updatedAt: new Date().toISOString() };
   const [bytes, encMs] = time(() => encodeSeries(OHLCV, frame, meta));
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
-  const path = join(dir, 'BTC_USDT', '1m_master.parquet');
+  const path = join(dir, 'binance', 'BTC_USDT', '1m_master.parquet');
   const [, writeMs] = await timeAsync(() => writeStore(path, frame, 'BTC/USDT'));
   const [, readMs] = await timeAsync(() => readMaster(path, { symbol: 'BTC/USDT', timeframe: '1m' }));
   const [, rangeMs] = await timeAsync(() => readMaster(path, { symbol: 'BTC/USDT', timeframe: '1m' }, { start: from + 2 * YEAR, end: from + 2 * YEAR + 30 * 86_400_000 }));
@@ -89,7 +89,7 @@ async function updateEndToEnd(): Promise<void> {
   sim.setNow(end);
   const upd = await cli(['update', '--api-url', sim.url, '--data-dir', dir]);
   const noop = await cli(['update', '--api-url', sim.url, '--data-dir', dir]);
-  const { frame } = await readMaster(join(dir, 'BTC_USDT', '1h_master.parquet'), { symbol: 'BTC/USDT', timeframe: '1h' });
+  const { frame } = await readMaster(join(dir, 'binance', 'BTC_USDT', '1h_master.parquet'), { symbol: 'BTC/USDT', timeframe: '1h' });
   await sim.close();
   console.log(`\nstore: BTC/USDT 1h, ${frame.time.length.toLocaleString('en-US')} rows (${replay ? 'replayed Binance 2017–2022' : 'synthetic'})`);
   console.log(`build (fetch ${Math.ceil(frame.time.length / 1000)} pages): ${build.toFixed(0)} ms`);
@@ -122,7 +122,7 @@ async function updateCostFlat(): Promise<void> {
   for (const [, from] of sizes) {
     const f = cleanCandles(candleColumns(src.bars(from, stored))).frame;
     const dir = mkdtempSync(join(tmpdir(), 'qml-bench-'));
-    const path = join(dir, 'ETH_USDT', '1m_master.parquet');
+    const path = join(dir, 'binance', 'ETH_USDT', '1m_master.parquet');
     await withStoreForWrite(OHLCV, path, { symbol: 'ETH/USDT' }, { waitMs: 0, erase: true }, (h) =>
       h.replace({ ...f, atr: wilderAtr(f.high, f.low, f.close, 14) }, { exchange: 'binance', source: 'simulator', marketType: 'spot', symbol: 'ETH/USDT', timeframe: '1m', atrPeriod: 14 }));
     copyFileSync(path, `${path}.orig`);
@@ -131,7 +131,7 @@ async function updateCostFlat(): Promise<void> {
   const ms: number[][] = [[], []];
   for (let run = 0; run < 3; run++) {
     for (const [i, dir] of dirs.entries()) {
-      const path = join(dir, 'ETH_USDT', '1m_master.parquet');
+      const path = join(dir, 'binance', 'ETH_USDT', '1m_master.parquet');
       copyFileSync(`${path}.orig`, path);
       ms[i]!.push(await cli(['update', '--api-url', sim.url, '--data-dir', dir]));
     }
@@ -149,7 +149,7 @@ async function startup(): Promise<void> {
   const src = new SyntheticSource({ seed: 1, profile: coinProfile('ETH'), market: 'spot' });
   const raw = candleColumns(src.bars(Date.parse('2024-01-01T00:00Z'), Date.parse('2024-01-08T00:00Z')));
   const f = cleanCandles(raw).frame;
-  await writeStore(join(dir, 'ETH_USDT', '1m_master.parquet'), { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) }, 'ETH/USDT');
+  await writeStore(join(dir, 'binance', 'ETH_USDT', '1m_master.parquet'), { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) }, 'ETH/USDT');
   const node = Array.from({ length: 5 }, () => { const t0 = performance.now(); spawnSync(process.execPath, ['-e', '0']); return performance.now() - t0; });
   const runs = Array.from({ length: 7 }, () => runCli(['validate', '--data-dir', dir]).ms);
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

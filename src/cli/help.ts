@@ -19,6 +19,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   export: ['qml-data export --out exports/', 'qml-data export --format freqtrade --out user_data/data', 'qml-data export --symbol ETH/USDT --out - --time-format ms'],
   import: ['qml-data import exports/', 'qml-data import BTCUSDT-1m-2024-01.zip', 'qml-data import mine.csv --symbol ETH/USDT --timeframe 1h'],
   'clean-up': ['qml-data clean-up', 'qml-data clean-up --apply'],
+  'migrate-layout': ['qml-data migrate-layout', 'qml-data migrate-layout --apply', 'qml-data migrate-layout --data-dir /srv/market --json'],
   config: ['qml-data config show', 'qml-data config show --json'],
   completion: ['qml-data completion bash >> ~/.bashrc', 'qml-data completion zsh > "${fpath[1]}/_qml-data"'],
   sim: ['qml-data sim', 'qml-data sim --port 8787 --now 2024-06-01 --faults 500@klines#3', 'qml-data sim --universe'],
@@ -27,7 +28,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 
 /** `qml-data --help` in groups, the way the commands are used. */
 export const GROUPS: readonly [string, readonly string[]][] = [
-  ['Data', ['build', 'update', 'validate', 'list', 'clean-up']],
+  ['Data', ['build', 'update', 'validate', 'list', 'clean-up', 'migrate-layout']],
   ['Universe and collection', ['universe', 'collect', 'status', 'liquidations']],
   ['Database', ['db']],
   ['Files', ['export', 'import']],

@@ -13,6 +13,7 @@ import { registerLiquidations } from './commands/liquidations.js';
 import { registerDb } from './commands/db.js';
 import { registerFiles } from './commands/files.js';
 import { registerCleanUp } from './commands/clean-up.js';
+import { registerMigrateLayout } from './commands/migrate-layout.js';
 import { registerSetup } from './commands/setup.js';
 import { teach } from './help.js';
 import { registerUniverse } from './commands/universe.js';
@@ -68,7 +69,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
     return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, stdout: io.stdout, env: io.env });
   };
-  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerFiles, registerCleanUp, registerSim, registerDemo, registerSetup]) register(program, getCtx);
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerFiles, registerCleanUp, registerMigrateLayout, registerSim, registerDemo, registerSetup]) register(program, getCtx);
   teach(program);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

@@ -24,7 +24,7 @@ export async function syncWritten(flags: SinkFlags, cfg: Config, c: CommandConte
   try {
     const { runSync } = await import('../db/run-sync.js');
     const { syncText } = await import('./commands/db-actions.js');
-    const report = await runSync(url, '', written.map((o) => ({ dataset: o.dataset!, symbol: o.symbol, timeframe: o.timeframe ?? '', path: o.path })), { liquidations: false, universe: false });
+    const report = await runSync(url, '', written.map((o) => ({ dataset: o.dataset!, exchange: o.exchange, symbol: o.symbol, timeframe: o.timeframe ?? '', path: o.path })), { universe: false });
     if (!json) c.print(syncText(report, url));
     c.log.info({ stores: report.stores, rows: report.rowsSent, ms: report.ms }, 'mirrored into the database');
     return undefined;

@@ -4,8 +4,11 @@
  * candle path.
  */
 
-/** How a column is kept on disk. `time` is TIMESTAMP(NANOS, UTC); values are IEEE doubles. */
-export type ColumnType = 'timestamp' | 'double';
+/**
+ * How a column is kept on disk. `time` is TIMESTAMP(NANOS, UTC); values are IEEE doubles; `text` is UTF-8
+ * (in memory: codes of core/text-codes.ts, so a frame stays one Float64Array per column).
+ */
+export type ColumnType = 'timestamp' | 'double' | 'text';
 
 export interface ColumnSpec {
   /** The column's key in a frame in memory. */
@@ -40,19 +43,30 @@ export interface DatasetDescriptor {
   /**
    * How fetched rows meet stored ones. `append`: stored rows are final, new rows only extend the series
    * (the no-row-loss rule refuses any change to a stored row). `upsert`: a row with a stored time replaces it.
+   * `distinct`: events are a set: many may share a time, and every stored event must be kept (by all its values).
    */
-  readonly merge: 'append' | 'upsert';
+  readonly merge: 'append' | 'upsert' | 'distinct';
   /** Whether a store is kept per timeframe (candles) or one per symbol (funding settlements). */
   readonly perTimeframe: boolean;
-  /** The store's file name inside its symbol folder; `timeframe` is the on-disk spelling (`1Mo`). */
+  /**
+   * Whose rows a store holds: one symbol's (a folder per symbol), or a whole venue's (liquidations of every
+   * symbol, in the venue's folder). Default `symbol`.
+   */
+  readonly scope?: 'symbol' | 'venue';
+  /** A store per UTC day (liquidations): `fileName` then gets the day, `YYYY-MM-DD`. */
+  readonly partition?: 'day';
+  /** The store's file name inside its folder; `timeframe` is the on-disk spelling (`1Mo`), or the day of a daily partition. */
   fileName(timeframe: string | undefined): string;
   /** Rows per Parquet row group: a range read skips whole groups by their time statistics. */
   readonly rowGroupRows: number;
 }
 
-/** The columns a file must have to be read as this dataset (derived ones are recomputed when absent). */
+/**
+ * The columns a file must have to be read as this dataset: derived ones are recomputed when absent, and a
+ * nullable one an older file lacks reads as missing (the liquidations' `position_side`).
+ */
 export function requiredColumns(d: DatasetDescriptor): ColumnSpec[] {
-  return d.columns.filter((c) => !c.derived);
+  return d.columns.filter((c) => !c.derived && !c.nullable);
 }
 
 /** A frame of `n` rows of this dataset, every value NaN (missing). */

@@ -1,21 +1,50 @@
-/**
- * Liquidations: Binance's USDT-M forced orders, as the recorder keeps them, one Parquet file per UTC day
- * (`<dataDir>/liquidations/<YYYY-MM-DD>.parquet`) for every symbol. Events, not a grid: text columns
- * beside the numbers, so a day file has its own codec (src/store/liquidation-day.ts).
- */
-/** The columns of a day file, in order: name, Binance field, type. */
-export const LIQUIDATION_COLUMNS = [
-  { name: 'time', field: 'T', type: 'timestamp' },
-  { name: 'event_time', field: 'E', type: 'timestamp' },
-  { name: 'symbol', field: 's', type: 'string' },
-  { name: 'side', field: 'S', type: 'string' },
-  { name: 'order_type', field: 'o', type: 'string' },
-  { name: 'time_in_force', field: 'f', type: 'string' },
-  { name: 'quantity', field: 'q', type: 'double' },
-  { name: 'price', field: 'p', type: 'double' },
-  { name: 'average_price', field: 'ap', type: 'double' },
-  { name: 'status', field: 'X', type: 'string' },
-  { name: 'last_filled', field: 'l', type: 'double' },
-  { name: 'filled_accumulated', field: 'z', type: 'double' },
-] as const;
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
+import { textOf } from '../core/text-codes.js';
 
+/**
+ * Liquidations as a venue's recorder keeps them: every symbol's forced orders of one UTC day in one store,
+ * `<venue folder>/liquidations/<YYYY-MM-DD>.parquet`, in one schema for every venue. `side` is the order's
+ * side (`BUY`/`SELL`) and `position_side` the side of the position liquidated (`long`/`short`): venues send
+ * one or the other, and both follow from it. `quantity` is in the base coin (contracts times their size
+ * where a venue counts contracts), prices in the quote. What a venue does not send is null. The footer
+ * keeps the day's coverage (`qml.coverage`) and whether the venue's feed is complete or sampled (`qml.feed`).
+ */
+export const LIQUIDATIONS: DatasetDescriptor = {
+  name: 'liquidations',
+  rowName: 'event',
+  columns: [
+    { key: 'time', name: 'time', type: 'timestamp', nullable: false },
+    { key: 'eventTime', name: 'event_time', type: 'timestamp', nullable: false },
+    { key: 'symbol', name: 'symbol', type: 'text', nullable: false },
+    { key: 'side', name: 'side', type: 'text', nullable: false },
+    // follows from `side` (a SELL order closes a long): derived, so day files of earlier versions, without it, read and merge
+    { key: 'positionSide', name: 'position_side', type: 'text', nullable: false, derived: true },
+    { key: 'orderType', name: 'order_type', type: 'text', nullable: true },
+    { key: 'timeInForce', name: 'time_in_force', type: 'text', nullable: true },
+    { key: 'quantity', name: 'quantity', type: 'double', nullable: false },
+    { key: 'price', name: 'price', type: 'double', nullable: false },
+    { key: 'averagePrice', name: 'average_price', type: 'double', nullable: true },
+    { key: 'status', name: 'status', type: 'text', nullable: true },
+    { key: 'lastFilled', name: 'last_filled', type: 'double', nullable: true },
+    { key: 'filledAccumulated', name: 'filled_accumulated', type: 'double', nullable: true },
+  ],
+  series: 'events',
+  merge: 'distinct',
+  perTimeframe: false,
+  scope: 'venue',
+  partition: 'day',
+  fileName: (day) => `${day}.parquet`,
+  rowGroupRows: 100_000,
+};
+
+const IDENTITY = LIQUIDATIONS.columns.filter((c) => !c.derived).map((c) => c.key);
+const TEXT = new Set(LIQUIDATIONS.columns.filter((c) => c.type === 'text').map((c) => c.key));
+
+/** What makes two receptions one event (a reconnect can deliver one twice): every value of it. Venues give liquidations no id. */
+export function eventKey(f: SeriesFrame, i: number): string {
+  return IDENTITY.map((k) => {
+    const v = f[k]![i]!;
+    // numbers by value ("0.0140" and "0.014" are one quantity); texts by their text, not their process-local code
+    return TEXT.has(k) ? textOf(v) ?? '' : Number.isNaN(v) ? '' : String(v);
+  }).join('|');
+}

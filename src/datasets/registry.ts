@@ -2,6 +2,7 @@ import type { DatasetDescriptor } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { COINGECKO_MARKET } from './coingecko-market.js';
 import { FUNDING } from './funding.js';
+import { LIQUIDATIONS } from './liquidations.js';
 import { OHLCV } from './ohlcv.js';
 import { MARK_PRICE, PREMIUM_INDEX } from './price-klines.js';
 import { LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, OPEN_INTEREST, TAKER_VOLUME } from './statistics.js';
@@ -12,12 +13,16 @@ export const DATASETS: readonly DatasetDescriptor[] = [
   COINGECKO_MARKET,
 ];
 
-/** `--datasets` as descriptors: names from the list above, or `all`; names the bad one. */
-export function datasetsNamed(names: readonly string[]): DatasetDescriptor[] {
-  if (names.includes('all')) return [...DATASETS];
+/** Every dataset kept in stores: the fetched ones and the recorded ones (liquidations). */
+export const STORED_DATASETS: readonly DatasetDescriptor[] = [...DATASETS, LIQUIDATIONS];
+
+/** `--datasets` as descriptors: names from `pool` (default: the fetched datasets), or `all`; names the bad one. */
+export function datasetsNamed(names: readonly string[], pool: readonly DatasetDescriptor[] = DATASETS): DatasetDescriptor[] {
+  if (names.includes('all')) return [...pool];
   return names.map((n) => {
-    const d = DATASETS.find((x) => x.name === n);
-    if (!d) throw new UsageError(`--datasets: unknown dataset "${n}" (expected ${DATASETS.map((x) => x.name).join(', ')} or all)`);
+    const d = pool.find((x) => x.name === n);
+    if (!d && n === LIQUIDATIONS.name) throw new UsageError('--datasets liquidations: liquidations are recorded from a stream (qml-data liquidations record), not fetched');
+    if (!d) throw new UsageError(`--datasets: unknown dataset "${n}" (expected ${pool.map((x) => x.name).join(', ')} or all)`);
     return d;
   });
 }

@@ -8,7 +8,7 @@ export type CopyValue =
   | { readonly kind: 'timestamptz'; readonly values: Float64Array }  // epoch ms
   | { readonly kind: 'float8'; readonly values: Float64Array }       // NaN → NULL
   | { readonly kind: 'int8'; readonly values: Float64Array }
-  | { readonly kind: 'text'; readonly values: readonly string[] }
+  | { readonly kind: 'text'; readonly values: readonly (string | undefined)[] }  // undefined → NULL
   | { readonly kind: 'constant-text'; readonly value: string }
   | { readonly kind: 'null' };
 
@@ -56,7 +56,13 @@ export function* binaryCopyChunks(columns: readonly CopyValue[], from: number, t
           break;
         case 'text':
         case 'constant-text': {
-          const bytes = texts[i] ?? Buffer.from((c as { values: readonly string[] }).values[r]!, 'utf8');
+          const text = c.kind === 'text' ? c.values[r] : undefined;
+          if (c.kind === 'text' && text === undefined) {
+            buf.writeInt32BE(-1, at);
+            at += 4;
+            break;
+          }
+          const bytes = texts[i] ?? Buffer.from(text!, 'utf8');
           if (at + 4 + bytes.length > buf.length) {
             yield buf.subarray(0, at);
             buf = Buffer.allocUnsafe(Math.max(chunkBytes, bytes.length) + 4096);

@@ -3,13 +3,13 @@ import { Readable } from 'node:stream';
 import type pg from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
-import { DATASETS } from '../datasets/registry.js';
-import { liquidationsDir } from '../liquidations/journal.js';
-import { listDayFiles, readDay } from '../store/liquidation-day.js';
+import { StoreError } from '../core/errors.js';
+import { STORED_DATASETS } from '../datasets/registry.js';
+import { textOf } from '../core/text-codes.js';
 import { readStore, readStoreMeta, type StoreRef } from '../store/store-read.js';
 import { universeSnapshotDates, readUniverseSnapshot } from '../store/universe-files.js';
 import { binaryCopyChunks, type CopyValue } from './binary-copy.js';
-import { LIQUIDATIONS_TABLE, MIGRATIONS, tableOf, UNIVERSE_TABLE, type DbTable } from './db-schema.js';
+import { MIGRATIONS, tableOf, UNIVERSE_TABLE, type DbTable } from './db-schema.js';
 
 /** What one store's sync did. */
 export interface SyncOutcome {
@@ -51,7 +51,7 @@ export async function hasTimescale(c: pg.Client): Promise<boolean> {
 
 async function makeHypertables(c: pg.Client, log?: (msg: string) => void): Promise<void> {
   await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
-  for (const t of [...DATASETS.map(tableOf), LIQUIDATIONS_TABLE]) {
+  for (const t of STORED_DATASETS.map(tableOf)) {
     await c.query(`SELECT create_hypertable('${t.name}', 'time', if_not_exists => TRUE, migrate_data => TRUE)`);
   }
   log?.('TimescaleDB: the time-series tables are hypertables');
@@ -74,6 +74,7 @@ interface SyncState { rewritten_at: string; last_time: Date | null; rows: string
  * deleted. Rows go by binary COPY, never one INSERT a row.
  */
 export async function syncStore(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
+  if (d.merge === 'distinct') return syncEvents(c, d, ref);
   const t = tableOf(d);
   const meta = await readStoreMeta(ref.path);
   const keyValues = storeKeyOf(d, ref, meta.exchange);
@@ -115,8 +116,10 @@ export async function syncStore(c: pg.Client, d: DatasetDescriptor, ref: StoreRe
 }
 
 /** The values naming a store in its table (symbol, exchange[, timeframe]); joined, its name in the sync state. */
-export function storeKeyOf(d: DatasetDescriptor, ref: StoreRef, exchange: string | undefined): string[] {
-  return [ref.symbol, exchange ?? 'binance', ...(d.perTimeframe ? [ref.timeframe] : [])];
+export function storeKeyOf(d: DatasetDescriptor, ref: StoreRef, footerExchange: string | undefined): string[] {
+  const exchange = footerExchange ?? ref.exchange;
+  if (!exchange) throw new StoreError(`${ref.path}: no exchange recorded, and the store is not in a venue's folder; move it into one (qml-data migrate-layout)`);
+  return [...(d.scope === 'venue' ? [] : [ref.symbol]), exchange, ...(d.perTimeframe ? [ref.timeframe] : [])];
 }
 
 function whereStore(t: DbTable, alias = ''): string {
@@ -127,7 +130,10 @@ function whereStore(t: DbTable, alias = ''): string {
 function copyColumns(t: DbTable, frame: SeriesFrame, keyValues: readonly string[]): CopyValue[] {
   let k = 0;
   return t.columns.map((col): CopyValue => {
-    if (col.from) return col.type === 'timestamptz' ? { kind: 'timestamptz', values: frame[col.from]! } : { kind: 'float8', values: frame[col.from]! };
+    if (col.from) {
+      const values = frame[col.from]!;
+      return col.type === 'timestamptz' ? { kind: 'timestamptz', values } : col.type === 'text' ? { kind: 'text', values: Array.from(values, textOf) } : { kind: 'float8', values };
+    }
     if (t.storeKey.includes(col.name)) return { kind: 'constant-text', value: keyValues[k++]! };
     return { kind: 'null' };
   });
@@ -143,41 +149,40 @@ async function mergeAll(c: pg.Client, t: DbTable, columns: readonly CopyValue[],
   await c.query(`CREATE TEMP TABLE qml_stage (LIKE ${t.name} INCLUDING DEFAULTS) ON COMMIT DROP`);
   await copyInto(c, 'qml_stage', t, columns, n);
   const values = t.columns.filter((x) => !t.key.includes(x.name)).map((x) => x.name);
-  await c.query(`INSERT INTO ${t.name} SELECT * FROM qml_stage ON CONFLICT (${t.key.join(', ')}) DO UPDATE SET ${values.map((v) => `${v} = EXCLUDED.${v}`).join(', ')}
+  await c.query(`INSERT INTO ${t.name} (${t.columns.map((x) => x.name).join(', ')}) SELECT ${t.columns.map((x) => x.name).join(', ')} FROM qml_stage ON CONFLICT (${t.key.join(', ')}) DO UPDATE SET ${values.map((v) => `${v} = EXCLUDED.${v}`).join(', ')}
     WHERE (${values.map((v) => `${t.name}.${v}`).join(', ')}) IS DISTINCT FROM (${values.map((v) => `EXCLUDED.${v}`).join(', ')})`);
   await c.query(`DELETE FROM ${t.name} AS t WHERE ${whereStore(t, 't.')} AND NOT EXISTS (SELECT 1 FROM qml_stage s WHERE ${t.key.map((k) => `s.${k} = t.${k}`).join(' AND ')})`, [...keyValues]);
 }
 
-/** Every liquidations day file: a day whose file changed since its last sync is merged whole (its events only grow). */
-export async function syncLiquidations(c: pg.Client, dataDir: string): Promise<SyncOutcome[]> {
-  const out: SyncOutcome[] = [];
-  const t = LIQUIDATIONS_TABLE;
-  for (const file of await listDayFiles(liquidationsDir(dataDir))) {
-    const day = (await readDay(file.path))!;
-    const store = file.label;
-    await c.query('BEGIN');
-    try {
-      const state = (await c.query<SyncState>('SELECT rows FROM qml_sync_state WHERE table_name = $1 AND store = $2 FOR UPDATE', [t.name, store])).rows[0];
-      if (state && Number(state.rows) === day.frame.length) {
-        await c.query('COMMIT');
-        out.push({ table: t.name, store, mode: 'current', sent: 0 });
-        continue;
-      }
-      const columns: CopyValue[] = t.columns.map((col) => col.name === 'exchange' ? { kind: 'constant-text', value: 'binanceusdm' }
-        : col.type === 'text' ? { kind: 'text', values: day.frame.texts[col.from!]! }
-        : col.type === 'timestamptz' ? { kind: 'timestamptz', values: day.frame.numbers[col.from!]! } : { kind: 'float8', values: day.frame.numbers[col.from!]! });
-      await c.query('CREATE TEMP TABLE qml_stage (LIKE liquidations INCLUDING DEFAULTS) ON COMMIT DROP');
-      await copyInto(c, 'qml_stage', t, columns, day.frame.length);
-      await c.query(`INSERT INTO liquidations SELECT * FROM qml_stage ON CONFLICT (${t.key.join(', ')}) DO NOTHING`);
-      await c.query(`INSERT INTO qml_sync_state (table_name, store, rows) VALUES ($1, $2, $3) ON CONFLICT (table_name, store) DO UPDATE SET rows = EXCLUDED.rows, synced_at = now()`, [t.name, store, day.frame.length]);
+/**
+ * A store of events kept as a set (a venue's liquidations of one day): while its row count is the one last
+ * synced, nothing is sent; otherwise every row goes to a staging table and is inserted where the table
+ * lacks it (its events only grow, and one merged again is the same event).
+ */
+async function syncEvents(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
+  const t = tableOf(d);
+  const meta = await readStoreMeta(ref.path);
+  const keyValues = storeKeyOf(d, ref, meta.exchange);
+  const store = [...keyValues, ref.timeframe].join(' ');
+  await c.query('BEGIN');
+  try {
+    const { frame } = await readStore<SeriesFrame>(d, ref.path, {});
+    const n = frame.time.length;
+    const state = (await c.query<SyncState>('SELECT rows FROM qml_sync_state WHERE table_name = $1 AND store = $2 FOR UPDATE', [t.name, store])).rows[0];
+    if (state && Number(state.rows) === n) {
       await c.query('COMMIT');
-      out.push({ table: t.name, store, mode: 'full', sent: day.frame.length });
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
+      return { table: t.name, store, mode: 'current', sent: 0 };
     }
+    await c.query(`CREATE TEMP TABLE qml_stage (LIKE ${t.name} INCLUDING DEFAULTS) ON COMMIT DROP`);
+    await copyInto(c, 'qml_stage', t, copyColumns(t, frame, keyValues), n);
+    await c.query(`INSERT INTO ${t.name} (${t.columns.map((x) => x.name).join(', ')}) SELECT ${t.columns.map((x) => x.name).join(', ')} FROM qml_stage ON CONFLICT (${t.key.join(', ')}) DO NOTHING`);
+    await c.query(`INSERT INTO qml_sync_state (table_name, store, rows) VALUES ($1, $2, $3) ON CONFLICT (table_name, store) DO UPDATE SET rows = EXCLUDED.rows, synced_at = now()`, [t.name, store, n]);
+    await c.query('COMMIT');
+    return { table: t.name, store, mode: 'full', sent: n };
+  } catch (e) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw e;
   }
-  return out;
 }
 
 /** Every universe snapshot not yet in the table (a snapshot never changes once its day is over). */

@@ -1,7 +1,7 @@
 import type { DatasetDescriptor } from '../core/dataset.js';
 import type { StoreRef } from '../store/store-read.js';
-import { DATASETS } from '../datasets/registry.js';
-import { schemaVersion, syncLiquidations, syncStore, syncUniverse, type SyncOutcome } from './db-sync.js';
+import { STORED_DATASETS } from '../datasets/registry.js';
+import { schemaVersion, syncStore, syncUniverse, type SyncOutcome } from './db-sync.js';
 import { MIGRATIONS } from './db-schema.js';
 import { DatabaseError } from '../core/errors.js';
 import { withDbPool } from './db-connection.js';
@@ -18,11 +18,11 @@ export interface SyncReport {
 export const SYNC_CONNECTIONS = 3;
 
 /**
- * Sync the given stores (and, when asked, the liquidation days and universe snapshots), one store per
+ * Sync the given stores (and, when asked, the universe snapshots), one store per
  * transaction, over SYNC_CONNECTIONS connections. The schema must be current (`db init`): a sync never
  * creates or changes tables.
  */
-export async function runSync(url: string, dataDir: string, refs: readonly StoreRef[], extra: { liquidations: boolean; universe: boolean }): Promise<SyncReport> {
+export async function runSync(url: string, dataDir: string, refs: readonly StoreRef[], extra: { universe: boolean }): Promise<SyncReport> {
   const t0 = Date.now();
   return withDbPool(url, Math.max(1, Math.min(SYNC_CONNECTIONS, refs.length)), async (clients) => {
     const c = clients[0]!;
@@ -37,12 +37,11 @@ export async function runSync(url: string, dataDir: string, refs: readonly Store
         outcomes[i] = await syncStore(client, descriptorOf(refs[i]!.dataset), refs[i]!);
       }
     }));
-    if (extra.liquidations) outcomes.push(...await syncLiquidations(c, dataDir));
     if (extra.universe) outcomes.push(...await syncUniverse(c, dataDir));
     return { stores: outcomes.length, rowsSent: outcomes.reduce((n, o) => n + o.sent, 0), ms: Date.now() - t0, outcomes };
   });
 }
 
 function descriptorOf(name: string): DatasetDescriptor {
-  return DATASETS.find((d) => d.name === name)!;
+  return STORED_DATASETS.find((d) => d.name === name)!;
 }

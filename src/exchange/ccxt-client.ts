@@ -8,6 +8,7 @@ import { rebaseApiUrls } from './api-url.js';
 import { binanceContractKind, binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
 import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo, StatisticsEndpoint } from './exchange-client.js';
 import type { Ticket, WeightScheduler } from './weight-scheduler.js';
+import { venueProfile } from './venue.js';
 
 const FALLBACK_PAGE_LIMIT = 500;
 /** Exchanges whose requests the weight scheduler governs (Binance's families share one IP budget). */
@@ -24,15 +25,14 @@ export function isWeighed(exchange: string): boolean {
  * mapping), but when each is sent is decided by the exchange's weight budget (weight-scheduler.ts).
  */
 export function createCcxtClient(s: ExchangeSettings, scheduler?: WeightScheduler): ExchangeClient {
-  const Ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[s.exchange];
-  if (!ccxt.exchanges.includes(s.exchange) || !Ctor) {
-    throw new UsageError(`unknown exchange "${s.exchange}" (expected a ccxt exchange id such as binance, bybit, okx)`);
-  }
+  const profile = venueProfile(s.exchange);
+  const Ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[profile.ccxtId];
+  if (!ccxt.exchanges.includes(profile.ccxtId) || !Ctor) throw new Error(`exchange/${profile.id}/profile: ccxt has no exchange "${profile.ccxtId}"`);
   const ex = new Ctor({
     enableRateLimit: true,
     timeout: s.timeoutMs,
     ...(s.rateLimitMs !== undefined ? { rateLimit: s.rateLimitMs } : {}),
-    options: exchangeOptions(s.exchange),
+    options: { ...profile.ccxtOptions },
   });
   if (s.apiUrl) ex.urls['api'] = rebaseApiUrls(ex.urls['api'], s.apiUrl) as Exchange['urls']['api'];
   const governed = scheduler && isWeighed(s.exchange) ? scheduler : undefined;
@@ -112,12 +112,6 @@ function observe(scheduler: WeightScheduler, ticket: Ticket, status: number, url
   }
 }
 
-function exchangeOptions(id: string): Record<string, unknown> {
-  // Binance: only spot and USDT-M markets (no coin-M or options endpoints), no key-only currency calls.
-  if (id === 'binance') return { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false, adjustForTimeDifference: false };
-  return {};
-}
-
 class CcxtClient implements ExchangeClient {
   private marketsLoaded: Promise<unknown> | undefined;
   private marketsFailed = false;
@@ -153,7 +147,7 @@ class CcxtClient implements ExchangeClient {
   async markets(): Promise<ExchangeMarket[]> {
     await this.call('load markets', () => this.loadMarkets());
     return Object.values(this.ex.markets ?? {}).filter((m) => m !== undefined).map((m) => ({
-      symbol: m.symbol, base: m.base, quote: m.quote, type: m.type ?? 'spot', linear: m.type === 'spot' || m.linear === true, active: m.active !== false,
+      symbol: m.symbol, id: m.id, contractSize: Number(m.contractSize ?? 1) || 1, base: m.base, quote: m.quote, type: m.type ?? 'spot', linear: m.type === 'spot' || m.linear === true, active: m.active !== false,
       ...(isWeighed(this.id) && m.type !== 'spot' ? binanceContractKind(m.info as Record<string, unknown>) : {}),
     }));
   }

@@ -4,6 +4,10 @@ import type { CandleFrame } from '../core/frame.js';
 export interface ExchangeMarket {
   /** ccxt symbol: `1000PEPE/USDT:USDT`. */
   readonly symbol: string;
+  /** The venue's own id: `1000PEPEUSDT`, `PEPE-USDT-SWAP`. */
+  readonly id: string;
+  /** Coins of the base one contract is (OKX's `ctVal`); 1 where the venue counts in coins. */
+  readonly contractSize: number;
   /** The exchange's base asset, multiplier prefix included: `1000PEPE`. */
   readonly base: string;
   readonly quote: string;

@@ -12,10 +12,10 @@ export type TimeFormat = 'iso' | 'ms';
 
 /** A store's candles as CSV, streamed row group by row group (bounded memory), optionally within [since, until). */
 export async function writeCsv(ref: StoreRef, out: Sink, o: { timeFormat: TimeFormat; header: boolean; withStore: boolean; since?: number; until?: number }): Promise<number> {
-  if (o.header) await put(out, `${o.withStore ? 'symbol,timeframe,' : ''}time,open,high,low,close,volume,atr\n`);
-  const prefix = o.withStore ? `${ref.symbol},${ref.timeframe},` : '';
+  if (o.header) await put(out, `${o.withStore ? 'exchange,symbol,timeframe,' : ''}time,open,high,low,close,volume,atr\n`);
+  const prefix = o.withStore ? `${ref.exchange ?? ''},${ref.symbol},${ref.timeframe},` : '';
   let rows = 0;
-  for await (const f of readStoreChunks<MasterFrame>(OHLCV, ref.path, { symbol: ref.symbol })) {
+  for await (const f of readStoreChunks<MasterFrame>(OHLCV, ref.path, { symbol: ref.symbol, ...(ref.exchange ? { exchange: ref.exchange } : {}) })) {
     const lines: string[] = [];
     for (let i = 0; i < f.time.length; i++) {
       const t = f.time[i]!;
@@ -35,14 +35,15 @@ export async function writeCsv(ref: StoreRef, out: Sink, o: { timeFormat: TimeFo
  * (spot) and `<dir>/<exchange>/futures/BTC_USDT_USDT-1h-futures.json` (perpetuals), each
  * `[[open_ms, open, high, low, close, volume], …]`, written row group by row group.
  */
-export async function writeFreqtrade(ref: StoreRef, dir: string, exchange: string, o: { since?: number; until?: number }): Promise<{ path: string; rows: number }> {
+export async function writeFreqtrade(ref: StoreRef, dir: string, o: { since?: number; until?: number }): Promise<{ path: string; rows: number }> {
   const p = parseSymbol(ref.symbol);
+  const exchange = ref.exchange ?? 'unknown';
   const file = p.settle ? join(dir, exchange, 'futures', `${p.base}_${p.quote}_${p.settle}-${ref.timeframe}-futures.json`) : join(dir, exchange, `${p.base}_${p.quote}-${ref.timeframe}.json`);
   await mkdir(dirname(file), { recursive: true });
   const out = createWriteStream(file);
   let rows = 0;
   await put(out, '[');
-  for await (const f of readStoreChunks<MasterFrame>(OHLCV, ref.path, { symbol: ref.symbol })) {
+  for await (const f of readStoreChunks<MasterFrame>(OHLCV, ref.path, { symbol: ref.symbol, ...(ref.exchange ? { exchange: ref.exchange } : {}) })) {
     const parts: string[] = [];
     for (let i = 0; i < f.time.length; i++) {
       const t = f.time[i]!;
@@ -58,10 +59,10 @@ export async function writeFreqtrade(ref: StoreRef, dir: string, exchange: strin
   return { path: file, rows };
 }
 
-/** CSV file of a store in a folder: `<dir>/BTC_USDT_USDT-1h.csv` (the name `import` reads back). */
+/** CSV file of a store in a folder: `<dir>/<exchange>/BTC_USDT_USDT-1h.csv` (the name `import` reads back). */
 export function csvPathOf(dir: string, ref: StoreRef): string {
   const p = parseSymbol(ref.symbol);
-  return join(dir, `${p.base}_${p.quote}${p.settle ? `_${p.settle}` : ''}-${ref.timeframe}.csv`);
+  return join(dir, ref.exchange ?? 'unknown', `${p.base}_${p.quote}${p.settle ? `_${p.settle}` : ''}-${ref.timeframe}.csv`);
 }
 
 /** Where CSV goes: a file or stdout (a stream), or anything that takes text. */

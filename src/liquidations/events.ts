@@ -1,140 +1,85 @@
 /**
- * Liquidation events as Binance's USDT-M `forceOrder` stream sends them, kept column by column.
- * Pure: parsing, keys, merging; no clock, no files, no network.
- *
- *   {"e":"forceOrder","E":1568014460893,"o":{"s":"BTCUSDT","S":"SELL","o":"LIMIT","f":"IOC",
- *    "q":"0.014","p":"9910","ap":"9910","X":"FILLED","l":"0.014","z":"0.014","T":1568014460893}}
+ * Liquidation events in memory, column by column (datasets/liquidations.ts): built from a feed's frames,
+ * united with a stored day, told apart by all their values. Pure: no clock, no files, no network.
  */
+import { allocSeries, type SeriesFrame } from '../core/dataset.js';
+import { textCode, textOf } from '../core/text-codes.js';
+import { eventKey, LIQUIDATIONS } from '../datasets/liquidations.js';
+import type { LiquidationFields } from './feed.js';
 
-import { LIQUIDATION_COLUMNS } from '../datasets/liquidations.js';
-import { numberOrNaN } from '../core/numbers.js';
+export { coverage, clip, unite, type Interval } from '../core/interval.js';
+export { eventKey };
 
-export { LIQUIDATION_COLUMNS };
+const DAY = 86_400_000;
+const KEYS = LIQUIDATIONS.columns.map((c) => c.key);
+const TEXT = new Set(LIQUIDATIONS.columns.filter((c) => c.type === 'text').map((c) => c.key));
 
-/** Events in memory: a Float64Array per numeric column (times in epoch ms), a string array per text column. */
-export interface LiquidationFrame {
-  readonly length: number;
-  readonly numbers: Readonly<Record<string, Float64Array>>;
-  readonly texts: Readonly<Record<string, readonly string[]>>;
-}
+/** Events appended one by one into growing columns (no row objects kept). */
+export class EventColumns {
+  private readonly cols: Record<string, number[]> = Object.fromEntries(KEYS.map((k) => [k, []]));
 
-/** One event as received: the raw order object and the event time. */
-export interface RawLiquidation {
-  readonly E: number;
-  readonly o: Readonly<Record<string, unknown>>;
-}
-
-/**
- * Parse one frame of the stream: a bare event (`/ws/…`) or a combined-stream wrapper
- * (`{"stream":…,"data":…}`). Undefined for anything that is not a forceOrder event.
- */
-export function parseLiquidation(text: string): RawLiquidation | undefined {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(text);
-  } catch {
-    return undefined;
+  get length(): number {
+    return this.cols['time']!.length;
   }
-  const m = (msg as { data?: unknown }).data ?? msg;
-  const e = m as { e?: unknown; E?: unknown; o?: unknown };
-  if (!e || e.e !== 'forceOrder' || typeof e.E !== 'number' || !e.o || typeof e.o !== 'object') return undefined;
-  const o = e.o as Record<string, unknown>;
-  if (typeof o['s'] !== 'string' || typeof o['T'] !== 'number') return undefined;
-  return { E: e.E, o };
-}
 
-/**
- * What makes two receptions the same event (a reconnect can deliver one twice): every field of it.
- * Binance gives liquidations no id; two distinct events never agree on all of these.
- */
-export function liquidationKey(r: RawLiquidation): string {
-  const o = r.o;
-  return `${o['s']}|${o['T']}|${r.E}|${o['S']}|${o['q']}|${o['p']}|${o['ap']}|${o['X']}|${o['l']}|${o['z']}`;
-}
-
-/** UTC day (epoch ms of its midnight) an event belongs to: its trade time's. */
-export function dayOf(r: RawLiquidation): number {
-  const DAY = 86_400_000;
-  return Math.floor(Number(r.o['T']) / DAY) * DAY;
-}
-
-/** Events as columns, sorted by trade time, then symbol, then event time (a stable, reproducible order). */
-export function toFrame(events: readonly RawLiquidation[]): LiquidationFrame {
-  const sorted = [...events].sort((a, b) => Number(a.o['T']) - Number(b.o['T']) || String(a.o['s']).localeCompare(String(b.o['s'])) || a.E - b.E
-    || liquidationKey(a).localeCompare(liquidationKey(b)));
-  const numbers: Record<string, Float64Array> = {};
-  const texts: Record<string, string[]> = {};
-  for (const c of LIQUIDATION_COLUMNS) {
-    if (c.type === 'string') texts[c.name] = sorted.map((r) => String(r.o[c.field] ?? ''));
-    else numbers[c.name] = Float64Array.from(sorted, (r) => (c.field === 'E' ? r.E : numberOrNaN(r.o[c.field])));
-  }
-  return { length: sorted.length, numbers, texts };
-}
-
-/** Back from columns to events (to merge a stored day with journaled events). */
-export function fromFrame(f: LiquidationFrame): RawLiquidation[] {
-  const out: RawLiquidation[] = [];
-  for (let i = 0; i < f.length; i++) {
-    const o: Record<string, unknown> = {};
-    let E = 0;
-    for (const c of LIQUIDATION_COLUMNS) {
-      if (c.field === 'E') E = f.numbers[c.name]![i]!;
-      else if (c.type === 'string') o[c.field] = f.texts[c.name]![i]!;
-      else if (c.type === 'timestamp') o[c.field] = f.numbers[c.name]![i]!;
-      // numbers as Binance's text, so keys of stored and received events agree
-      else o[c.field] = String(f.numbers[c.name]![i]!);
+  add(e: LiquidationFields): void {
+    for (const k of KEYS) {
+      const v = (e as unknown as Record<string, unknown>)[k];
+      this.cols[k]!.push(TEXT.has(k) ? (typeof v === 'string' ? textCode(v) : NaN) : typeof v === 'number' ? v : NaN);
     }
-    out.push({ E, o });
   }
+
+  frame(): SeriesFrame {
+    return Object.fromEntries(KEYS.map((k) => [k, Float64Array.from(this.cols[k]!)])) as SeriesFrame;
+  }
+}
+
+/**
+ * The events of a frame once each (the first reception kept), in a stable order: trade time, symbol, event
+ * time, then all values.
+ */
+export function distinctEvents(f: SeriesFrame): SeriesFrame {
+  const keys = Array.from(f.time, (_, i) => eventKey(f, i));
+  const seen = new Set<string>();
+  const rows: number[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    if (seen.has(keys[i]!)) continue;
+    seen.add(keys[i]!);
+    rows.push(i);
+  }
+  const sym = (i: number) => textOf(f['symbol']![i]!) ?? '';
+  rows.sort((a, b) => f.time[a]! - f.time[b]! || sym(a).localeCompare(sym(b)) || f['eventTime']![a]! - f['eventTime']![b]! || keys[a]!.localeCompare(keys[b]!));
+  return pick(f, rows);
+}
+
+/** The rows of a frame whose trade time falls on the UTC day starting at `day`. */
+export function eventsOfDay(f: SeriesFrame, day: number): SeriesFrame {
+  const rows: number[] = [];
+  for (let i = 0; i < f.time.length; i++) if (f.time[i]! >= day && f.time[i]! < day + DAY) rows.push(i);
+  return pick(f, rows);
+}
+
+/** The UTC days (midnights) a frame's events fall on. */
+export function daysOf(f: SeriesFrame): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < f.time.length; i++) out.add(Math.floor(f.time[i]! / DAY) * DAY);
   return out;
 }
 
-/** Events without repeats, first reception kept. */
-export function distinct(events: Iterable<RawLiquidation>): RawLiquidation[] {
-  const seen = new Map<string, RawLiquidation>();
-  for (const e of events) {
-    const k = liquidationKey(normalized(e));
-    if (!seen.has(k)) seen.set(k, e);
-  }
-  return [...seen.values()];
+/** The side of the position each order closed (a SELL closes a long), where a day file of an earlier version lacks it. */
+export function withPositionSides(f: SeriesFrame): SeriesFrame {
+  const sell = textCode('SELL');
+  const long = textCode('long');
+  const short = textCode('short');
+  const side = f['side']!;
+  return { ...f, positionSide: Float64Array.from(f['positionSide']!, (v, i) => (Number.isNaN(v) ? (side[i] === sell ? long : short) : v)) } as SeriesFrame;
 }
 
-/** Numeric text as the number it is ("0.0140" and "0.014" are one quantity). */
-function normalized(e: RawLiquidation): RawLiquidation {
-  const o: Record<string, unknown> = { ...e.o };
-  for (const c of LIQUIDATION_COLUMNS) if (c.type === 'double') o[c.field] = String(Number(o[c.field]));
-  return { E: e.E, o };
+/** No events. */
+export function noEvents(): SeriesFrame {
+  return allocSeries(LIQUIDATIONS, 0);
 }
 
-/** Time intervals [from, to): a recorder's connected periods. */
-export interface Interval { readonly from: number; readonly to: number }
-
-/** The union of intervals, sorted, touching ones joined. */
-export function unite(intervals: readonly Interval[]): Interval[] {
-  const sorted = [...intervals].filter((i) => i.to > i.from).sort((a, b) => a.from - b.from);
-  const out: Interval[] = [];
-  for (const i of sorted) {
-    const last = out[out.length - 1];
-    if (last && i.from <= last.to) out[out.length - 1] = { from: last.from, to: Math.max(last.to, i.to) };
-    else out.push(i);
-  }
-  return out;
-}
-
-/** The intervals cut to [from, to). */
-export function clip(intervals: readonly Interval[], from: number, to: number): Interval[] {
-  return intervals.map((i) => ({ from: Math.max(i.from, from), to: Math.min(i.to, to) })).filter((i) => i.to > i.from);
-}
-
-/** Covered time and the gaps of [from, to) not covered. */
-export function coverage(intervals: readonly Interval[], from: number, to: number): { covered: number; gaps: Interval[] } {
-  const inside = unite(clip(intervals, from, to));
-  const gaps: Interval[] = [];
-  let at = from;
-  for (const i of inside) {
-    if (i.from > at) gaps.push({ from: at, to: i.from });
-    at = i.to;
-  }
-  if (at < to) gaps.push({ from: at, to });
-  return { covered: inside.reduce((s, i) => s + i.to - i.from, 0), gaps };
+function pick(f: SeriesFrame, rows: readonly number[]): SeriesFrame {
+  return Object.fromEntries(Object.entries(f).map(([k, col]) => [k, Float64Array.from(rows, (i) => col[i]!)])) as SeriesFrame;
 }

@@ -1,9 +1,13 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dayFileName, readDay } from '../store/liquidation-day.js';
-import { replaceLiquidationDay } from '../store/store-writer.js';
-import { clip, dayOf, distinct, fromFrame, liquidationKey, parseLiquidation, toFrame, unite, type Interval, type RawLiquidation } from './events.js';
+import { concatSeries } from '../core/dataset.js';
+import { clip, coverage, intervalsFromJson, intervalsToJson, subtract, unite, type Interval } from '../core/interval.js';
+import { LIQUIDATIONS } from '../datasets/liquidations.js';
+import { RowLossError, withStoreForWrite } from '../store/store-writer.js';
+import { resolveDayStorePath } from '../store/store-path.js';
+import { daysOf, distinctEvents, EventColumns, eventsOfDay, withPositionSides } from './events.js';
+import type { FeedContext, LiquidationFeed } from './feed.js';
 
 const DAY = 86_400_000;
 
@@ -57,23 +61,23 @@ export class Journal {
   }
 }
 
-export function journalDir(dataDir: string): string {
-  return join(dataDir, 'liquidations', 'journal');
+/** Where a venue's recorder keeps its journals and state: `<dataDir>/<venue>/liquidations/`. */
+export function liquidationsDir(dataDir: string, venue: string): string {
+  return join(dataDir, venue, LIQUIDATIONS.name);
 }
 
-export function liquidationsDir(dataDir: string): string {
-  return join(dataDir, 'liquidations');
+export function journalDir(dataDir: string, venue: string): string {
+  return join(liquidationsDir(dataDir, venue), 'journal');
 }
 
-/** A new journal file for this run: `<journal dir>/<time>-<pid>-<n>.jsonl`, never one another run writes. */
-export async function newJournal(dataDir: string, n: number): Promise<Journal> {
-  await mkdir(journalDir(dataDir), { recursive: true });
-  return new Journal(join(journalDir(dataDir), `${Date.now()}-${process.pid}-${n}.log`));
+/** A new journal file for this run: `<journal dir>/<time>-<pid>-<n>.log`, never one another run writes. */
+export async function newJournal(dataDir: string, venue: string, n: number): Promise<Journal> {
+  await mkdir(journalDir(dataDir, venue), { recursive: true });
+  return new Journal(join(journalDir(dataDir, venue), `${Date.now()}-${process.pid}-${n}.log`));
 }
 
-/** What a journal file holds: its events and its connected periods (an unfinished one ends at its last sign of life). */
-export function readJournalText(text: string): { events: RawLiquidation[]; coverage: Interval[]; uncovered: Interval[]; malformed: number } {
-  const events: RawLiquidation[] = [];
+/** What a journal file holds, read through the venue's feed: its events, its connected periods, and spans taken back. */
+export function readJournalText(text: string, feed: LiquidationFeed, ctx: FeedContext, events: EventColumns): { coverage: Interval[]; uncovered: Interval[]; malformed: number } {
   const coverage: Interval[] = [];
   const uncovered: Interval[] = [];
   let up: number | undefined;
@@ -84,9 +88,7 @@ export function readJournalText(text: string): { events: RawLiquidation[]; cover
     const kind = line[0];
     const rest = line.slice(2);
     if (kind === 'E') {
-      const e = parseLiquidation(rest);
-      if (e) events.push(e);
-      else malformed++;
+      if (feed.parse(rest, ctx, (e) => events.add(e)) === 'malformed') malformed++;
       continue;
     }
     if (kind === 'N') {
@@ -112,58 +114,66 @@ export function readJournalText(text: string): { events: RawLiquidation[]; cover
     }
   }
   if (up !== undefined && alive !== undefined) coverage.push({ from: up, to: alive });
-  return { events, coverage, uncovered, malformed };
+  return { coverage, uncovered, malformed };
+}
+
+/** Where a merge writes, and how it reads the journal's frames. */
+export interface MergeTarget {
+  readonly dataDir: string;
+  readonly venue: string;
+  /** Names the venue's stores had before (the legacy layout's footers). */
+  readonly aliases?: readonly string[];
+  readonly feed: LiquidationFeed;
+  readonly ctx: FeedContext;
+  /** Where the events come from (`exchange`, `simulator`), recorded in the footer. */
+  readonly source: string;
 }
 
 /**
- * Merge journal files into the day files (every day their events or connected periods touch), each
- * written atomically with what it held before, then delete the journals merged. `keep` (the live
- * journal) is merged but not deleted. A kill at any point leaves journals that a later merge finishes;
- * events seen twice are kept once.
+ * Merge journal files into the day stores (every day their events or connected periods touch), each
+ * written through the store layer (lock, atomic write, every stored event kept), with what it held
+ * before, then delete the journals merged. `keep` (the live journal) is merged but not deleted. A kill at
+ * any point leaves journals that a later merge finishes; events seen twice are kept once.
  */
-export async function mergeJournals(dataDir: string, keep?: string): Promise<{ days: number; events: number }> {
-  const dir = journalDir(dataDir);
+export async function mergeJournals(t: MergeTarget, keep?: string): Promise<{ days: number; events: number }> {
+  const dir = journalDir(t.dataDir, t.venue);
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.log')).sort();
   if (names.length === 0) return { days: 0, events: 0 };
-  const events: RawLiquidation[] = [];
+  const columns = new EventColumns();
   const connected: Interval[] = [];
   const uncovered: Interval[] = [];
   for (const name of names) {
-    const j = readJournalText(await readFile(join(dir, name), 'utf8'));
-    // not push(...): a journal of a busy minute holds more events than a call has arguments
-    for (const e of j.events) events.push(e);
+    const j = readJournalText(await readFile(join(dir, name), 'utf8'), t.feed, t.ctx, columns);
     for (const c of j.coverage) connected.push(c);
     for (const c of j.uncovered) uncovered.push(c);
   }
-  const coverage = subtract(unite(connected), uncovered);
-  const days = new Set<number>(events.map(dayOf));
-  for (const c of unite([...coverage, ...uncovered])) for (let d = Math.floor(c.from / DAY) * DAY; d < c.to; d += DAY) days.add(d);
+  const events = columns.frame();
+  const cover = subtract(unite(connected), uncovered);
+  const days = daysOf(events);
+  for (const c of unite([...cover, ...uncovered])) for (let d = Math.floor(c.from / DAY) * DAY; d < c.to; d += DAY) days.add(d);
   let total = 0;
-  for (const day of [...days].sort((a, b) => a - b)) {
-    const path = join(liquidationsDir(dataDir), dayFileName(day));
-    const stored = await readDay(path);
-    const merged = distinct(concat(stored ? fromFrame(stored.frame) : [], events.filter((e) => dayOf(e) === day)));
-    const cover = subtract(unite([...(stored?.coverage ?? []), ...clip(coverage, day, day + DAY)]), uncovered);
-    if (stored && merged.length === stored.frame.length && sameIntervals(cover, stored.coverage)) continue;
-    await replaceLiquidationDay(path, { frame: toFrame(merged), coverage: cover }, (f) => fromFrame(f).map(liquidationKey), { retracted: uncovered });
-    total += merged.length - (stored?.frame.length ?? 0);
-  }
+  for (const day of [...days].sort((a, b) => a - b)) total += await mergeDay(t, day, eventsOfDay(events, day), clip(cover, day, day + DAY), uncovered);
   for (const name of names) if (join(dir, name) !== keep) await unlink(join(dir, name));
   return { days: days.size, events: total };
 }
 
-/** The intervals less the spans taken back. */
-function subtract(intervals: readonly Interval[], cuts: readonly Interval[]): Interval[] {
-  return cuts.reduce<Interval[]>((left, cut) => left.flatMap((i) => [
-    { from: i.from, to: Math.min(i.to, cut.from) },
-    { from: Math.max(i.from, cut.to), to: i.to },
-  ].filter((x) => x.to > x.from)), [...intervals]);
-}
-
-function concat<T>(a: readonly T[], b: readonly T[]): T[] {
-  const out = a.slice();
-  for (const x of b) out.push(x);
-  return out;
+/** One day's store with the journal's events and coverage added; the number of events it gained. */
+async function mergeDay(t: MergeTarget, day: number, fresh: ReturnType<typeof eventsOfDay>, cover: Interval[], retracted: readonly Interval[]): Promise<number> {
+  const path = await resolveDayStorePath(t.dataDir, t.venue, LIQUIDATIONS, day, t.aliases);
+  return withStoreForWrite(LIQUIDATIONS, path, { dataset: LIQUIDATIONS.name }, { waitMs: 10_000, erase: false }, async (h) => {
+    const stored = h.stored ? (await h.load()).frame : undefined;
+    const had = intervalsFromJson(h.stored?.meta.coverage);
+    const merged = withPositionSides(distinctEvents(stored ? concatSeries([stored, fresh]) : fresh));
+    const next = subtract(unite([...had, ...cover]), retracted);
+    if (stored && merged.time.length === stored.time.length && sameIntervals(next, had)) return 0;
+    // coverage only grows, but for spans the recorder took back (a stream that was connected and silent)
+    const gaps = coverage([...next, ...retracted], 0, Number.MAX_SAFE_INTEGER).gaps;
+    if (had.some((c) => gaps.some((g) => g.from < c.to && g.to > c.from))) throw new RowLossError(`${path}: writing it would drop recorded coverage; refused`);
+    await h.replace(merged, {
+      exchange: t.venue, source: t.source, marketType: 'swap', coverage: intervalsToJson(next), feed: t.feed.completeness,
+    });
+    return merged.time.length - (stored?.time.length ?? 0);
+  });
 }
 
 function sameIntervals(a: readonly Interval[], b: readonly Interval[]): boolean {

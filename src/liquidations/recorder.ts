@@ -3,8 +3,8 @@ import WebSocket from 'ws';
 import { ExchangeError } from '../core/errors.js';
 import type { Log } from '../pipeline/log.js';
 import { writeJsonFile } from '../store/json-file.js';
-import { liquidationsDir, mergeJournals, newJournal, type Journal } from './journal.js';
-import { parseLiquidation } from './events.js';
+import { liquidationsDir, mergeJournals, newJournal, type Journal, type MergeTarget } from './journal.js';
+import type { FeedContext, LiquidationFeed } from './feed.js';
 
 /** The exchange's clock as the recorder keeps it: coverage is recorded in exchange time, like the events. */
 export interface ExchangeClock {
@@ -13,10 +13,22 @@ export interface ExchangeClock {
 
 export interface RecorderOptions {
   readonly dataDir: string;
-  /** Base of the USDT-M websocket API: `wss://fstream.binance.com`, or the simulator's `ws://127.0.0.1:port`. */
+  /** The venue recorded: its folder holds the day stores and the journal. */
+  readonly venue: string;
+  /** Names the venue's stores went by (the legacy layout's footers). */
+  readonly aliases?: readonly string[];
+  /** The venue's stream: where, how to subscribe, how to read a frame. */
+  readonly feed: LiquidationFeed;
+  /** What a frame's reader needs of the markets (contract sizes). */
+  readonly ctx: FeedContext;
+  /** Where the events come from (`exchange`, `simulator`), for the footer. */
+  readonly source: string;
+  /** Base of the venue's websocket API (its real one, or the simulator's `ws://127.0.0.1:port`). */
   readonly wsBase: string;
-  /** Exchange ids (`BTCUSDT`) to follow; none: every symbol, through the all-market stream. */
+  /** Exchange ids (`BTCUSDT`) to follow; none: every symbol (the all-market stream, or every perpetual where the venue has none). */
   readonly symbols?: readonly string[];
+  /** The symbols were named by the user (not every perpetual of a venue without an all-market stream). */
+  readonly named?: boolean;
   readonly clock: ExchangeClock;
   readonly log: Log;
   readonly signal: AbortSignal;
@@ -49,19 +61,9 @@ export interface RecorderSummary {
 /** The all-market stream's default quiet limit. */
 export const ALL_MARKET_MAX_QUIET_MS = 15 * 60_000;
 
-/**
- * The stream's URL, under Binance's market category root (the legacy `/ws/` and `/stream` roots were
- * retired on 2026-04-23): all symbols (`/market/ws/!forceOrder@arr`) or the named ones (a combined stream).
- */
-export function streamUrl(base: string, symbols?: readonly string[]): string {
-  const root = `${base.replace(/\/+$/, '')}/market`;
-  if (!symbols || symbols.length === 0) return `${root}/ws/!forceOrder@arr`;
-  return `${root}/stream?streams=${symbols.map((s) => `${s.toLowerCase()}@forceOrder`).join('/')}`;
-}
-
-/** Where a recorder keeps its state for `status`: `<dataDir>/liquidations/recorder-status.json`. */
-export function recorderStatusPath(dataDir: string): string {
-  return join(liquidationsDir(dataDir), 'recorder-status.json');
+/** Where a venue's recorder keeps its state for `status`: `<dataDir>/<venue>/liquidations/recorder-status.json`. */
+export function recorderStatusPath(dataDir: string, venue: string): string {
+  return join(liquidationsDir(dataDir, venue), 'recorder-status.json');
 }
 
 /** What `status` shows of the recorder: where it listens, whether it is connected, and its last failure. */
@@ -96,7 +98,7 @@ function isPermanent(status: number | undefined): boolean {
 }
 
 /**
- * Record Binance's USDT-M liquidation stream until `signal` aborts. Each frame goes to the journal
+ * Record a venue's liquidation stream until `signal` aborts. Each frame goes to the journal
  * first; the journal is merged into per-day Parquet files every minute and at the end. The connection
  * is kept: our pings catch a stalled stream, any close (a dropped link, Binance's 24-hour cut, an error)
  * is followed by a reconnect with backoff and full jitter, and every connected period is journaled so
@@ -104,16 +106,17 @@ function isPermanent(status: number | undefined): boolean {
  * HTTP status; a refusal that cannot pass (a 4xx) ends the recording with an ExchangeError.
  */
 export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSummary> {
-  const url = streamUrl(o.wsBase, o.symbols);
-  const maxQuietMs = o.maxQuietMs ?? (o.symbols && o.symbols.length > 0 ? 0 : ALL_MARKET_MAX_QUIET_MS);
+  const url = o.feed.url(o.wsBase, o.symbols);
+  const maxQuietMs = o.maxQuietMs ?? ((o.named ?? (o.symbols !== undefined && o.symbols.length > 0)) ? 0 : ALL_MARKET_MAX_QUIET_MS);
+  const target: MergeTarget = { dataDir: o.dataDir, venue: o.venue, aliases: o.aliases, feed: o.feed, ctx: o.ctx, source: o.source };
   let rotation = 0;
-  let journal: Journal = await newJournal(o.dataDir, rotation++);
+  let journal: Journal = await newJournal(o.dataDir, o.venue, rotation++);
   // what an earlier, killed run left in its journals is finished first
-  await mergeJournals(o.dataDir, journal.path);
+  await mergeJournals(target, journal.path);
   let events = 0, malformed = 0, connections = 0, failedAttempts = 0;
   let connected = false;
   let failures = 0;
-  const status = statusKeeper(o.dataDir, url, o.log);
+  const status = statusKeeper(recorderStatusPath(o.dataDir, o.venue), url, o.log);
   await status.write({ state: 'connecting' });
 
   // a sign of life 4 times a second (where a killed run's coverage ends), fsync once a second
@@ -126,14 +129,14 @@ export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSu
   const merge = () => {
     merging = merging.then(async () => {
       const old = journal;
-      journal = await newJournal(o.dataDir, rotation++);
+      journal = await newJournal(o.dataDir, o.venue, rotation++);
       if (connected) {
         const t = o.clock.now();
         old.mark('A', t);
         journal.mark('U', t);
       }
       old.close();
-      const r = await mergeJournals(o.dataDir, journal.path);
+      const r = await mergeJournals(target, journal.path);
       if (r.events > 0) o.log.info({ days: r.days, events: r.events }, 'liquidations merged into day files');
     }).catch((e: Error) => o.log.warn({ err: e.message }, 'merging the journal failed; it is kept and merged later'));
     return merging;
@@ -154,11 +157,13 @@ export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSu
         },
         frame: (text) => {
           journal.event(text);
-          if (parseLiquidation(text)) {
-            events++;
-            status.event();
-            o.onEvent?.();
-          } else if (!text.includes('"result"')) {
+          let n = 0;
+          const kind = o.feed.parse(text, o.ctx, () => { n++; });
+          if (n > 0) {
+            events += n;
+            status.event(n);
+            for (let i = 0; i < n; i++) o.onEvent?.();
+          } else if (kind === 'malformed') {
             malformed++;
             o.log.warn({ frame: text.slice(0, 80) }, 'not a liquidation event: kept in the journal, skipped');
           }
@@ -197,7 +202,7 @@ export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSu
     clearInterval(merger);
     await merging;
     journal.close();
-    await mergeJournals(o.dataDir);
+    await mergeJournals(target);
     await status.write({ state: fatal ? 'failed' : 'stopped', connections, failedAttempts, events });
   }
   if (fatal) throw fatal;
@@ -205,15 +210,14 @@ export async function recordLiquidations(o: RecorderOptions): Promise<RecorderSu
 }
 
 /** The recorder's status file, rewritten (atomically) when its state changes; events are counted in memory. */
-function statusKeeper(dataDir: string, url: string, log: Log) {
-  const path = recorderStatusPath(dataDir);
+function statusKeeper(path: string, url: string, log: Log) {
   const startedAt = new Date().toISOString();
   let current: RecorderStatus = {
     url, pid: process.pid, state: 'connecting', startedAt, updatedAt: startedAt, connections: 0, events: 0, failedAttempts: 0, lastEventAt: null, lastError: null,
   };
   let writing: Promise<void> = Promise.resolve();
   return {
-    event: () => { current = { ...current, events: current.events + 1, lastEventAt: new Date().toISOString() }; },
+    event: (n: number) => { current = { ...current, events: current.events + n, lastEventAt: new Date().toISOString() }; },
     write: (change: Partial<RecorderStatus>, error?: { message: string; status: number | null }): Promise<void> => {
       const at = new Date().toISOString();
       current = { ...current, ...change, updatedAt: at, ...(error ? { lastError: { at, ...error } } : {}) };
@@ -259,6 +263,7 @@ function connectOnce(url: string, o: RecorderOptions, maxQuietMs: number, h: Han
       if (done) return;
       done = true;
       clearInterval(pinger);
+      if (textPing) clearInterval(textPing);
       if (quiet) clearInterval(quiet);
       if (pongDue) clearTimeout(pongDue);
       o.signal.removeEventListener('abort', onAbort);
@@ -269,9 +274,13 @@ function connectOnce(url: string, o: RecorderOptions, maxQuietMs: number, h: Han
       resolve({ opened, why, ...(refusedWith !== undefined ? { status: refusedWith } : {}) });
     };
     o.signal.addEventListener('abort', onAbort, { once: true });
+    let textPing: NodeJS.Timeout | undefined;
     ws.on('open', () => {
       opened = true;
       lastFrame = { local: Date.now(), exchange: o.clock.now() };
+      for (const frame of o.feed.subscribe(o.symbols)) ws.send(frame);
+      const ping = o.feed.textPing;
+      if (ping) textPing = setInterval(() => { if (ws.readyState === WebSocket.OPEN) ws.send(ping.text); }, ping.everyMs);
       h.open();
     });
     // the server answered the upgrade with something other than 101: its status says why

@@ -2,6 +2,7 @@ import { StoreError, UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { resolveStorePath } from '../store/store-path.js';
+import { exchangeNames } from '../exchange/venue.js';
 import { datasetsNamed } from '../datasets/registry.js';
 import { plannedJob, type Reach } from './dataset-plans.js';
 import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
@@ -55,13 +56,13 @@ export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): 
   const targets = await Promise.all(wanted.map(async ({ d, symbol, tf }) => {
     const grid = tf === undefined ? parseTimeframe('1h') : parseTimeframe(tf);
     const job = plannedJob(d.name, grid, s.exchange, now, (t) => o.reach?.(d.name, grid, t) ?? { since: buildSpan(o, grid, t).since, until: o.range.until });
-    const path = await resolveStorePath(s.dataDir, d, symbol, grid.name);
-    const identity = { dataset: d.name, exchange: job.exchange, source: s.source, symbol, timeframe: d.perTimeframe ? grid.name : undefined };
+    const path = await resolveStorePath(s.dataDir, job.exchange, d, symbol, grid.name);
+    const identity = { dataset: d.name, exchange: job.exchange, exchangeAliases: exchangeNames(job.exchange), source: s.source, symbol, timeframe: d.perTimeframe ? grid.name : undefined };
     const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, identity);
     return { dataset: d.name, symbol, tf: job.tf, path, foreign, job };
   }));
   const open = targets.filter((t) => !t.foreign);
-  const outcomeBase = (t: (typeof targets)[number]) => ({ dataset: t.dataset, symbol: t.symbol, timeframe: t.tf.name, path: t.path });
+  const outcomeBase = (t: (typeof targets)[number]) => ({ dataset: t.dataset, exchange: t.job.exchange, symbol: t.symbol, timeframe: t.tf.name, path: t.path });
   if (open.length === 0) return targets.map((t) => failedOutcome(outcomeBase(t), t.foreign));
   const unlisted = await findUnlisted([...new Set(open.map((t) => t.symbol))], deps, s, retry);
   // a range the exchange's clock makes impossible (--until in the future) is a usage error before anything is fetched

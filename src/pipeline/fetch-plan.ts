@@ -1,10 +1,7 @@
+import { unite, type Interval } from '../core/interval.js';
 import { nextOpen, type Timeframe } from '../core/timeframe.js';
 
-/** Open times [from, to). */
-export interface Interval {
-  readonly from: number;
-  readonly to: number;
-}
+export type { Interval };
 
 export interface PlanInput {
   readonly tf: Timeframe;
@@ -48,12 +45,5 @@ function subtractAll(spans: Interval[], cut: Interval): Interval[] {
 
 /** Merge overlapping or touching intervals, sorted. */
 export function mergeIntervals(list: readonly Interval[]): Interval[] {
-  const sorted = [...list].filter((x) => x.from < x.to).sort((a, b) => a.from - b.from);
-  const out: Interval[] = [];
-  for (const x of sorted) {
-    const last = out[out.length - 1];
-    if (last && x.from <= last.to) out[out.length - 1] = { from: last.from, to: Math.max(last.to, x.to) };
-    else out.push(x);
-  }
-  return out;
+  return unite(list);
 }

@@ -8,6 +8,8 @@ import { findGaps } from '../validate/check-health.js';
 export interface StoreOutcome {
   /** The dataset the store holds (`ohlcv`, `funding`, …). */
   readonly dataset?: string;
+  /** The venue (or source: `coingecko`) whose store it is. */
+  readonly exchange?: string;
   readonly symbol: string;
   /** null only for a named symbol that has no store at all. */
   readonly timeframe: string | null;
@@ -54,7 +56,7 @@ export function shapeOf(time: Float64Array, grid: Timeframe | undefined): StoreS
 }
 
 export function outcomeOf(
-  base: Pick<StoreOutcome, 'dataset' | 'symbol' | 'timeframe' | 'path' | 'status'>, shape: StoreShape, extra: Partial<StoreOutcome> = {},
+  base: Pick<StoreOutcome, 'dataset' | 'exchange' | 'symbol' | 'timeframe' | 'path' | 'status'>, shape: StoreShape, extra: Partial<StoreOutcome> = {},
 ): StoreOutcome {
   return { ...base, rows: shape.rows, first: isoUtc(shape.first), last: isoUtc(shape.last), fetched: 0, gaps: shape.gaps, ...extra };
 }
@@ -63,7 +65,7 @@ export function outcomeOf(
  * A store's failure as an outcome. The error itself travels with it (not enumerable, so JSON shows only
  * kind and message), so the run's exit code comes from its class, not from its name.
  */
-export function failedOutcome(base: Pick<StoreOutcome, 'dataset' | 'symbol' | 'timeframe' | 'path'>, e: unknown): StoreOutcome {
+export function failedOutcome(base: Pick<StoreOutcome, 'dataset' | 'exchange' | 'symbol' | 'timeframe' | 'path'>, e: unknown): StoreOutcome {
   if (e instanceof InterruptedError) throw e;
   const err = e instanceof Error ? e : new Error(String(e));
   const out: StoreOutcome = { ...base, status: 'failed', rows: 0, first: null, last: null, fetched: 0, gaps: 0, error: { kind: err.name, message: err.message } };

@@ -6,6 +6,7 @@ import type { Timeframe } from '../core/timeframe.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import type { StoreIdentity } from '../store/store-read.js';
 import { withStoreForWrite, type StoredInfo, type StoreHandle } from '../store/store-writer.js';
+import { exchangeNames } from '../exchange/venue.js';
 import { CheckpointClock, removeCheckpoint, saveCheckpoint, takeCheckpoint, type Checkpoint, type StoreSummaryTag } from './checkpoint.js';
 import type { DatasetJob, Derived, OpenSource } from './dataset-job.js';
 import { mergeIntervals, planFetch, type Interval } from './fetch-plan.js';
@@ -67,8 +68,8 @@ export async function runStores<T>(items: readonly T[], s: RunSettings, deps: Ru
  * failure becomes this store's outcome; the run carries on with the others.
  */
 export async function runStoreJob<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, deps: RunDeps, retry: RetryContext): Promise<StoreOutcome> {
-  const base = { dataset: job.spec.dataset.name, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
-  const expect: StoreIdentity = { dataset: job.spec.dataset.name, exchange: job.exchange, source: s.source, symbol: job.symbol, timeframe: job.tf.name };
+  const base = { dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
+  const expect: StoreIdentity = { dataset: job.spec.dataset.name, exchange: job.exchange, exchangeAliases: exchangeNames(job.exchange), source: s.source, symbol: job.symbol, timeframe: job.tf.name };
   try {
     if (job.dryRun) return await dryRun(job, s, deps, retry);
     return await withStoreForWrite<F, StoreOutcome>(job.spec.dataset, job.path, expect, { waitMs: s.lockWaitMs, erase: job.erase },
@@ -82,7 +83,7 @@ export async function runStoreJob<F extends SeriesFrame>(job: StoreJob<F>, s: Ru
 async function extendStore<F extends SeriesFrame>(
   job: StoreJob<F>, h: StoreHandle<F>, expect: StoreIdentity, s: RunSettings, deps: RunDeps, retry: RetryContext,
 ): Promise<StoreOutcome> {
-  const base = { dataset: job.spec.dataset.name, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
+  const base = { dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
   const stored = h.stored && h.stored.rows > 0 ? h.stored : undefined;
   if (job.mustExist && !stored) throw new StoreError(`${job.path} is empty (run build to refill it)`);
   const params = job.spec.params(stored?.meta, s);
@@ -177,7 +178,7 @@ async function dryRun<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, d
   const fetched = await fetchPlan(job, source, plan, undefined, s, deps, retry);
   const params = job.spec.params(undefined, s);
   const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, ...params });
-  return outcomeOf({ symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, gridOf(job)), { fetched: fetched.time.length, clean: report });
+  return outcomeOf({ dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, gridOf(job)), { fetched: fetched.time.length, clean: report });
 }
 
 function checkMarketType(path: string, stored: StoredInfo | undefined, symbol: string, type: string): void {

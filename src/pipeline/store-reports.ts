@@ -1,10 +1,14 @@
 import { stat } from 'node:fs/promises';
-import type { DatasetDescriptor } from '../core/dataset.js';
+import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
+import { intervalsFromJson } from '../core/interval.js';
+import { LIQUIDATIONS } from '../datasets/liquidations.js';
+import { checkLiquidationDay } from '../validate/check-liquidations.js';
 import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
 import { FUNDING } from '../datasets/funding.js';
 import { MARK_PRICE, PREMIUM_INDEX } from '../datasets/price-klines.js';
 import { LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, OPEN_INTEREST, TAKER_VOLUME } from '../datasets/statistics.js';
 import { OHLCV } from '../datasets/ohlcv.js';
+import { canonicalExchange, exchangeNames } from '../exchange/venue.js';
 import { checkFunding, missingSettlements } from '../validate/check-funding.js';
 import { checkStatistic } from '../validate/check-statistics.js';
 import { StoreError } from '../core/errors.js';
@@ -12,7 +16,7 @@ import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
 import { parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import type { StoreMeta } from '../store/store-meta.js';
-import { listStores, readStoreColumns, type StoreRef } from '../store/store-read.js';
+import { compareStores, listStores, readStoreColumns, type StoreRef } from '../store/store-read.js';
 import { candlesBehind, checkHealth, findGaps, type StoreColumns } from '../validate/check-health.js';
 import { statusOf, type Finding } from '../validate/findings.js';
 import type { StoreHealth, StoreSummary } from '../validate/render-findings.js';
@@ -22,20 +26,23 @@ export interface StoreFilter {
   readonly timeframes?: readonly string[];
   /** Datasets to look at (default: candles only). */
   readonly datasets?: readonly DatasetDescriptor[];
+  /** Only this venue's stores. */
+  readonly exchange?: string;
 }
 
 /** Stores under dataDir matching the filter; named symbols/timeframes are validated first. */
 export async function findStores(dataDir: string, f: StoreFilter): Promise<StoreRef[]> {
   const symbols = f.symbols?.map((s) => parseSymbol(s).symbol);
   const tfs = f.timeframes?.map((t) => parseTimeframe(t).name);
-  return (await listStores(dataDir, f.datasets ?? [OHLCV]))
+  return (await listStores(dataDir, f.datasets ?? [OHLCV], f.exchange, f.exchange ? exchangeNames(f.exchange) : []))
+    .map((r) => (r.exchange === undefined ? r : { ...r, exchange: canonicalExchange(r.exchange) })).sort(compareStores)
     .filter((r) => (!symbols || symbols.includes(r.symbol)) && (!tfs || r.timeframe === '' || tfs.includes(r.timeframe)));
 }
 
 /** How each dataset's rows are judged: its findings, and its gaps and lag for `list`. Pure. */
 interface DatasetChecks {
   readonly descriptor: DatasetDescriptor;
-  findings(columns: Partial<Record<string, Float64Array>>, timeframe: string, meta: Partial<StoreMeta>): Finding[];
+  findings(columns: Partial<Record<string, Float64Array>>, timeframe: string, meta: Partial<StoreMeta>, now: number): Finding[];
   gaps(time: Float64Array, timeframe: string): number;
   behind(last: number, now: number, timeframe: string): number | null;
 }
@@ -91,7 +98,20 @@ const CHECKS: Record<string, DatasetChecks> = {
   ...Object.fromEntries([OPEN_INTEREST, LONG_SHORT_GLOBAL, LONG_SHORT_TOP_ACCOUNTS, LONG_SHORT_TOP_POSITIONS, TAKER_VOLUME]
     .map((d) => [d.name, gridChecks(d, undefined, checkStatistic)])),
   'coingecko-market': gridChecks(COINGECKO_MARKET, DAY_TF),
+  // a day store of a venue's liquidations: its events, and how much of the day the recorder saw
+  liquidations: {
+    descriptor: LIQUIDATIONS,
+    findings: (c, day, meta, now) => checkLiquidationDay(columnsOf(LIQUIDATIONS, c), intervalsFromJson(meta.coverage), Date.parse(`${day}T00:00:00Z`), now),
+    gaps: () => 0,
+    behind: () => null,
+  },
 };
+
+/** A frame of every column of a dataset, from what a file had (absent columns missing). */
+function columnsOf(d: DatasetDescriptor, c: Partial<Record<string, Float64Array>>): SeriesFrame {
+  const n = c.time?.length ?? 0;
+  return Object.fromEntries(d.columns.map((col) => [col.key, c[col.key] ?? new Float64Array(n).fill(NaN)])) as SeriesFrame;
+}
 
 /** Health report of each store; an unreadable file is a failing store, not a crash. */
 export async function validateStores(refs: readonly StoreRef[], now: number, staleAfter?: number): Promise<StoreHealth[]> {
@@ -101,12 +121,12 @@ export async function validateStores(refs: readonly StoreRef[], now: number, sta
 }
 
 async function validateOne(ref: StoreRef, now: number, staleAfter: number | undefined): Promise<StoreHealth> {
-  const base = { dataset: ref.dataset, symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
+  const base = { dataset: ref.dataset, exchange: ref.exchange, symbol: ref.symbol, timeframe: ref.timeframe, path: ref.path };
   try {
     const checks = CHECKS[ref.dataset];
     const { columns, meta, extraColumns } = await readStoreColumns(checks?.descriptor ?? OHLCV, ref.path);
     const findings = [
-      ...(checks ? checks.findings(columns, ref.timeframe, meta)
+      ...(checks ? checks.findings(columns, ref.timeframe, meta, now)
         : checkHealth(columns as StoreColumns, parseTimeframe(ref.timeframe), { atrPeriod: meta.atrPeriod, now, staleAfter, wholeStore: true })),
       ...extraColumnsFinding(extraColumns),
     ];

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { parseTimeframe } from '../core/timeframe.js';
+import { canonicalExchange, exchangeNames } from '../exchange/venue.js';
 import { datasetsNamed } from '../datasets/registry.js';
 import { listStores, readStoreMeta, type StoreRef } from '../store/store-read.js';
 import { resolveStorePath } from '../store/store-path.js';
@@ -29,7 +30,7 @@ export interface UpdateOptions {
  * costs no kline request; one whose market has no newer candle is not rewritten.
  */
 export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
-  const { refs, missing } = await selectStores(o, s.dataDir);
+  const { refs, missing } = await selectStores(o, s.dataDir, o.exchange ?? s.exchange);
   // a store named on the command line that does not exist is the user's mistake (exit 2 when it is all they asked)
   const absent = missing.map((m) => failedOutcome(m, new UsageError(`no ${m.dataset === 'ohlcv' ? '' : `${m.dataset} `}${m.timeframe ? `${m.timeframe} ` : ''}store for ${m.symbol} in ${s.dataDir} (run build first)`)));
   if (refs.length === 0) return absent;
@@ -47,7 +48,7 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
     const tf = parseTimeframe(ref.timeframe || '1h');
     let exchange: string;
     try {
-      exchange = o.exchange ?? (await readStoreMeta(ref.path)).exchange ?? s.exchange;
+      exchange = canonicalExchange(o.exchange ?? ref.exchange ?? (await readStoreMeta(ref.path)).exchange ?? s.exchange);
       const job = plannedJob(ref.dataset, tf, exchange, () => clockOf(exchange), {});
       return await runStoreJob({ ...job, symbol: ref.symbol, path: ref.path, erase: false, dryRun: false, mustExist: true }, s, deps, retry);
     } catch (e) {
@@ -59,11 +60,11 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
 interface Missing { dataset: string; symbol: string; timeframe: string | null; path: string }
 
 /** Named stores, or every store found; named ones that do not exist come back as `missing`. */
-async function selectStores(o: UpdateOptions, dataDir: string): Promise<{ refs: StoreRef[]; missing: Missing[] }> {
+async function selectStores(o: UpdateOptions, dataDir: string, venue: string): Promise<{ refs: StoreRef[]; missing: Missing[] }> {
   const symbols = o.symbols?.map((x) => parseSymbol(x).symbol);
   const tfs = o.timeframes?.map((x) => parseTimeframe(x).name);
   const datasets = datasetsNamed(o.datasets ?? ['ohlcv']);
-  const all = (await listStores(dataDir, datasets)).filter((r) => !tfs || r.timeframe === '' || tfs.includes(r.timeframe));
+  const all = (await listStores(dataDir, datasets, o.exchange, o.exchange ? exchangeNames(o.exchange) : [])).filter((r) => !tfs || r.timeframe === '' || tfs.includes(r.timeframe));
   if (!symbols) return { refs: all, missing: [] };
   const refs = all.filter((r) => symbols.includes(r.symbol));
   const missing: Missing[] = [];
@@ -74,7 +75,7 @@ async function selectStores(o: UpdateOptions, dataDir: string): Promise<{ refs: 
         if (!has()) missing.push({ dataset: d.name, symbol, timeframe: null, path: dataDir });
         continue;
       }
-      for (const timeframe of tfs) if (!has(timeframe)) missing.push({ dataset: d.name, symbol, timeframe, path: await resolveStorePath(dataDir, d, symbol, timeframe) });
+      for (const timeframe of tfs) if (!has(timeframe)) missing.push({ dataset: d.name, symbol, timeframe, path: await resolveStorePath(dataDir, venue, d, symbol, timeframe) });
     }
   }
   return { refs, missing };

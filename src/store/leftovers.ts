@@ -2,6 +2,7 @@ import { readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { symbolFromDirName } from '../core/symbol.js';
 import { StoreError } from '../core/errors.js';
+import { STORED_DATASETS } from '../datasets/registry.js';
 import { heldByLiveRun, withStoreLock } from './store-lock.js';
 
 /** What an interrupted run can leave in a data folder. */
@@ -23,11 +24,9 @@ const STORE_FILE = /^(.+\.parquet)(?:\.lock|\.[^.]+\.[^.]+\.tmp|\.lock\.\d+\.[0-
 export async function findLeftovers(dataDir: string): Promise<Leftover[]> {
   const out: Leftover[] = [];
   const size = async (p: string) => (await stat(p).catch(() => undefined))?.size ?? 0;
-  for (const dir of await readdir(dataDir, { withFileTypes: true }).catch(() => [])) {
-    if (!dir.isDirectory() || !symbolFromDirName(dir.name)) continue;
-    const folder = join(dataDir, dir.name);
-    const names = await readdir(folder);
-    if (names.length === 0) out.push({ path: folder, kind: 'empty-folder', bytes: 0 });
+  for (const { folder, symbol } of await storeFolders(dataDir)) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    if (symbol && names.length === 0) out.push({ path: folder, kind: 'empty-folder', bytes: 0 });
     for (const name of names) {
       const path = join(folder, name);
       if (name.endsWith('.partial.parquet')) {
@@ -89,6 +88,27 @@ export async function removeLeftovers(items: readonly Leftover[]): Promise<{ rem
   }
   return { removed, busy };
 }
+
+/**
+ * Folders stores live in: symbol folders in each venue's folder (`binance/BTC_USDT/`) and at the top (the
+ * layout of earlier versions), and the folders of a venue's daily stores (`binance/liquidations/`).
+ */
+async function storeFolders(dataDir: string): Promise<{ folder: string; symbol: boolean }[]> {
+  const out: { folder: string; symbol: boolean }[] = [];
+  const scan = async (dir: string, venue: boolean) => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isDirectory()) continue;
+      if (symbolFromDirName(e.name)) out.push({ folder: join(dir, e.name), symbol: true });
+      else if (DAILY.has(e.name)) out.push({ folder: join(dir, e.name), symbol: false });
+      else if (!venue && /^[a-z0-9]+$/.test(e.name)) await scan(join(dir, e.name), true);
+    }
+  };
+  await scan(dataDir, false);
+  return out;
+}
+
+/** Folders of daily stores (a venue's liquidations). */
+const DAILY = new Set(STORED_DATASETS.filter((d) => d.partition === 'day').map((d) => d.name));
 
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];

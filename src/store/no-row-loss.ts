@@ -9,6 +9,7 @@ import { isoUtc } from '../core/time-format.js';
 export function rowLoss(d: DatasetDescriptor, stored: SeriesFrame, next: SeriesFrame): string | undefined {
   const n = stored.time.length;
   if (n === 0) return undefined;
+  if (d.merge === 'distinct') return eventLoss(d, stored, next);
   if (next.time.length < n) return `it would keep ${next.time.length} of its ${n} rows`;
   if (!(next.time[0]! <= stored.time[0]!)) return `its first row would move from ${isoUtc(stored.time[0])} to ${isoUtc(next.time[0])}`;
   const values = d.columns.filter((c) => c.key !== 'time' && !c.derived);
@@ -25,4 +26,20 @@ export function rowLoss(d: DatasetDescriptor, stored: SeriesFrame, next: SeriesF
     j++;
   }
   return undefined;
+}
+
+/** Events (many may share a time): every stored event, by all its non-derived values, must be in `next`. */
+function eventLoss(d: DatasetDescriptor, stored: SeriesFrame, next: SeriesFrame): string | undefined {
+  const keys = d.columns.filter((c) => !c.derived).map((c) => c.key);
+  const keyOf = (f: SeriesFrame, i: number) => keys.map((k) => String(f[k]![i])).join('|');
+  const kept = new Set<string>();
+  for (let i = 0; i < next.time.length; i++) kept.add(keyOf(next, i));
+  let lost = 0;
+  let first = -1;
+  for (let i = 0; i < stored.time.length; i++) {
+    if (kept.has(keyOf(stored, i))) continue;
+    if (first < 0) first = i;
+    lost++;
+  }
+  return lost === 0 ? undefined : `${lost} stored ${d.rowName}(s) would be dropped or changed, the first at ${isoUtc(stored.time[first]!)}`;
 }

@@ -5,6 +5,7 @@ import { snappyCompress } from 'hysnappy';
 import { StoreError } from '../core/errors.js';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { META_KEYS, type StoreMeta } from './store-meta.js';
+import { textCode, textOf } from '../core/text-codes.js';
 import { epochMillisByMagnitude, timeEncodingOf, type TimeEncoding } from './time-column.js';
 
 const NS_PER_MS = 1_000_000n;
@@ -16,7 +17,10 @@ export function schemaOf(d: DatasetDescriptor): SchemaElement[] {
     ...d.columns.map((c): SchemaElement => c.type === 'timestamp'
       // TIMESTAMP(NANOS, UTC): pandas reads datetime64[ns, UTC], DuckDB TIMESTAMP WITH TIME ZONE.
       ? { name: c.name, type: 'INT64', repetition_type: 'REQUIRED', logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'NANOS' } }
-      : { name: c.name, type: 'DOUBLE', repetition_type: c.nullable ? 'OPTIONAL' : 'REQUIRED' }),
+      : c.type === 'text'
+        // UTF-8 strings: pandas object (str), DuckDB VARCHAR, polars String
+        ? { name: c.name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: c.nullable ? 'OPTIONAL' : 'REQUIRED' }
+        : { name: c.name, type: 'DOUBLE', repetition_type: c.nullable ? 'OPTIONAL' : 'REQUIRED' }),
   ];
 }
 
@@ -30,6 +34,7 @@ export function encodeSeries(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMe
       name: c.name,
       // Regular open times delta-encode to almost nothing (17 MiB → 0.1 MiB for 2.6 M rows).
       ...(c.type === 'timestamp' ? { data: nanosFromMillis(f[c.key]!), encoding: 'DELTA_BINARY_PACKED' as const }
+        : c.type === 'text' ? { data: textsOf(f[c.key]!) }
         : { data: c.nullable ? nullsForNaN(f[c.key]!) : f[c.key]! }),
       // No page index: nothing lies between or after the row groups but the footer, so an append can
       // carry the stored row groups over byte for byte (parquet-append.ts).
@@ -48,6 +53,11 @@ export function kvMetadataOf(meta: StoreMeta): { key: string; value: string }[] 
   return Object.entries(META_KEYS)
     .filter(([k]) => meta[k as keyof StoreMeta] !== undefined)
     .map(([k, key]) => ({ key, value: String(meta[k as keyof StoreMeta]) }));
+}
+
+/** A text column's codes as the texts (null for missing). */
+function textsOf(col: Float64Array): (string | null)[] {
+  return Array.from(col, (c) => textOf(c) ?? null);
 }
 
 function nullsForNaN(col: Float64Array): (number | null)[] {
@@ -133,6 +143,8 @@ const MILLIS_PARSERS: Partial<ParquetParsers> = {
  */
 export async function decodeColumns(
   bytes: Uint8Array | AsyncBuffer, md: FileMetaData, columns: readonly string[], rowStart: number, rowEnd: number, path: string,
+  /** Columns read as text (kept as codes, core/text-codes.ts). */
+  texts: ReadonlySet<string> = new Set(),
 ): Promise<Record<string, Float64Array>> {
   const out: Record<string, Float64Array> = {};
   for (const c of columns) out[c] = new Float64Array(rowEnd - rowStart).fill(NaN);
@@ -145,7 +157,7 @@ export async function decodeColumns(
       rowEnd,
       compressors,
       parsers: MILLIS_PARSERS,
-      onChunk: (chunk) => copyChunk(out[chunk.columnName], chunk.columnData, chunk.rowStart - rowStart),
+      onChunk: (chunk) => copyChunk(out[chunk.columnName], chunk.columnData, chunk.rowStart - rowStart, texts.has(chunk.columnName)),
     });
   } catch (e) {
     throw unreadable(path, e);
@@ -161,12 +173,13 @@ function unreadable(path: string, e: unknown): StoreError {
   return new StoreError(`${path} is corrupt or truncated (${reason}); restore it or delete it and run build`);
 }
 
-function copyChunk(dst: Float64Array | undefined, src: ArrayLike<unknown>, at: number): void {
+function copyChunk(dst: Float64Array | undefined, src: ArrayLike<unknown>, at: number, text: boolean): void {
   if (!dst) return;
   for (let i = 0; i < src.length; i++) {
     const j = at + i;
     if (j < 0 || j >= dst.length) continue;
     const v = src[i];
-    dst[j] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : NaN;
+    if (text) dst[j] = typeof v === 'string' ? textCode(v) : v instanceof Uint8Array ? textCode(new TextDecoder().decode(v)) : NaN;
+    else dst[j] = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : v instanceof Date ? v.getTime() : NaN;
   }
 }

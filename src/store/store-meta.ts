@@ -20,7 +20,8 @@ export interface StoreMeta {
   readonly source: string;
   /** ccxt market type of the symbol: `spot`, `swap`, `future`. */
   readonly marketType: string;
-  readonly symbol: string;
+  /** The symbol of a per-symbol store; none for a venue's store (liquidations). */
+  readonly symbol?: string;
   /** The timeframe of a per-timeframe dataset. */
   readonly timeframe?: string;
   /** The ATR period of a candle store. */
@@ -39,6 +40,10 @@ export interface StoreMeta {
    * extended. A mirror (the database sink) copies only new rows while this stays the same.
    */
   readonly rewrittenAt?: string;
+  /** A recorded stream's connected periods (JSON `[[from, to], …]`, epoch ms): when events could be seen. */
+  readonly coverage?: string;
+  /** Whether the venue's stream sends every event (`complete`) or some (`sampled`: OKX, one a second per contract). */
+  readonly feed?: string;
 }
 
 /** Footer keys, prefixed so they never collide with pandas/arrow metadata. */
@@ -55,8 +60,11 @@ export const META_KEYS: Record<keyof StoreMeta, string> = {
   updatedAt: 'qml.updated_at',
   partial: 'qml.partial',
   unrecoverable: 'qml.unrecoverable',
+  coverage: 'qml.coverage',
+  feed: 'qml.feed',
   rewrittenAt: 'qml.rewritten_at',
 };
 
 /** What a written store records about itself, beyond the tool and schema versions and the write time. */
-export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType' | 'symbol' | 'timeframe' | 'atrPeriod' | 'unrecoverable'>;
+export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType'>
+  & Partial<Pick<StoreMeta, 'symbol' | 'timeframe' | 'atrPeriod' | 'unrecoverable' | 'coverage' | 'feed'>>;

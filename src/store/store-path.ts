@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { DatasetDescriptor } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
@@ -15,27 +15,83 @@ export function timeframeFileName(tf: string): string {
   return tf === '1M' ? '1Mo' : tf;
 }
 
-/** The one place a store's path is computed: `<dataDir>/<SYMBOL>/<file name of the dataset>`. */
-export function storePath(dataDir: string, d: DatasetDescriptor, symbol: string, timeframe?: string): string {
-  const tf = d.perTimeframe ? timeframeFileName(parseTimeframe(timeframe ?? '').name) : undefined;
-  const root = resolve(dataDir);
-  const path = join(root, symbolDirName(symbol), d.fileName(tf));
+/** A venue's folder name: its id, lower case letters and digits (never a path of its own). */
+export function checkVenue(venue: string): string {
+  if (!/^[a-z0-9]{1,40}$/.test(venue)) throw new UsageError(`exchange "${venue}" is not a venue id (expected lower-case letters and digits, e.g. binance)`);
+  return venue;
+}
+
+function inside(root: string, path: string, what: string): string {
   const rel = relative(root, path);
-  if (rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`symbol "${symbol}" would leave the data folder ${root}`);
+  if (rel.startsWith('..') || isAbsolute(rel)) throw new UsageError(`${what} would leave the data folder ${root}`);
   return path;
 }
 
-/** The candle (master) store of a symbol and timeframe: `<dataDir>/<SYMBOL>/<tf>_master.parquet`. */
-export function masterPath(dataDir: string, symbol: string, timeframe: string): string {
-  return storePath(dataDir, OHLCV, symbol, timeframe);
+/**
+ * The one place a store's path is computed: `<dataDir>/<venue>/<SYMBOL>/<file name of the dataset>`, so the
+ * same symbol on two venues has two stores side by side.
+ */
+export function storePath(dataDir: string, venue: string, d: DatasetDescriptor, symbol: string, timeframe?: string): string {
+  const tf = d.perTimeframe ? timeframeFileName(parseTimeframe(timeframe ?? '').name) : undefined;
+  const root = resolve(dataDir);
+  return inside(root, join(root, checkVenue(venue), symbolDirName(symbol), d.fileName(tf)), `symbol "${symbol}"`);
+}
+
+/** A venue's store of one UTC day (liquidations): `<dataDir>/<venue>/<dataset>/<YYYY-MM-DD>.parquet`. */
+export function dayStorePath(dataDir: string, venue: string, d: DatasetDescriptor, day: number): string {
+  const root = resolve(dataDir);
+  return join(root, checkVenue(venue), d.name, d.fileName(dayLabel(day)));
+}
+
+/** `YYYY-MM-DD` of a UTC midnight. */
+export function dayLabel(day: number): string {
+  return new Date(day).toISOString().slice(0, 10);
+}
+
+/** Where stores were kept before venues had folders: `<dataDir>/<SYMBOL>/…`, `<dataDir>/<dataset>/<day>.parquet`. */
+export function legacyStorePath(dataDir: string, d: DatasetDescriptor, symbol: string, timeframe?: string): string {
+  const root = resolve(dataDir);
+  const tf = d.perTimeframe ? timeframeFileName(parseTimeframe(timeframe ?? '').name) : undefined;
+  return inside(root, join(root, symbolDirName(symbol), d.fileName(tf)), `symbol "${symbol}"`);
+}
+
+export function legacyDayStorePath(dataDir: string, d: DatasetDescriptor, day: number): string {
+  return join(resolve(dataDir), d.name, d.fileName(dayLabel(day)));
 }
 
 /**
- * storePath, except that a month store an earlier version wrote as `1M_…` keeps its name. The folder
- * listing is compared case-sensitively, so `1m_master.parquet` is never taken for it.
+ * A store kept where earlier versions wrote it (before venues had folders) goes on being used there, as
+ * long as the venue's folder has none: its footer's exchange must be the venue (or one of `aliases`, the
+ * names it went by). `qml-data migrate-layout` moves such stores into their venue's folder.
  */
-export async function resolveStorePath(dataDir: string, d: DatasetDescriptor, symbol: string, timeframe?: string): Promise<string> {
-  const path = storePath(dataDir, d, symbol, timeframe);
+async function legacyOr(path: string, legacy: string, venue: string, aliases: readonly string[]): Promise<string> {
+  if (await exists(path) || !(await exists(legacy))) return path;
+  const exchange = (await readFooterExchange(legacy)) ?? venue;
+  return exchange === venue || aliases.includes(exchange) ? legacy : path;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+/** The `qml.exchange` a Parquet footer records, reading only the end of the file; undefined when it cannot say. */
+export async function readFooterExchange(path: string): Promise<string | undefined> {
+  const { readStoreMeta } = await import('./store-read.js');
+  return readStoreMeta(path).then((m) => m.exchange, () => undefined);
+}
+
+/** The candle (master) store of a symbol and timeframe: `<dataDir>/<venue>/<SYMBOL>/<tf>_master.parquet`. */
+export function masterPath(dataDir: string, venue: string, symbol: string, timeframe: string): string {
+  return storePath(dataDir, venue, OHLCV, symbol, timeframe);
+}
+
+/**
+ * storePath, except that a store an earlier version wrote keeps its place: one in the legacy layout (see
+ * legacyOr), and a month store written as `1M_…`. The folder listing is compared case-sensitively, so
+ * `1m_master.parquet` is never taken for it.
+ */
+export async function resolveStorePath(dataDir: string, venue: string, d: DatasetDescriptor, symbol: string, timeframe?: string, aliases: readonly string[] = []): Promise<string> {
+  const path = await legacyOr(storePath(dataDir, venue, d, symbol, timeframe), legacyStorePath(dataDir, d, symbol, timeframe), venue, aliases);
   if (!d.perTimeframe || parseTimeframe(timeframe ?? '').name !== '1M') return path;
   const dir = join(path, '..');
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -43,8 +99,13 @@ export async function resolveStorePath(dataDir: string, d: DatasetDescriptor, sy
   return !names.includes(d.fileName('1Mo')) && names.includes(legacy) ? join(dir, legacy) : path;
 }
 
-export function resolveMasterPath(dataDir: string, symbol: string, timeframe: string): Promise<string> {
-  return resolveStorePath(dataDir, OHLCV, symbol, timeframe);
+/** dayStorePath, or the day's store in the legacy layout when only that one exists (see legacyOr). */
+export function resolveDayStorePath(dataDir: string, venue: string, d: DatasetDescriptor, day: number, aliases: readonly string[] = []): Promise<string> {
+  return legacyOr(dayStorePath(dataDir, venue, d, day), legacyDayStorePath(dataDir, d, day), venue, aliases);
+}
+
+export function resolveMasterPath(dataDir: string, venue: string, symbol: string, timeframe: string): Promise<string> {
+  return resolveStorePath(dataDir, venue, OHLCV, symbol, timeframe);
 }
 
 /** The resume checkpoint kept beside a store while a job is unfinished: `<name>.partial.parquet`. */
@@ -58,6 +119,7 @@ export function partialPath(storePath: string): string {
  */
 export function storeFileOf(name: string, siblings: readonly string[], datasets: readonly DatasetDescriptor[]): { dataset: string; timeframe: string } | undefined {
   for (const d of datasets) {
+    if (d.scope === 'venue') continue;
     if (!d.perTimeframe) {
       if (name === d.fileName(undefined)) return { dataset: d.name, timeframe: '' };
       continue;

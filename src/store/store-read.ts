@@ -2,7 +2,7 @@ import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FileMetaData } from 'hyparquet';
 import { requiredColumns, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
-import { StoreError } from '../core/errors.js';
+import { StoreError, UsageError } from '../core/errors.js';
 import type { MasterFrame } from '../core/frame.js';
 import { symbolFromDirName } from '../core/symbol.js';
 import { lowerBoundTime } from '../core/time-search.js';
@@ -14,7 +14,11 @@ import { resolveStorePath, storeFileOf } from './store-path.js';
 
 export interface StoreRef {
   readonly dataset: string;
+  /** The venue whose folder holds it; for a store in the legacy layout, its footer's exchange (undefined when unreadable). */
+  readonly exchange: string | undefined;
+  /** The symbol of a per-symbol store; `all` for a venue's store (liquidations). */
   readonly symbol: string;
+  /** The timeframe of a per-timeframe store, the day (`YYYY-MM-DD`) of a daily one, else ''. */
   readonly timeframe: string;
   readonly path: string;
 }
@@ -33,9 +37,12 @@ export interface LoadedStore<F extends SeriesFrame = MasterFrame> {
 export interface StoreIdentity {
   readonly dataset?: string;
   readonly exchange?: string;
+  /** Other names a store of this exchange carries in footers of earlier versions (`binanceusdm`). */
+  readonly exchangeAliases?: readonly string[];
   readonly source?: string;
   readonly marketType?: string;
-  readonly symbol: string;
+  /** The symbol of a per-symbol store; none for a store of a whole venue (liquidations). */
+  readonly symbol?: string;
   readonly timeframe?: string;
 }
 
@@ -79,10 +86,15 @@ export async function decodeFrame<F extends SeriesFrame>(
   rows: { rowStart: number; rowEnd: number }, path: string,
 ): Promise<F> {
   const n = rows.rowEnd - rows.rowStart;
-  const cols = await decodeColumns(file, md, present.map((c) => c.name), rows.rowStart, rows.rowEnd, path);
+  const cols = await decodeColumns(file, md, present.map((c) => c.name), rows.rowStart, rows.rowEnd, path, textColumnsOf(d));
   const out: Record<string, Float64Array> = {};
   for (const c of d.columns) out[c.key] = cols[c.name] ?? new Float64Array(n).fill(NaN);
   return out as F;
+}
+
+/** The on-disk names of a dataset's text columns. */
+export function textColumnsOf(d: DatasetDescriptor): ReadonlySet<string> {
+  return new Set(d.columns.filter((c) => c.type === 'text').map((c) => c.name));
 }
 
 /** A file read by byte ranges (hyparquet's AsyncBuffer): a footer or one row group without the rest. */
@@ -141,9 +153,9 @@ export async function openAsyncFile(path: string): Promise<AsyncFile & { close()
 export function checkIdentity(path: string, meta: Partial<StoreMeta>, expect: StoreIdentity): void {
   const clash: string[] = [];
   if (expect.dataset && meta.dataset !== undefined && meta.dataset !== expect.dataset) clash.push(`dataset ${meta.dataset}`);
-  if (meta.symbol !== undefined && meta.symbol !== expect.symbol) clash.push(`symbol ${meta.symbol}`);
+  if (expect.symbol !== undefined && meta.symbol !== undefined && meta.symbol !== expect.symbol) clash.push(`symbol ${meta.symbol}`);
   if (expect.timeframe && meta.timeframe !== undefined && meta.timeframe !== expect.timeframe) clash.push(`timeframe ${meta.timeframe}`);
-  if (expect.exchange && meta.exchange !== undefined && meta.exchange !== expect.exchange) clash.push(`exchange ${meta.exchange}`);
+  if (expect.exchange && meta.exchange !== undefined && meta.exchange !== expect.exchange && !expect.exchangeAliases?.includes(meta.exchange)) clash.push(`exchange ${meta.exchange}`);
   if (expect.marketType && meta.marketType !== undefined && meta.marketType !== expect.marketType) clash.push(`market type ${meta.marketType}`);
   if (clash.length > 0) {
     const wanted = [expect.exchange, expect.symbol, expect.timeframe].filter(Boolean).join(' ');
@@ -174,7 +186,7 @@ export async function readStoreColumns(
   const md = readFooter(bytes, path);
   const names = columnNames(md);
   const present = d.columns.filter((c) => names.includes(c.name) && (!keys || keys.includes(c.key)));
-  const decoded = await decodeColumns(bytes, md, present.map((c) => c.name), 0, Number(md.num_rows), path);
+  const decoded = await decodeColumns(bytes, md, present.map((c) => c.name), 0, Number(md.num_rows), path, textColumnsOf(d));
   const columns = Object.fromEntries(present.map((c) => [c.key, decoded[c.name]!]));
   const own = new Set(d.columns.map((c) => c.name));
   return { columns, meta: storeMetaOf(md), extraColumns: names.filter((n) => !own.has(n) && !isToolArtifactColumn(n)) };
@@ -183,6 +195,8 @@ export async function readStoreColumns(
 export interface LoadMasterOptions {
   readonly symbol: string;
   readonly timeframe: string;
+  /** The venue (`binance`, `bybit`, `okx`); optional when only one venue's folder holds the store. */
+  readonly exchange?: string;
   /** Inclusive lower bound on open time (epoch ms or Date). */
   readonly start?: number | Date;
   /** Exclusive upper bound on open time. */
@@ -196,27 +210,68 @@ export interface LoadMasterOptions {
  */
 export async function loadMaster(o: LoadMasterOptions): Promise<MasterFrame> {
   const tf = parseTimeframe(o.timeframe).name;
-  const path = await resolveStorePath(o.dataDir ?? 'data/processed', OHLCV, o.symbol, tf);
+  const dataDir = o.dataDir ?? 'data/processed';
+  const symbol = o.symbol.toUpperCase();
+  let path: string;
+  if (o.exchange) path = await resolveStorePath(dataDir, o.exchange, OHLCV, symbol, tf);
+  else {
+    const held = (await listStores(dataDir, [OHLCV])).filter((r) => r.symbol === symbol && r.timeframe === tf);
+    if (held.length > 1) throw new UsageError(`${symbol} ${tf} is kept for several exchanges (${held.map((r) => r.exchange).join(', ')}): say which one (exchange)`);
+    if (held.length === 0) throw new StoreError(`no ${symbol} ${tf} store in ${dataDir} (run build first)`);
+    path = held[0]!.path;
+  }
   const start = o.start === undefined ? -Infinity : Number(o.start);
   const end = o.end === undefined ? Infinity : Number(o.end);
-  const { frame } = await readMaster(path, { symbol: o.symbol.toUpperCase(), timeframe: tf }, { start, end });
+  const { frame } = await readMaster(path, { symbol, timeframe: tf, ...(o.exchange ? { exchange: o.exchange } : {}) }, { start, end });
   return frame;
 }
 
-/** Every store of the given datasets under the data folder, sorted by symbol, dataset, then timeframe duration. */
-export async function listStores(dataDir: string, datasets: readonly DatasetDescriptor[] = [OHLCV]): Promise<StoreRef[]> {
-  const dirs = await readdir(dataDir, { withFileTypes: true }).catch(() => []);
+/**
+ * Every store of the given datasets under the data folder: in each venue's folder (`<venue>/<SYMBOL>/…`,
+ * `<venue>/<dataset>/<day>.parquet`) and in the legacy layout earlier versions wrote (`<SYMBOL>/…`,
+ * `<dataset>/<day>.parquet` at the top, their venue read from the footer). Only `venue`'s (its legacy stores by
+ * its id or `aliases` in their footer), when given.
+ * Sorted by venue, symbol, dataset, then timeframe duration or day.
+ */
+export async function listStores(dataDir: string, datasets: readonly DatasetDescriptor[] = [OHLCV], venue?: string, aliases: readonly string[] = []): Promise<StoreRef[]> {
+  const top = await readdir(dataDir, { withFileTypes: true }).catch(() => []);
   const out: StoreRef[] = [];
-  for (const dir of dirs) {
-    const symbol = dir.isDirectory() ? symbolFromDirName(dir.name) : undefined;
-    if (!symbol) continue;
-    const names = await readdir(join(dataDir, dir.name));
-    for (const name of names) {
-      const file = storeFileOf(name, names, datasets);
-      if (file) out.push({ dataset: file.dataset, symbol, timeframe: file.timeframe, path: join(dataDir, dir.name, name) });
+  const perSymbol = datasets.filter((d) => d.scope !== 'venue');
+  const daily = datasets.filter((d) => d.scope === 'venue' && d.partition === 'day');
+  const scan = async (folder: string, exchange: string | undefined) => {
+    for (const dir of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+      if (!dir.isDirectory()) continue;
+      const symbol = symbolFromDirName(dir.name);
+      const names = symbol || daily.some((d) => d.name === dir.name) ? await readdir(join(folder, dir.name)) : [];
+      for (const name of names) {
+        const path = join(folder, dir.name, name);
+        if (symbol) {
+          const file = storeFileOf(name, names, perSymbol);
+          if (file) out.push({ dataset: file.dataset, exchange: exchange ?? await footerExchange(path), symbol, timeframe: file.timeframe, path });
+        } else if (/^\d{4}-\d{2}-\d{2}\.parquet$/.test(name)) {
+          out.push({ dataset: dir.name, exchange: exchange ?? await footerExchange(path), symbol: 'all', timeframe: name.slice(0, 10), path });
+        }
+      }
     }
+  };
+  for (const dir of top) {
+    if (dir.isDirectory() && /^[a-z0-9]+$/.test(dir.name) && !daily.some((d) => d.name === dir.name) && (!venue || dir.name === venue)) await scan(join(dataDir, dir.name), dir.name);
   }
-  return out.sort((a, b) => a.symbol.localeCompare(b.symbol) || a.dataset.localeCompare(b.dataset) || durationOf(a.timeframe) - durationOf(b.timeframe));
+  const before = out.length;
+  await scan(dataDir, undefined);
+  // legacy stores of another venue (by their footer) are left out when one venue is asked for
+  if (venue) out.splice(before, out.length - before, ...out.slice(before).filter((r) => r.exchange === undefined || r.exchange === venue || aliases.includes(r.exchange)));
+  return out.sort(compareStores);
+}
+
+/** The order stores are listed in: venue, symbol, dataset, then timeframe duration or day. */
+export function compareStores(a: StoreRef, b: StoreRef): number {
+  return (a.exchange ?? '').localeCompare(b.exchange ?? '') || a.symbol.localeCompare(b.symbol) || a.dataset.localeCompare(b.dataset)
+    || durationOf(a.timeframe) - durationOf(b.timeframe) || a.timeframe.localeCompare(b.timeframe);
+}
+
+async function footerExchange(path: string): Promise<string | undefined> {
+  return readStoreMeta(path).then((m) => m.exchange, () => undefined);
 }
 
 function durationOf(tf: string): number {

@@ -2,9 +2,7 @@ import { stat, unlink } from 'node:fs/promises';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
 import { TOOL_VERSION } from '../core/version.js';
-import { removeStaleTemps, storeWriteError, writeFileAtomic, writePrefixedFileAtomic } from './atomic-write.js';
-import { encodeDay, readDay, type LiquidationDay } from './liquidation-day.js';
-import { coverage, type LiquidationFrame } from '../liquidations/events.js';
+import { removeStaleTemps, writeFileAtomic, writePrefixedFileAtomic } from './atomic-write.js';
 import { appendBaseOf, appendedBytes, type AppendBase } from './parquet-append.js';
 import { encodeSeries, readFooter } from './parquet-codec.js';
 import { partialPath } from './store-path.js';
@@ -222,28 +220,4 @@ export async function readCheckpointFile<F extends SeriesFrame>(
 
 export async function removeCheckpointFile(storePath: string): Promise<void> {
   await unlink(partialPath(storePath)).catch(() => undefined);
-}
-
-/**
- * Write a liquidations day file, under its lock, atomically, through the no-row-loss rule for events:
- * every event the stored file holds (by `keyOf`) must be in the new one, and no connected period of
- * the stored coverage may be dropped (a merge only ever adds).
- */
-export async function replaceLiquidationDay(
-  path: string, next: LiquidationDay, keyOf: (f: LiquidationFrame) => string[], o: { waitMs?: number; retracted?: readonly { from: number; to: number }[] } = {},
-): Promise<void> {
-  const waitMs = o.waitMs ?? 10_000;
-  await withStoreLock(path, { waitMs }, async () => {
-    await removeStaleTemps(path);
-    const stored = await readDay(path);
-    if (stored) {
-      const kept = new Set(keyOf(next.frame));
-      const lost = keyOf(stored.frame).filter((k) => !kept.has(k)).length;
-      if (lost > 0) throw new RowLossError(`${path}: writing it would drop ${lost} stored event(s); refused`);
-      // coverage only grows, but for spans the recorder took back (a stream that was connected and silent)
-      const cover = coverage([...next.coverage, ...(o.retracted ?? [])], 0, Number.MAX_SAFE_INTEGER).gaps;
-      if (stored.coverage.some((c) => cover.some((g) => g.from < c.to && g.to > c.from))) throw new RowLossError(`${path}: writing it would drop recorded coverage; refused`);
-    }
-    await writeFileAtomic(path, encodeDay(next)).catch((e: unknown) => { throw storeWriteError(e, path); });
-  });
 }

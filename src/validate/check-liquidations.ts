@@ -1,4 +1,6 @@
-import { coverage, liquidationKey, fromFrame, type Interval, type LiquidationFrame } from '../liquidations/events.js';
+import type { SeriesFrame } from '../core/dataset.js';
+import { coverage, type Interval } from '../core/interval.js';
+import { eventKey } from '../datasets/liquidations.js';
 import type { Finding, GapItem } from './findings.js';
 
 const DAY = 86_400_000;
@@ -8,9 +10,9 @@ const DAY = 86_400_000;
  * and how much of the day (up to `now`, for today) the recorder was connected. A gap in coverage is a
  * warning, not a failure: the events are right, some were never seen.
  */
-export function checkLiquidationDay(f: LiquidationFrame, cover: readonly Interval[], day: number, now: number): Finding[] {
+export function checkLiquidationDay(f: SeriesFrame, cover: readonly Interval[], day: number, now: number): Finding[] {
   const out: Finding[] = [];
-  const time = f.numbers['time']!;
+  const time = f.time;
   const outside = Array.from(time).filter((t) => t < day || t >= day + DAY);
   if (outside.length > 0) {
     out.push({ code: 'OUTSIDE_DAY', severity: 'fail', count: outside.length, message: `${outside.length} event(s) outside ${new Date(day).toISOString().slice(0, 10)}`, items: outside.slice(0, 5).map((t) => ({ time: new Date(t).toISOString() })) });
@@ -18,7 +20,7 @@ export function checkLiquidationDay(f: LiquidationFrame, cover: readonly Interva
   let unsorted = 0;
   for (let i = 1; i < time.length; i++) if (time[i]! < time[i - 1]!) unsorted++;
   if (unsorted > 0) out.push({ code: 'UNSORTED_TIMES', severity: 'fail', count: unsorted, message: `${unsorted} event(s) before the one above them` });
-  const keys = fromFrame(f).map(liquidationKey);
+  const keys = Array.from(time, (_, i) => eventKey(f, i));
   const twice = keys.length - new Set(keys).size;
   if (twice > 0) out.push({ code: 'DUPLICATE_EVENTS', severity: 'fail', count: twice, message: `${twice} event(s) stored twice` });
   const end = Math.min(day + DAY, Math.max(day, now));

@@ -4,6 +4,8 @@ import type { Finding, GapItem, Status } from './findings.js';
 export interface StoreSummary {
   /** The dataset (`ohlcv`, `funding`, …). */
   readonly dataset: string;
+  /** The venue whose store it is (undefined: an unlabelled store of an earlier version). */
+  readonly exchange?: string | undefined;
   readonly symbol: string;
   readonly timeframe: string;
   readonly path: string;
@@ -26,7 +28,7 @@ export function renderHealthText(stores: readonly StoreHealth[]): string {
   for (const s of stores) {
     const range = s.first ? `${s.first} → ${s.last}` : 'no rows';
     const what = s.dataset === 'ohlcv' ? s.timeframe : `${s.dataset}${s.timeframe ? ` ${s.timeframe}` : ''}`;
-    lines.push(`${s.status.toUpperCase().padEnd(4)} ${s.symbol} ${what}  ${s.rows} rows  ${range}  ${s.path}`);
+    lines.push(`${s.status.toUpperCase().padEnd(4)} ${s.exchange ? `${s.exchange} ` : ''}${s.symbol} ${what}  ${s.rows} rows  ${range}  ${s.path}`);
     for (const f of s.findings) lines.push(...renderFinding(f));
   }
   const failed = stores.filter((s) => s.status === 'fail').length;

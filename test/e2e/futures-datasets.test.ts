@@ -48,7 +48,7 @@ describe('futures datasets through build, update, validate and list (--datasets)
         expect(JSON.stringify(listed)).toContain(SYMBOL);
 
         const d = DATASETS.find((x) => x.name === name)!;
-        const path = storePath(updated, d, SYMBOL, d.perTimeframe ? '1h' : undefined);
+        const path = storePath(updated, 'binance', d, SYMBOL, d.perTimeframe ? '1h' : undefined);
         const db = await (await DuckDBInstance.create(':memory:')).connect();
         const types = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
         expect(types.map((t) => [t.column_name, t.column_type])).toEqual(d.columns.map((c) => [c.name, c.type === 'timestamp' ? 'TIMESTAMP WITH TIME ZONE' : 'DOUBLE']));

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { LIQUIDATION_COLUMNS } from '../../src/datasets/liquidations.js';
+import { LIQUIDATIONS } from '../../src/datasets/liquidations.js';
 import { PYTHON, python } from '../helpers/python.js';
-import { readDay } from '../../src/store/liquidation-day.js';
-import { coverage, fromFrame, liquidationKey, type RawLiquidation } from '../../src/liquidations/events.js';
+import { coverage } from '../../src/core/interval.js';
 import { recordLiquidations } from '../../src/liquidations/recorder.js';
+import { BINANCE_LIQUIDATIONS } from '../../src/exchange/binance/liquidation-feed.js';
+import { liquidationDayPath, readLiquidationDay, type LiquidationDay } from '../helpers/liquidation-days.js';
 import { startSim } from '../../src/sim/server.js';
 import type { SentLiquidation } from '../../src/sim/liquidation-stream.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -16,13 +17,12 @@ import { ROOT } from '../helpers/fixtures.js';
 
 const START = Date.parse('2026-11-20T10:00:00Z');
 const SPEED = 600; // a simulated hour in six seconds
-const DAY_FILE = '2026-11-20.parquet';
+const DAY = '2026-11-20';
 
-const normalizedKey = (e: SentLiquidation | RawLiquidation) => {
-  const o: Record<string, unknown> = { ...e.o };
-  for (const f of ['q', 'p', 'ap', 'l', 'z']) o[f] = String(Number(o[f]));
-  return liquidationKey({ E: e.E, o });
-};
+/** An event as the simulator sent it, by its own fields (numbers by value). */
+const sentKey = (e: SentLiquidation) => [e.o.T, e.E, e.o.s, e.o.S, Number(e.o.q), Number(e.o.p)].join('|');
+/** The stored events, the same way. */
+const storedKeys = (d: LiquidationDay) => Array.from(d.frame.time, (t, i) => [t, d.frame['eventTime']![i], d.text('symbol', i), d.text('side', i), d.frame['quantity']![i], d.frame['price']![i]].join('|'));
 
 function recorder(url: string, dir: string): ChildProcess {
   return spawn(process.execPath, [join(ROOT, 'bin', 'qml-data.js'), 'liquidations', 'record', '--api-url', url, '--data-dir', dir, '--merge-every', '1'], {
@@ -67,10 +67,10 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     expect(conns.map((c) => c.endedBy)).toEqual(['drop', 'drop', 'client', 'drop', 'client', 'client']);
     expect(conns[conns.length - 1]!.closedAt! - START).toBeGreaterThan(3_600_000); // more than a simulated hour
 
-    const day = (await readDay(join(dir, 'liquidations', DAY_FILE)))!;
-    const recorded = fromFrame(day.frame).map(normalizedKey);
+    const day = (await readLiquidationDay(dir, 'binance', DAY))!;
+    const recorded = storedKeys(day);
     expect(new Set(recorded).size, 'no event twice').toBe(recorded.length);
-    const sent = new Set(conns.flatMap((c) => c.sent.map(normalizedKey)));
+    const sent = new Set(conns.flatMap((c) => c.sent.map(sentKey)));
     expect(recorded.filter((k) => !sent.has(k)), 'nothing the simulator did not send').toEqual([]);
     // every event sent while connected is kept; of a connection killed -9, those still unread in its socket
     // when the process died (sent within 1 s of real time before the kill: a loaded machine lags in reading its socket) cannot be, and may be missing
@@ -78,7 +78,7 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     for (const c of conns) {
       const killed = c.endedBy === 'client' && killedAt.some((t) => Math.abs(t - c.closedAt!) < 100 * SPEED);
       const must = c.sent.filter((e) => !killed || e.E < c.closedAt! - 1 * 1000 * SPEED);
-      expect(must.filter((e) => !have.has(normalizedKey(e))).length, `connection ${c.id} (${c.endedBy})`).toBe(0);
+      expect(must.filter((e) => !have.has(sentKey(e))).length, `connection ${c.id} (${c.endedBy})`).toBe(0);
     }
     expect(recorded.length).toBeGreaterThan(500);
 
@@ -97,16 +97,16 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     });
 
     const listed = await runCli(['liquidations', 'list', '--json', '--data-dir', dir]);
-    const days = JSON.parse(listed.stdout).days as { day: string; events: number; gaps: unknown[] }[];
-    expect(days).toMatchObject([{ day: '2026-11-20', events: recorded.length }]);
+    const days = JSON.parse(listed.stdout).days as { exchange: string; day: string; events: number; feed: string; gaps: unknown[] }[];
+    expect(days).toMatchObject([{ exchange: 'binance', day: '2026-11-20', events: recorded.length, feed: 'sampled' }]);
     const checked = await runCli(['validate', '--datasets', 'liquidations', '--json', '--data-dir', dir]);
     expect(checked.code, checked.stdout).toBe(0); // coverage gaps warn: the events kept are right
     const health = JSON.parse(checked.stdout).stores as { status: string; findings: { code: string; count: number }[] }[];
     // the 5 disconnections, and the day before the first connection and after the last
-    expect(health).toMatchObject([{ status: 'warn', findings: [{ code: 'COVERAGE', count: 7 }] }]);
+    expect(health).toMatchObject([{ exchange: 'binance', status: 'warn', findings: [{ code: 'COVERAGE', count: 7 }] }]);
     expect((await runCli(['validate', '--datasets', 'liquidations', '--strict', '--data-dir', dir])).code).toBe(1);
     const all = await runCli(['list', '--datasets', 'liquidations', '--data-dir', dir]);
-    expect(all.stdout).toMatch(new RegExp(`liquidations 2026-11-20  ${recorded.length} events  \\d+ symbols  .* covered, \\d+ gap\\(s\\)`));
+    expect(all.stdout).toMatch(new RegExp(`liquidations binance 2026-11-20  ${recorded.length} events  \\d+ symbols  .* covered, \\d+ gap\\(s\\)`));
   }, 60_000);
 
   it('survives a stalled stream (no pong) and a malformed frame, and follows named symbols only', async () => {
@@ -116,7 +116,8 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     const log = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined };
     try {
       const clock = { now: () => sim.now() };
-      const run = recordLiquidations({ dataDir: dir, wsBase: sim.url.replace('http', 'ws'), symbols: ['BTCUSDT', 'ETHUSDT'], clock, log, signal: abort.signal,
+      const run = recordLiquidations({ dataDir: dir, venue: 'binance', feed: BINANCE_LIQUIDATIONS, ctx: { contractSize: () => 1 }, source: 'simulator',
+        wsBase: sim.url.replace('http', 'ws'), symbols: ['BTCUSDT', 'ETHUSDT'], clock, log, signal: abort.signal,
         pingMs: 100, pongTimeoutMs: 200, mergeEveryMs: 500, backoffMs: { base: 20, max: 100 } });
       await connections(sim, 1);
       await sleep(500); sim.liquidations.malformed();
@@ -131,22 +132,23 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     } finally {
       await sim.close();
     }
-    const day = (await readDay(join(dir, 'liquidations', DAY_FILE)))!;
-    expect(new Set(day.frame.texts['symbol'])).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
+    const day = (await readLiquidationDay(dir, 'binance', DAY))!;
+    expect(new Set(Array.from(day.frame.time, (_, i) => day.text('symbol', i)))).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
     // independent readers see UTC nanosecond times, text and doubles
-    const path = join(dir, 'liquidations', DAY_FILE);
+    const path = liquidationDayPath(dir, 'binance', DAY);
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     const types = (await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${path}')`)).getRowObjectsJS();
-    expect(types.map((t) => [t.column_name, t.column_type])).toEqual(LIQUIDATION_COLUMNS.map((c) => [c.name, c.type === 'timestamp' ? 'TIMESTAMP WITH TIME ZONE' : c.type === 'string' ? 'VARCHAR' : 'DOUBLE']));
+    expect(types.map((t) => [t.column_name, t.column_type])).toEqual(LIQUIDATIONS.columns.map((c) => [c.name, c.type === 'timestamp' ? 'TIMESTAMP WITH TIME ZONE' : c.type === 'text' ? 'VARCHAR' : 'DOUBLE']));
     const [[n, first]] = (await db.runAndReadAll(`SELECT count(*), min(epoch_ms(time)) FROM read_parquet('${path}')`)).getRows() as [[bigint, bigint]];
-    expect([Number(n), Number(first)]).toEqual([day.frame.length, day.frame.numbers['time']![0]]);
+    expect([Number(n), Number(first)]).toEqual([day.length, day.frame.time[0]]);
     if (PYTHON) {
       const seen = JSON.parse(await python('read-with-python.py', [path])) as { pandas_dtypes: Record<string, string>; rows: number; first_time_ms: number };
-      expect(seen.pandas_dtypes).toEqual(Object.fromEntries(LIQUIDATION_COLUMNS.map((c) => [c.name, c.type === 'timestamp' ? 'datetime64[ns, UTC]' : c.type === 'string' ? expect.stringMatching(/^(object|str|string)$/) : 'float64'])));
-      expect([seen.rows, seen.first_time_ms]).toEqual([day.frame.length, day.frame.numbers['time']![0]]);
+      expect(seen.pandas_dtypes).toEqual(Object.fromEntries(LIQUIDATIONS.columns.map((c) => [c.name, c.type === 'timestamp' ? 'datetime64[ns, UTC]' : c.type === 'text' ? expect.stringMatching(/^(object|str|string)$/) : 'float64'])));
+      expect([seen.rows, seen.first_time_ms]).toEqual([day.length, day.frame.time[0]]);
     }
-    const sent = sim.liquidations.connections.flatMap((c) => c.sent.map(normalizedKey));
-    expect(fromFrame(day.frame).map(normalizedKey).sort()).toEqual([...new Set(sent)].sort());
+    const sent = sim.liquidations.connections.flatMap((c) => c.sent.map(sentKey));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(storedKeys(day).sort()).toEqual([...new Set(sent)].sort());
     // the stalled connection counts as connected until the client noticed (no pong): then a gap, and one at the server's close
     expect(coverage(day.coverage, day.coverage[0]!.from, day.coverage[day.coverage.length - 1]!.to).gaps).toHaveLength(2);
   });
@@ -170,10 +172,10 @@ describe('liquidations record: the websocket stream into day files, nothing rece
     } finally {
       await sim.close();
     }
-    const day = (await readDay(join(dir, 'liquidations', DAY_FILE)))!;
-    const sent = new Set(sim.liquidations.connections.flatMap((c) => c.sent.map(normalizedKey)));
-    expect(day.frame.length).toBeGreaterThan(0);
-    expect(fromFrame(day.frame).every((e) => sent.has(normalizedKey(e)))).toBe(true);
+    const day = (await readLiquidationDay(dir, 'binance', DAY))!;
+    const sent = new Set(sim.liquidations.connections.flatMap((c) => c.sent.map(sentKey)));
+    expect(day.length).toBeGreaterThan(0);
+    expect(storedKeys(day).every((k) => sent.has(k))).toBe(true);
   }, 60_000);
 
   it('--liquidations without --loop is a usage error', async () => {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { FUNDING } from '../../src/datasets/funding.js';
-import { readDay } from '../../src/store/liquidation-day.js';
+import { readLiquidationDay } from '../helpers/liquidation-days.js';
 import { coverage } from '../../src/liquidations/events.js';
 import { startSim } from '../../src/sim/server.js';
 import { readStore } from '../../src/store/store-read.js';
@@ -42,11 +42,12 @@ describe('the liquidation recorder says when it cannot listen (real Binance serv
       expect(rec.stderr()).toMatch(/^qml-data: the liquidation stream ws:\/\/.*\/market\/ws\/!forceOrder@arr refused the connection with HTTP 404/m);
       const status = await runBinary(['status', '--json', '--data-dir', dir]);
       expect(status.code, status.stderr).toBe(0);
-      const s = JSON.parse(status.stdout) as { liquidations: { state: string; lastError: { status: number }; connections: number; today: { coveredMs: number } } };
-      expect(s.liquidations).toMatchObject({ state: 'failed', lastError: { status: 404 }, connections: 0, today: { coveredMs: 0 } });
+      const s = JSON.parse(status.stdout) as { liquidations: { exchange: string; state: string; lastError: { status: number }; connections: number; today: { coveredMs: number } }[] };
+      expect(s.liquidations).toHaveLength(1);
+      expect(s.liquidations[0]).toMatchObject({ exchange: 'binance', state: 'failed', lastError: { status: 404 }, connections: 0, today: { coveredMs: 0 } });
       const text = await runBinary(['status', '--data-dir', dir]);
-      expect(text.stdout).toMatch(/liquidations: recorder failed on ws:\/\/.*\/market\/ws\/!forceOrder@arr/);
-      expect(text.stdout).toMatch(/liquidations: last error .*HTTP 404/);
+      expect(text.stdout).toMatch(/liquidations: binance recorder failed on ws:\/\/.*\/market\/ws\/!forceOrder@arr/);
+      expect(text.stdout).toMatch(/liquidations: binance last error .*HTTP 404/);
     } finally {
       await sim.close();
     }
@@ -68,9 +69,9 @@ describe('the liquidation recorder says when it cannot listen (real Binance serv
       const [code] = await once(rec.child, 'close') as [number];
       expect(code).toBe(0);
       const sent = sim.liquidations.connections.flatMap((c) => c.sent).length;
-      const day = (await readDay(join(dir, 'liquidations', '2026-11-20.parquet')))!;
+      const day = (await readLiquidationDay(dir, 'binance', '2026-11-20'))!;
       expect(sent).toBeGreaterThan(10);
-      expect(day.frame.length).toBe(sent);
+      expect(day.length).toBe(sent);
     } finally {
       await sim.close();
     }
@@ -92,7 +93,7 @@ describe('the liquidation recorder says when it cannot listen (real Binance serv
       rec.child.kill('SIGTERM');
       await once(rec.child, 'close');
       expect(errorLines(rec.stderr()).some((e) => /no frame for \d+ s/.test(String(e['err'])))).toBe(true);
-      const day = (await readDay(join(dir, 'liquidations', '2026-11-20.parquet')))!;
+      const day = (await readLiquidationDay(dir, 'binance', '2026-11-20'))!;
       const gaps = coverage(day.coverage, day.coverage[0]!.from, day.coverage[day.coverage.length - 1]!.to).gaps;
       // one gap: from about when the stream went silent (its last frame, by the recorder's clock, which is read from
       // /time: at 600× a loaded machine's round trips are a simulated minute or more) until the reconnection
@@ -124,7 +125,7 @@ describe('funding as Binance serves it: empty early mark prices, settlements a f
         }
         expect(served.some((s) => s.markPrice === '')).toBe(true);
         expect(served.some((s) => s.fundingTime % 1000 !== 0), 'jittered times').toBe(true);
-        const path = join(dir, folder, 'funding.parquet');
+        const path = join(dir, 'binance', folder, 'funding.parquet');
         const db = await (await DuckDBInstance.create(':memory:')).connect();
         const rows = (await db.runAndReadAll(`SELECT epoch_ms(time) AS t, mark_price, interval_hours FROM read_parquet('${path}') ORDER BY time`)).getRows();
         expect(rows.map((x) => Number(x[0])), symbol).toEqual(served.map((s) => s.fundingTime));
@@ -133,7 +134,7 @@ describe('funding as Binance serves it: empty early mark prices, settlements a f
         expect([...hours].every((h) => h === 8 || h === 4 || h === 1), `${symbol}: ${[...hours].join(',')}`).toBe(true);
       }
       // a settlement removed from the jittered series is a gap validate reports
-      const path = join(dir, 'DOGE_USDT_USDT', 'funding.parquet');
+      const path = join(dir, 'binance', 'DOGE_USDT_USDT', 'funding.parquet');
       const stored = await readStore(FUNDING, path, { symbol: 'DOGE/USDT:USDT' });
       const keep = (k: string) => Float64Array.from(stored.frame[k]!.filter((_, i) => i !== 200));
       await withStoreForWrite(FUNDING, path, { symbol: 'DOGE/USDT:USDT' }, { waitMs: 0, erase: true }, (h) =>

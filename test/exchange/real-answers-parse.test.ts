@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTimeframe } from '../../src/core/timeframe.js';
 import { createCcxtClient } from '../../src/exchange/ccxt-client.js';
 import type { ExchangeClient } from '../../src/exchange/exchange-client.js';
-import { parseLiquidation, toFrame } from '../../src/liquidations/events.js';
+import { EventColumns } from '../../src/liquidations/events.js';
+import { BINANCE_LIQUIDATIONS } from '../../src/exchange/binance/liquidation-feed.js';
 import { PRICE_KLINES_JOBS } from '../../src/pipeline/price-klines-job.js';
 import { PauseGate } from '../../src/pipeline/retry.js';
 import { silentLog } from '../../src/pipeline/log.js';
@@ -129,14 +130,13 @@ async function check(r: Recording): Promise<boolean> {
   }
   if (r.kind === 'websocket') {
     const frames = (r.frames ?? []).map((f) => JSON.stringify(f));
-    const events = frames.map(parseLiquidation);
-    expect(events.every((e) => e !== undefined), 'every recorded frame is read as an event').toBe(true);
-    const f = toFrame(events.map((e) => e!));
-    const raw = events.map((e) => e!.o);
-    // the frame is sorted by trade time: compare in that order
-    const order = raw.map((o, i) => [Number(o['T']), i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
-    for (const [col, field] of [['quantity', 'q'], ['price', 'p'], ['average_price', 'ap'], ['last_filled', 'l'], ['filled_accumulated', 'z']] as const) {
-      sameNumbers(f.numbers[col]!, order.map((i) => expected(raw[i]![field])));
+    const cols = new EventColumns();
+    const kinds = frames.map((text) => BINANCE_LIQUIDATIONS.parse(text, { contractSize: () => 1 }, (e) => cols.add(e)));
+    expect(kinds.every((k) => k === 'events'), 'every recorded frame is read as an event').toBe(true);
+    const f = cols.frame();
+    const raw = (r.frames ?? []).map((x) => ((x as { data?: unknown }).data ?? x) as { o: Record<string, unknown> }).map((x) => x.o);
+    for (const [col, field] of [['quantity', 'q'], ['price', 'p'], ['averagePrice', 'ap'], ['lastFilled', 'l'], ['filledAccumulated', 'z']] as const) {
+      sameNumbers(f[col]!, raw.map((o) => expected(o[field])));
     }
     return true;
   }

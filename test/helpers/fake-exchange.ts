@@ -28,7 +28,7 @@ export class FakeExchange implements ExchangeClient {
   }
 
   async markets(): Promise<ExchangeMarket[]> {
-    return Object.keys(this.series).map((symbol) => ({ symbol, base: symbol.split('/')[0]!, quote: 'USDT', type: 'spot', linear: true, active: true }));
+    return Object.keys(this.series).map((symbol) => ({ symbol, id: symbol.replace('/', ''), contractSize: 1, base: symbol.split('/')[0]!, quote: 'USDT', type: 'spot', linear: true, active: true }));
   }
 
   async fundingRates(): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }> {

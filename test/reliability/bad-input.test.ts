@@ -5,6 +5,8 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
+import { readMaster } from '../../src/store/store-read.js';
+import { writeStore } from '../helpers/write-store.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { fixture } from '../helpers/fixtures.js';
 import { masters, snapshot } from '../helpers/store-bytes.js';
@@ -49,7 +51,7 @@ interface Case {
   message: RegExp;
 }
 
-const store = (dir: string) => masterPath(dir, 'BTC/USDT', '1h');
+const store = (dir: string) => masterPath(dir, 'binance', 'BTC/USDT', '1h');
 const build = (...extra: string[]) => ['build', '--api-url', 'URL', '--data-dir', 'DIR', ...extra];
 const update = (...extra: string[]) => ['update', '--api-url', 'URL', '--data-dir', 'DIR', ...extra];
 
@@ -78,15 +80,22 @@ const CASES: Case[] = [
   },
   {
     name: 'store whose metadata names another symbol', args: update('--symbol', 'ETH/USDT'), code: 4, message: /^qml-data: .*ETH_USDT\/1h_master\.parquet holds symbol BTC\/USDT, not binance ETH\/USDT 1h; refusing to mix them$/,
-    prepare: async (d) => { await mkdir(join(d, 'ETH_USDT')); await copyFile(store(d), join(d, 'ETH_USDT', '1h_master.parquet')); },
+    prepare: async (d) => { await mkdir(join(d, 'binance', 'ETH_USDT')); await copyFile(store(d), join(d, 'binance', 'ETH_USDT', '1h_master.parquet')); },
   },
   {
     name: 'store whose metadata names another timeframe', args: update('--timeframes', '4h'), code: 4, message: /holds timeframe 1h, not binance BTC\/USDT 4h/,
-    prepare: async (d) => { await copyFile(store(d), join(d, 'BTC_USDT', '4h_master.parquet')); },
+    prepare: async (d) => { await copyFile(store(d), join(d, 'binance', 'BTC_USDT', '4h_master.parquet')); },
   },
   { name: 'update of a symbol that has no store', args: update('--symbol', 'ETH/USDT'), code: 2, message: /^qml-data: 1 of 1 store\(s\) failed: no store for ETH\/USDT in .* \(run build first\)$/ },
   { name: 'update of a timeframe that has no store', args: update('--symbol', 'BTC/USDT', '--timeframes', '4h'), code: 2, message: /^qml-data: 1 of 1 store\(s\) failed: no 4h store for BTC\/USDT in .* \(run build first\)$/ },
-  { name: 'store whose metadata names another exchange', args: update('--exchange', 'kraken'), code: 4, message: /holds exchange binance, not kraken BTC\/USDT 1h/ },
+  {
+    name: 'store whose metadata names another exchange (a file copied into the wrong venue folder)', args: update(), code: 4, message: /holds exchange bybit, not binance BTC\/USDT 1h; refusing to mix them$/,
+    prepare: async (d) => {
+      const { frame } = await readMaster(store(d), { symbol: 'BTC/USDT', timeframe: '1h' });
+      await writeStore(store(d), frame, { symbol: 'BTC/USDT', timeframe: '1h', exchange: 'bybit', source: 'simulator' });
+    },
+  },
+  { name: 'an exchange without a profile', args: update('--exchange', 'kraken'), code: 2, message: /^qml-data: unknown exchange "kraken" \(expected one of binance/ },
   {
     name: 'bad YAML config', args: update('--config', 'DIR/cfg.yaml'), code: 2, message: /^qml-data: config .*cfg\.yaml is not valid YAML/,
     prepare: async (d) => { await writeFile(join(d, 'cfg.yaml'), 'symbols: [ETH/USDT\n'); },
@@ -111,7 +120,7 @@ const CASES: Case[] = [
   {
     name: 'unwritable data folder (a file stands where a folder should be)', args: build('--symbol', 'ETH/USDT', '--timeframes', '4h', '--days', '5'), code: 4,
     message: /^qml-data: 1 of 1 store\(s\) failed: cannot write .*ETH_USDT.*: a file stands where a folder is needed; the previous version is unchanged$/,
-    prepare: async (d) => { await writeFile(join(d, 'ETH_USDT'), 'a file, not a folder'); },
+    prepare: async (d) => { await writeFile(join(d, 'binance', 'ETH_USDT'), 'a file, not a folder'); },
   },
 ];
 
@@ -143,7 +152,7 @@ describe('bad input: one-line message, documented exit code, every store unchang
       expect(r.code).toBe(4);
       expect(r.stderr.trim()).toMatch(/^qml-data: 1 of 1 store\(s\) failed: cannot write .*1h_master(\.partial)?\.parquet: the disk is full; the previous version is unchanged$/);
       expect((await readFile(store(mnt))).equals(before)).toBe(true);
-      const left = execFileSync('ls', ['-a', join(mnt, 'BTC_USDT')]).toString().split('\n').filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'));
+      const left = execFileSync('ls', ['-a', join(mnt, 'binance', 'BTC_USDT')]).toString().split('\n').filter((n) => n.endsWith('.tmp') || n.endsWith('.lock'));
       expect(left).toEqual([]);
     } finally {
       execFileSync('umount', [mnt]);

@@ -45,7 +45,7 @@ function spawnCli(a: string[]) {
 
 /** The store is absent or exactly the version before/after; a checkpoint holds candles exactly as "after" has them. */
 async function expectConsistent(dir: string, before: Buffer | undefined) {
-  const path = masterPath(dir, SYMBOL, TF);
+  const path = masterPath(dir, 'binance', SYMBOL, TF);
   const exists = await stat(path).then(() => true, () => false);
   if (exists) {
     const bytes = await readFile(path);
@@ -53,7 +53,7 @@ async function expectConsistent(dir: string, before: Buffer | undefined) {
       const { frame } = await readMaster(path, { symbol: SYMBOL, timeframe: TF });
       expectSameColumns(frame, after);
     }
-    const [health] = await validateStores([{ dataset: 'ohlcv', symbol: SYMBOL, timeframe: TF, path }], NOW);
+    const [health] = await validateStores([{ dataset: 'ohlcv', exchange: 'binance', symbol: SYMBOL, timeframe: TF, path }], NOW);
     expect(health!.status).not.toBe('fail');
   } else {
     expect(before).toBeUndefined();
@@ -80,13 +80,13 @@ beforeAll(async () => {
   await writeFile(config, 'checkpoint_ms: 20\nrate_limit_ms: 5\ntimeout_ms: 5000\nretry:\n  attempts: 3\n  base_ms: 20\n  max_ms: 100\n  total_ms: 10000\n');
   const ref = await tempDir();
   expect((await runCli(args('build', ref))).code).toBe(0);
-  const { frame } = await readMaster(masterPath(ref, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
+  const { frame } = await readMaster(masterPath(ref, 'binance', SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
   after = colBytes(frame);
   afterRows = frame.time.length;
   afterFrame = frame;
   splitDir = await tempDir();
   expect((await runCli(['build', '--symbol', SYMBOL, '--timeframes', TF, '--since', SINCE, '--until', SPLIT, '--config', config, '--api-url', sim.url, '--data-dir', splitDir])).code).toBe(0);
-  splitBytes = await readFile(masterPath(splitDir, SYMBOL, TF));
+  splitBytes = await readFile(masterPath(splitDir, 'binance', SYMBOL, TF));
 });
 
 // The cases are independent (each its own folder; the simulator keeps no state between requests), so they
@@ -120,9 +120,9 @@ describe.concurrent('kill -9 at 50 seeded moments: stores stay whole, the next r
       await expectConsistent(dir, before);
       const next = await runCli(args(m.job, dir));
       expect(next.code, next.stderr).toBe(0);
-      const { frame } = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
+      const { frame } = await readMaster(masterPath(dir, 'binance', SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
       expectSameColumns(frame, after);
-      expect(await stat(partialPath(masterPath(dir, SYMBOL, TF))).then(() => true, () => false)).toBe(false);
+      expect(await stat(partialPath(masterPath(dir, 'binance', SYMBOL, TF))).then(() => true, () => false)).toBe(false);
     });
   }
 });
@@ -149,17 +149,17 @@ describe('Ctrl-C and resume', () => {
     const { code, stderr } = await interruptedAtSixthPage((url) => args('build', dir).map((x) => (x === sim.url ? url : x)));
     expect(code).toBe(130);
     expect(stderr).toContain('qml-data: interrupted; stores written before the interruption are kept');
-    const partial = partialPath(masterPath(dir, SYMBOL, TF));
+    const partial = partialPath(masterPath(dir, 'binance', SYMBOL, TF));
     const { frame } = await readMaster(partial, { symbol: SYMBOL, timeframe: TF });
     expect(frame.time.length).toBe(5 * 1000);
-    expect(await stat(masterPath(dir, SYMBOL, TF)).then(() => true, () => false)).toBe(false);
+    expect(await stat(masterPath(dir, 'binance', SYMBOL, TF)).then(() => true, () => false)).toBe(false);
 
     const kBefore = sim.requests.get('/api/v3/klines') ?? 0;
     const r = await runCli(['--log-level', 'info', ...args('build', dir)]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('resuming from checkpoint');
     expect((sim.requests.get('/api/v3/klines') ?? 0) - kBefore).toBe(Math.ceil((afterRows - 5000) / 1000));
-    const done = await readMaster(masterPath(dir, SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
+    const done = await readMaster(masterPath(dir, 'binance', SYMBOL, TF), { symbol: SYMBOL, timeframe: TF });
     expectSameColumns(done.frame, after);
   });
 
@@ -186,7 +186,7 @@ describe('Ctrl-C and resume', () => {
   it('a second run on a locked store exits 4 with a message naming the holder, and writes nothing', async () => {
     const dir = await tempDir();
     await cp(splitDir, dir, { recursive: true });
-    const path = masterPath(dir, SYMBOL, TF);
+    const path = masterPath(dir, 'binance', SYMBOL, TF);
     await writeFile(`${path}.lock`, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), startedAt: '2026-01-01T00:00:00Z' }));
     const r = await runCli(args('update', dir));
     expect(r.code).toBe(4);

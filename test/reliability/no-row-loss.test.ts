@@ -20,7 +20,7 @@ let sim: RunningSim;
 let full: string; // BTC/USDT 1h from listing to NOW: 2,387 rows
 let half: string; // the same to 2017-10-01
 
-const store = (dir: string) => masterPath(dir, SYMBOL, '1h');
+const store = (dir: string) => masterPath(dir, 'binance', SYMBOL, '1h');
 async function copyOf(dir: string): Promise<string> {
   const d = await tempDir();
   await cp(dir, d, { recursive: true });
@@ -42,9 +42,13 @@ interface Refusal { name: string; seed: () => string; prepare?: (dir: string) =>
 
 const REFUSALS: Refusal[] = [
   {
-    name: 'build over a store of another exchange', seed: () => full,
-    args: ['build', '--exchange', 'kraken', '--symbol', SYMBOL, '--timeframes', '1h', '--days', '5'],
-    code: 4, message: /holds exchange binance, not kraken BTC\/USDT 1h; refusing to mix them$/,
+    name: 'build over a store of another exchange (a file copied into the wrong venue folder)', seed: () => full,
+    prepare: async (d) => {
+      const { frame } = await readMaster(store(d), { symbol: SYMBOL, timeframe: '1h' });
+      await writeStore(store(d), frame, { symbol: SYMBOL, timeframe: '1h', exchange: 'bybit', source: 'simulator' });
+    },
+    args: ['build', '--symbol', SYMBOL, '--timeframes', '1h', '--days', '5'],
+    code: 4, message: /holds exchange bybit, not binance BTC\/USDT 1h; refusing to mix them$/,
   },
   {
     name: 'update from the simulator over a store of real candles', seed: () => half,
@@ -144,21 +148,31 @@ describe('no command loses, replaces or mixes stored rows unless --erase', () =>
     }
   });
 
-  it('update fetches each store from the exchange recorded in it: binance spot and binanceusdm perpetuals in one run', async () => {
+  it('stores an earlier version wrote keep working where they are: the top-level layout, a footer naming ccxt\'s binanceusdm', async () => {
     const dir = await tempDir();
     const first = await startSim({ port: 0, now: Date.parse('2024-03-10T12:34:00Z'), seed: 4, symbols: ['ETH/USDT'] });
     const second = await startSim({ port: 0, now: Date.parse('2024-03-10T18:34:00Z'), seed: 4, symbols: ['ETH/USDT'] });
     try {
-      for (const [exchange, symbol] of [['binanceusdm', 'ETH/USDT:USDT'], ['binance', 'ETH/USDT']]) {
-        const b = await runCli(['build', '--exchange', exchange!, '--symbol', symbol!, '--timeframes', '1h', '--days', '3', ...simArgs(first.url, dir)]);
+      for (const symbol of ['ETH/USDT:USDT', 'ETH/USDT']) {
+        const b = await runCli(['build', '--symbol', symbol, '--timeframes', '1h', '--days', '3', ...simArgs(first.url, dir)]);
         expect(b.code, b.stderr).toBe(0);
       }
+      // the perpetual's store as an earlier version left it: <dataDir>/ETH_USDT_USDT/, exchange binanceusdm
+      const { rename, mkdir } = await import('node:fs/promises');
+      const legacy = join(dir, 'ETH_USDT_USDT', '1h_master.parquet');
+      await mkdir(join(dir, 'ETH_USDT_USDT'));
+      await rename(masterPath(dir, 'binance', 'ETH/USDT:USDT', '1h'), legacy);
+      const { frame } = await readMaster(legacy, { symbol: 'ETH/USDT:USDT', timeframe: '1h' });
+      await writeStore(legacy, frame, { symbol: 'ETH/USDT:USDT', timeframe: '1h', exchange: 'binanceusdm', marketType: 'swap', source: 'simulator' });
       const u = await runCli(['update', '--json', ...simArgs(second.url, dir)]);
       expect(u.code, u.stderr).toBe(0);
-      const stores = (JSON.parse(u.stdout) as { stores: { symbol: string; status: string; fetched: number }[] }).stores;
-      expect(stores.map((x) => [x.symbol, x.status, x.fetched])).toEqual([['ETH/USDT', 'written', 6], ['ETH/USDT:USDT', 'written', 6]]);
-      const perp = await readMaster(masterPath(dir, 'ETH/USDT:USDT', '1h'), { symbol: 'ETH/USDT:USDT', timeframe: '1h' });
-      expect(perp.meta).toMatchObject({ exchange: 'binanceusdm', marketType: 'swap' });
+      const stores = (JSON.parse(u.stdout) as { stores: { exchange: string; symbol: string; status: string; fetched: number; path: string }[] }).stores;
+      expect(stores.map((x) => [x.exchange, x.symbol, x.status, x.fetched, x.path])).toEqual([
+        ['binance', 'ETH/USDT', 'written', 6, masterPath(dir, 'binance', 'ETH/USDT', '1h')], ['binance', 'ETH/USDT:USDT', 'written', 6, legacy],
+      ]);
+      const perp = await readMaster(legacy, { symbol: 'ETH/USDT:USDT', timeframe: '1h' });
+      expect(perp.meta).toMatchObject({ exchange: 'binance', marketType: 'swap' });
+      expect(perp.frame.time.length).toBe(frame.time.length + 6);
     } finally {
       await first.close();
       await second.close();
@@ -175,14 +189,14 @@ describe('no command loses, replaces or mixes stored rows unless --erase', () =>
     const r = await runCli(['build', '--symbol', SYMBOL, '--timeframes', '1M', '1h', '--since', '2017-08-01', ...simArgs(sim.url, dir)]);
     expect(r.code, r.stderr).toBe(0);
     const names = (await snapshot(dir)).keys();
-    expect([...names].map((p) => p.slice(dir.length)).sort()).toEqual(['/BTC_USDT/1Mo_master.parquet', '/BTC_USDT/1h_master.parquet']);
+    expect([...names].map((p) => p.slice(dir.length)).sort()).toEqual(['/binance/BTC_USDT/1Mo_master.parquet', '/binance/BTC_USDT/1h_master.parquet']);
     const legacy = await tempDir();
     const b = await runCli(['build', '--symbol', SYMBOL, '--timeframes', '1M', '--since', '2017-08-01', '--until', '2017-10-01', ...simArgs(sim.url, legacy)]);
     expect(b.code, b.stderr).toBe(0);
-    const bytes = await readFile(join(legacy, 'BTC_USDT', '1Mo_master.parquet'));
+    const bytes = await readFile(join(legacy, 'binance', 'BTC_USDT', '1Mo_master.parquet'));
     const { unlink } = await import('node:fs/promises');
-    await unlink(join(legacy, 'BTC_USDT', '1Mo_master.parquet'));
-    await writeFile(join(legacy, 'BTC_USDT', '1M_master.parquet'), bytes);
+    await unlink(join(legacy, 'binance', 'BTC_USDT', '1Mo_master.parquet'));
+    await writeFile(join(legacy, 'binance', 'BTC_USDT', '1M_master.parquet'), bytes);
     const u = await runCli(['update', '--json', ...simArgs(sim.url, legacy)]);
     expect(u.code, u.stderr).toBe(0);
     const out = (JSON.parse(u.stdout) as { stores: { timeframe: string; status: string; rows: number; path: string }[] }).stores[0]!;

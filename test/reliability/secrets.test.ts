@@ -28,7 +28,7 @@ describe('API keys', () => {
       expect(text).not.toContain(KEY);
       expect(text).not.toContain(SECRET);
     }
-    const bytes = await readFile(masterPath(dir, 'ETH/USDT', '1h'));
+    const bytes = await readFile(masterPath(dir, 'binance', 'ETH/USDT', '1h'));
     expect(bytes.includes(KEY)).toBe(false);
     expect(bytes.includes(SECRET)).toBe(false);
   });

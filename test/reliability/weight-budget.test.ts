@@ -73,7 +73,7 @@ describe('one weight budget per IP, shared with whoever else spends it', () => {
       const single = await runCli([...build(sim.url, alone, cfg, 'ETH/USDT', ...LONG), '--symbol', 'BTC/USDT', '--symbol', 'SOL/USDT']);
       expect(single.code, single.stderr).toBe(0);
       for (const symbol of symbols) {
-        const [a, b] = [await readMaster(masterPath(shared, symbol, '1m'), { symbol, timeframe: '1m' }), await readMaster(masterPath(alone, symbol, '1m'), { symbol, timeframe: '1m' })];
+        const [a, b] = [await readMaster(masterPath(shared, 'binance', symbol, '1m'), { symbol, timeframe: '1m' }), await readMaster(masterPath(alone, 'binance', symbol, '1m'), { symbol, timeframe: '1m' })];
         for (const k of ['time', 'open', 'high', 'low', 'close', 'volume', 'atr'] as const) {
           expect(Buffer.from(a.frame[k].buffer).equals(Buffer.from(b.frame[k].buffer)), `${symbol} ${k}`).toBe(true);
         }

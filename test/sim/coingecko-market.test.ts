@@ -69,7 +69,7 @@ describe("the simulator's CoinGecko and the perpetuals of its market", () => {
     const coins: RankedCoin[] = (await ranking(sim)).map((r) => ({ id: r.id, symbol: r.symbol, name: r.name, marketCap: r.market_cap, volume24h: r.total_volume }));
     const excluded = new Map<string, string>();
     for (const category of ['stablecoins', 'wrapped-tokens', 'liquid-staking-tokens']) for (const r of await ranking(sim, category)) excluded.set(r.id, category);
-    const markets: ExchangeMarket[] = Object.values(ex.markets!).map((m) => ({ symbol: m!.symbol, base: m!.base, quote: m!.quote, type: m!.type!, linear: m!.linear ?? true, active: m!.active !== false }));
+    const markets: ExchangeMarket[] = Object.values(ex.markets!).map((m) => ({ symbol: m!.symbol, id: m!.id, contractSize: 1, base: m!.base, quote: m!.quote, type: m!.type!, linear: m!.linear ?? true, active: m!.active !== false }));
     const s = selectUniverse(coins, excluded, markets, { size: 100, quote: 'USDT', market: 'perp', alwaysInclude: [], tickerOwners: {} });
     expect(s.members).toHaveLength(100);
     expect(s.members.find((m) => m.coin.id === 'pepe')).toMatchObject({ market: '1000PEPE/USDT:USDT', multiplier: 1000 });

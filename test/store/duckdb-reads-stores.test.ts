@@ -13,7 +13,7 @@ describe('an independent reader (DuckDB) reads master stores with the right type
     const f = readFreqtrade(fixture('ethusdt-1h-2017.djienne.freqtrade.json'));
     const frame = { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) };
     const dir = await tempDir();
-    const path = masterPath(dir, 'ETH/USDT', '1h');
+    const path = masterPath(dir, 'binance', 'ETH/USDT', '1h');
     await writeStore(path, frame, { symbol: 'ETH/USDT', timeframe: '1h' });
 
     const db = await (await DuckDBInstance.create(':memory:')).connect();

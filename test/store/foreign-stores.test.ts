@@ -22,7 +22,7 @@ let seedDir: string;
 let seedRows: number;
 let reference: MasterFrame;
 
-const storeOf = (dir: string) => masterPath(dir, SYMBOL, '1h');
+const storeOf = (dir: string) => masterPath(dir, 'binance', SYMBOL, '1h');
 
 beforeAll(async () => {
   sim = await startSim({ port: 0, now: Date.parse(NOW), replay: { [SYMBOL]: fixture('btcusdt-1h-2017.djienne.freqtrade.json') }, symbols: ['ETH/USDT'] });

@@ -15,17 +15,17 @@ import { fixture, readFreqtrade } from '../helpers/fixtures.js';
 async function writeSlice(dir: string, symbol = 'BTC/USDT', timeframe = '1h') {
   const f = readFreqtrade(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
   const frame = { ...f, atr: wilderAtr(f.high, f.low, f.close, 14) };
-  const path = masterPath(dir, symbol, timeframe);
+  const path = masterPath(dir, 'binance', symbol, timeframe);
   await writeStore(path, frame, { symbol, timeframe });
   return { frame, path };
 }
 
 describe('master store files', () => {
-  it('puts stores at <dataDir>/<SYMBOL>/<tf>_master.parquet and refuses what could escape', () => {
-    expect(masterPath('/d', 'ETH/USDT', '4h')).toBe('/d/ETH_USDT/4h_master.parquet');
-    expect(masterPath('/d', 'BTC/USDT:USDT', '1h')).toBe('/d/BTC_USDT_USDT/1h_master.parquet');
-    expect(() => masterPath('/d', '../../etc/passwd', '1h')).toThrow('malformed symbol "../../etc/passwd"');
-    expect(() => masterPath('/d', 'ETH/USDT', '../x')).toThrow('unknown timeframe');
+  it('puts stores at <dataDir>/<venue>/<SYMBOL>/<tf>_master.parquet and refuses what could escape', () => {
+    expect(masterPath('/d', 'binance', 'ETH/USDT', '4h')).toBe('/d/binance/ETH_USDT/4h_master.parquet');
+    expect(masterPath('/d', 'binance', 'BTC/USDT:USDT', '1h')).toBe('/d/binance/BTC_USDT_USDT/1h_master.parquet');
+    expect(() => masterPath('/d', 'binance', '../../etc/passwd', '1h')).toThrow('malformed symbol "../../etc/passwd"');
+    expect(() => masterPath('/d', 'binance', 'ETH/USDT', '../x')).toThrow('unknown timeframe');
   });
 
   it('loads a date range from row-group statistics, with the exact bounds', async () => {
@@ -61,7 +61,7 @@ describe('master store files', () => {
 
   it('lets one writer at a time hold a store, and clears a lock left by a dead process', async () => {
     const dir = await tempDir();
-    const path = masterPath(dir, 'BTC/USDT', '1h');
+    const path = masterPath(dir, 'binance', 'BTC/USDT', '1h');
     const order: string[] = [];
     await withStoreLock(path, { waitMs: 0 }, async () => {
       order.push('outer');

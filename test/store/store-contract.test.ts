@@ -96,7 +96,7 @@ afterEach(() => {
 });
 
 describe.each(CASES)('the store layer for $d.name', (c) => {
-  const pathIn = async () => storePath(await tempDir(), c.d, 'BTC/USDT', c.timeframe);
+  const pathIn = async () => storePath(await tempDir(), 'binance', c.d, 'BTC/USDT', c.timeframe);
 
   it('writes and reads back every value exactly, where listing finds it', async () => {
     const path = await pathIn();
@@ -105,8 +105,8 @@ describe.each(CASES)('the store layer for $d.name', (c) => {
     const back = await readStore(c.d, path, { symbol: 'BTC/USDT' });
     expect(columns(back.frame)).toEqual(columns(frame));
     expect(back.meta).toMatchObject({ dataset: c.d.name, symbol: 'BTC/USDT', exchange: 'binance', source: 'simulator' });
-    const listed = await listStores(dirname(dirname(path)), [OHLCV, RATES]);
-    expect(listed).toEqual([{ dataset: c.d.name, symbol: 'BTC/USDT', timeframe: c.timeframe ?? '', path }]);
+    const listed = await listStores(dirname(dirname(dirname(path))), [OHLCV, RATES]);
+    expect(listed).toEqual([{ dataset: c.d.name, exchange: 'binance', symbol: 'BTC/USDT', timeframe: c.timeframe ?? '', path }]);
   });
 
   it('reads a time range from row-group statistics, with exact bounds', async () => {
@@ -190,7 +190,7 @@ describe.each(CASES)('the store layer for $d.name', (c) => {
 
   it('survives kill -9 at 12 moments of replace and append: the store is always one whole version', async () => {
     const dir = await tempDir();
-    const path = storePath(dir, c.d, 'BTC/USDT', c.timeframe);
+    const path = storePath(dir, 'binance', c.d, 'BTC/USDT', c.timeframe);
     const [stored, total] = c.kill;
     const whole = c.frame(total);
     const versions = [columns(rows(whole, 0, stored)), columns(whole)];

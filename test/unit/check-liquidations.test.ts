@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { toFrame, type RawLiquidation } from '../../src/liquidations/events.js';
+import type { SeriesFrame } from '../../src/core/dataset.js';
+import { BINANCE_LIQUIDATIONS } from '../../src/exchange/binance/liquidation-feed.js';
+import { EventColumns } from '../../src/liquidations/events.js';
 import { checkLiquidationDay } from '../../src/validate/check-liquidations.js';
 
 const DAY = Date.parse('2026-11-20T00:00:00Z');
 const H = 3_600_000;
 
 /** A forceOrder event as Binance sends it (the example of Binance's documentation, moved to our day). */
-function ev(T: number, s = 'BTCUSDT', q = '0.014'): RawLiquidation {
-  return { E: T + 3, o: { s, S: 'SELL', o: 'LIMIT', f: 'IOC', q, p: '9910', ap: '9910', X: 'FILLED', l: q, z: q, T } };
+function ev(T: number, s = 'BTCUSDT', q = '0.014'): object {
+  return { e: 'forceOrder', E: T + 3, o: { s, S: 'SELL', o: 'LIMIT', f: 'IOC', q, p: '9910', ap: '9910', X: 'FILLED', l: q, z: q, T } };
+}
+
+/** The events read as the recorder reads them: through Binance's feed. */
+function toFrame(frames: readonly object[]): SeriesFrame {
+  const cols = new EventColumns();
+  for (const f of frames) expect(BINANCE_LIQUIDATIONS.parse(JSON.stringify(f), { contractSize: () => 1 }, (e) => cols.add(e))).toBe('events');
+  return cols.frame();
 }
 
 describe('checks of a liquidations day', () => {
@@ -16,7 +25,7 @@ describe('checks of a liquidations day', () => {
   });
 
   it('an event twice, one from another day, and two hours without a connection', () => {
-    const f = toFrame([ev(DAY + H), ev(DAY + H), ev(DAY - 5), ev(DAY + 5 * H, 'ETHUSDT', '2')]);
+    const f = toFrame([ev(DAY - 5), ev(DAY + H), ev(DAY + H), ev(DAY + 5 * H, 'ETHUSDT', '2')]);
     const findings = checkLiquidationDay(f, [{ from: DAY, to: DAY + 10 * H }, { from: DAY + 11 * H, to: DAY + 23 * H }], DAY, DAY + 30 * H);
     expect(findings.map((x) => [x.code, x.severity, x.count])).toEqual([['OUTSIDE_DAY', 'fail', 1], ['DUPLICATE_EVENTS', 'fail', 1], ['COVERAGE', 'warn', 2]]);
     expect(findings[2]!.message).toBe('connected 22 h 0 m of 24 h 0 m; 2 gap(s) when no event could be seen (missing = seconds)');

@@ -16,9 +16,7 @@ describe('the no-row-loss check cannot be bypassed', () => {
     // appended row groups with it; store-writer.ts is the one caller of both and of the atomic writes,
     // and every store write goes through its checked replace or extend. json-file.ts writes the JSON
     // documents kept beside the stores (universe, collector status, learned limits), never a store.
-    // liquidation-day.ts encodes the recorder's day files (text columns); store-writer.ts writes them too,
-    // under the lock and the no-row-loss rule for events.
-    expect(callers.sort()).toEqual(['src/store/json-file.ts', 'src/store/liquidation-day.ts', 'src/store/parquet-append.ts', 'src/store/parquet-codec.ts', 'src/store/store-writer.ts']);
+    expect(callers.sort()).toEqual(['src/store/json-file.ts', 'src/store/parquet-append.ts', 'src/store/parquet-codec.ts', 'src/store/store-writer.ts']);
     expect(readFileSync(join(ROOT, 'src/store/json-file.ts'), 'utf8')).not.toMatch(/parquet|encodeSeries/i);
   });
 });

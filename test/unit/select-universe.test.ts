@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { selectUniverse, splitMultiplier, type ExchangeMarket, type RankedCoin, type SelectionRules } from '../../src/universe/select-universe.js';
 
 const coin = (id: string, symbol: string, marketCap: number): RankedCoin => ({ id, symbol, name: id, marketCap, volume24h: marketCap / 10 });
-const perp = (base: string, active = true): ExchangeMarket => ({ symbol: `${base}/USDT:USDT`, base, quote: 'USDT', type: 'swap', linear: true, active });
+const perp = (base: string, active = true): ExchangeMarket => ({ symbol: `${base}/USDT:USDT`, id: `${base}USDT`, contractSize: 1, base, quote: 'USDT', type: 'swap', linear: true, active });
 
 // CoinGecko's volume ranking as it looks on a real day: stablecoins first, a wrapped token, an LST,
 // a coin only traded as a 1000x contract, a ticker two coins share, a coin the exchange does not list
@@ -16,8 +16,8 @@ const RANKING: RankedCoin[] = [
 const EXCLUDED = new Map([['tether', 'stablecoins'], ['usd-coin', 'stablecoins'], ['wrapped-bitcoin', 'wrapped-tokens'], ['lido-staked-ether', 'liquid-staking-tokens']]);
 const MARKETS: ExchangeMarket[] = [
   perp('BTC'), perp('ETH'), perp('1000PEPE'), perp('TON'), perp('SOL'), perp('1000000MOG'), perp('1MBABYDOGE'), perp('HLT', false), perp('DOGE'),
-  { symbol: 'NOB/USDT', base: 'NOB', quote: 'USDT', type: 'spot', linear: true, active: true }, // spot only: no perpetual
-  { symbol: 'BTC/USD:BTC', base: 'BTC', quote: 'USD', type: 'swap', linear: false, active: true }, // inverse: never
+  { symbol: 'NOB/USDT', id: 'NOBUSDT', contractSize: 1, base: 'NOB', quote: 'USDT', type: 'spot', linear: true, active: true }, // spot only: no perpetual
+  { symbol: 'BTC/USD:BTC', id: 'BTCUSD_PERP', contractSize: 1, base: 'BTC', quote: 'USD', type: 'swap', linear: false, active: true }, // inverse: never
 ];
 const RULES: SelectionRules = { size: 8, quote: 'USDT', market: 'perp', alwaysInclude: [], tickerOwners: {} };
 

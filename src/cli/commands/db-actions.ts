@@ -1,4 +1,4 @@
-import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
+import { datasetsNamed, STORED_DATASETS } from '../../datasets/registry.js';
 import { dbUrlFrom, redactUrl, withDb } from '../../db/db-connection.js';
 import { allTables, tableOf, UNIVERSE_TABLE } from '../../db/db-schema.js';
 import { readStoreMeta } from '../../store/store-read.js';
@@ -9,17 +9,17 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { runSettings } from '../options.js';
 
-export interface DbFlags { dbUrl?: string; dataDir?: string; config?: string; json?: boolean; datasets?: string[]; symbol?: string[]; timeframes?: string[] }
+export interface DbFlags { exchange?: string; dbUrl?: string; dataDir?: string; config?: string; json?: boolean; datasets?: string[]; symbol?: string[]; timeframes?: string[] }
 
-/** `db sync` and `--sink postgres`: the stores named (default: every dataset), then liquidations and universe snapshots. */
-export async function syncData(url: string, dataDir: string, f: { datasets?: string[]; symbol?: string[]; timeframes?: string[] }): Promise<SyncReport> {
+/** `db sync` and `--sink postgres`: the stores named (default: every dataset, liquidations included), then universe snapshots. */
+export async function syncData(url: string, dataDir: string, f: { datasets?: string[]; symbol?: string[]; timeframes?: string[]; exchange?: string }): Promise<SyncReport> {
   const names = f.datasets ?? ['all'];
   const all = names.includes('all');
-  const stores = names.filter((n) => n !== 'liquidations' && n !== 'universe' && n !== 'all');
-  const refs = await findStores(dataDir, { datasets: all ? [...DATASETS] : datasetsNamed(stores), symbols: f.symbol, timeframes: f.timeframes });
-  return runSync(url, dataDir, all || stores.length ? refs : [], {
-    liquidations: (all || names.includes('liquidations')) && !f.symbol, universe: (all || names.includes('universe')) && !f.symbol,
-  });
+  const stores = names.filter((n) => n !== 'universe' && n !== 'all');
+  // a venue's stores (liquidations) hold every symbol: --symbol leaves them out
+  const datasets = (all ? [...STORED_DATASETS] : datasetsNamed(stores, STORED_DATASETS)).filter((d) => !f.symbol || d.scope !== 'venue');
+  const refs = await findStores(dataDir, { datasets, symbols: f.symbol, timeframes: f.timeframes, exchange: f.exchange });
+  return runSync(url, dataDir, all || stores.length ? refs : [], { universe: (all || names.includes('universe')) && !f.symbol });
 }
 
 export function syncText(r: SyncReport, url: string): string {
@@ -60,14 +60,14 @@ export async function dbStatus(flags: DbFlags, c: CommandContext): Promise<void>
         tables.push({ table: name, rows: Number(r.rows), newest: r.newest?.toISOString() ?? null });
       }
       const synced = new Map((await client.query('SELECT table_name, store, last_time FROM qml_sync_state')).rows.map((r: { table_name: string; store: string; last_time: Date | null }) => [`${r.table_name}|${r.store}`, r.last_time?.toISOString() ?? null]));
-      const refs = await findStores(dataDir, { datasets: [...DATASETS] });
+      const refs = await findStores(dataDir, { datasets: [...STORED_DATASETS] });
       const listed = await describeStores(refs, Date.now());
       const stores = [];
       for (const [i, ref] of refs.entries()) {
-        const d = DATASETS.find((x) => x.name === ref.dataset)!;
-        const key = `${tableOf(d).name}|${storeKeyOf(d, ref, (await readStoreMeta(ref.path)).exchange).join(' ')}`;
+        const d = STORED_DATASETS.find((x) => x.name === ref.dataset)!;
+        const key = `${tableOf(d).name}|${[...storeKeyOf(d, ref, (await readStoreMeta(ref.path)).exchange), ...(d.scope === 'venue' ? [ref.timeframe] : [])].join(' ')}`;
         const inDb = synced.get(key) ?? null;
-        stores.push({ dataset: ref.dataset, symbol: ref.symbol, timeframe: ref.timeframe, storeLast: listed[i]!.last, dbLast: inDb, behind: inDb === null || listed[i]!.last === null || Date.parse(inDb) !== Date.parse(listed[i]!.last!) });
+        stores.push({ dataset: ref.dataset, exchange: ref.exchange, symbol: ref.symbol, timeframe: ref.timeframe, storeLast: listed[i]!.last, dbLast: inDb, behind: inDb === null || listed[i]!.last === null || Date.parse(inDb) !== Date.parse(listed[i]!.last!) });
       }
       return { tables, stores };
     });

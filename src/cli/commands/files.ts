@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseSymbol } from '../../core/symbol.js';
@@ -67,13 +67,13 @@ async function exportCommand(flags: ExportFlags, c: CommandContext): Promise<voi
   const range = rangeFrom(flags, { kind: 'since', since: -Infinity });
   const until = range.until;
   const since = range.kind === 'since' && range.since === -Infinity ? undefined : rangeStart(range, until ?? Date.now());
-  const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: [OHLCV] });
+  const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: [OHLCV], exchange: flags.exchange });
   if (refs.length === 0) throw new UsageError(`no candle stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
   const out = flags.out ?? 'exports';
   const written: { store: string; path: string; rows: number }[] = [];
   if (format === 'freqtrade') {
     for (const ref of refs) {
-      const r = await writeFreqtrade(ref, out, flags.exchange ?? cfg.exchange, { since, until });
+      const r = await writeFreqtrade(ref, out, { since, until });
       written.push({ store: `${ref.symbol} ${ref.timeframe}`, ...r });
     }
   } else if (out === '-' || flags.combined) {
@@ -88,9 +88,9 @@ async function exportCommand(flags: ExportFlags, c: CommandContext): Promise<voi
     written.push({ store: `${refs.length} store(s)`, path: out, rows });
     if (out === '-') return; // stdout is the data
   } else {
-    await mkdir(out, { recursive: true });
     for (const ref of refs) {
       const path = csvPathOf(out, ref);
+      await mkdir(dirname(path), { recursive: true });
       const stream = createWriteStream(path);
       const rows = await writeCsv(ref, stream, { timeFormat, header: true, withStore: false, since, until });
       stream.end();
@@ -141,10 +141,10 @@ async function importCommand(paths: string[], flags: ImportFlags, c: CommandCont
     notes.push(`${p.file}: ${p.parsed.format}${p.parsed.checksum ? ' (checksum verified)' : ''}, times as ${p.parsed.timeFormats.join(' and ')}${p.parsed.descending ? ', newest first' : ''}; ${t.length.toLocaleString('en-US')} candles ${isoUtc(t[0])} → ${isoUtc(t[t.length - 1])}`
       + (p.parsed.duplicates ? `; ${p.parsed.duplicates} repeated time(s), ${p.parsed.conflicting} with other values (the later line kept)` : ''));
     if (p.parsed.conflicting > 0) c.log.warn({ file: p.file, duplicates: p.parsed.duplicates, conflicting: p.parsed.conflicting }, 'the file repeats candles with other values: the later line is kept');
-    const path = await resolveStorePath(settings.dataDir, OHLCV, p.symbol, tf.name);
+    const path = await resolveStorePath(settings.dataDir, settings.exchange, OHLCV, p.symbol, tf.name);
     // candles the store already holds are compared: a file never silently changes a stored candle
     const exists = await stat(path).then(() => true, () => false);
-    const expect = { symbol: p.symbol, timeframe: tf.name };
+    const expect = { exchange: settings.exchange, symbol: p.symbol, timeframe: tf.name };
     // only the row groups the file's span overlaps are decoded for the comparison
     const overlap = exists ? (await readMaster(path, expect, { start: t[0]!, end: t[t.length - 1]! + 1 })).frame : undefined;
     const conflicts = overlap ? differing(overlap, p.parsed.frame) : [];

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { listDayFiles, readDay } from '../../store/liquidation-day.js';
-import { coverage } from '../../liquidations/events.js';
+import { liquidationDays } from '../../liquidations/days.js';
 import { SyncedClock } from '../../liquidations/exchange-clock.js';
 import { liquidationsDir } from '../../liquidations/journal.js';
 import { recordLiquidations, type RecorderSummary } from '../../liquidations/recorder.js';
 import type { ExchangeSettings } from '../../exchange/exchange-client.js';
+import { venueProfile } from '../../exchange/venue.js';
+import { sourceOfApiUrl } from '../../exchange/api-url.js';
 import { withStoreLock } from '../../store/store-lock.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
@@ -14,26 +15,25 @@ import { withExchange } from '../exchange-session.js';
 import { collect, durationMs, exchangeSettings, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
 
 interface RecordFlags extends ExchangeFlags { symbol?: string[]; mergeEvery?: string; maxQuiet?: string; config?: string; json?: boolean }
-interface ListFlags { dataDir?: string; config?: string; json?: boolean }
-
-const DAY = 86_400_000;
+interface ListFlags { dataDir?: string; config?: string; json?: boolean; exchange?: string }
 
 export function registerLiquidations(program: Command, ctx: () => CommandContext): void {
-  const cmd = program.command('liquidations').description('Binance USDT-M liquidations, recorded from the websocket stream into one Parquet file per UTC day');
+  const cmd = program.command('liquidations').description('a venue\'s perpetual liquidations, recorded from its websocket stream into one Parquet store per UTC day');
   storeOptions(cmd.command('record')
     .description('record liquidations until Ctrl-C or SIGTERM: every event journaled first, day files written from the journal')
-    .option('--symbol <symbol>', 'perpetuals to follow, repeatable (default: every symbol, through the all-market stream)', collect('--symbol'))
+    .option('--symbol <symbol>', 'perpetuals to follow, repeatable, e.g. BTC/USDT:USDT (default: every one: the all-market stream, or every perpetual where the venue has none)', collect('--symbol'))
     .option('--merge-every <seconds>', 'write the journal into the day files this often (default 60)')
     .option('--max-quiet <duration>', 'a connection with no frame for this long is taken for a wrong stream: an error, its silence left uncovered, a reconnect; 0 turns it off (default: 15m on the all-market stream, off with --symbol)'), { exchange: true })
     .action(async (flags: RecordFlags) => recordCommand(flags, ctx()));
-  storeOptions(cmd.command('list').description('per UTC day: events, symbols, and how much of the day the recorder was connected'), { json: 'print as JSON' })
+  storeOptions(cmd.command('list').description('per venue and UTC day: events, symbols, and how much of the day the recorder was connected')
+    .option('--exchange <id>', 'only this venue\'s days'), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => listCommand(flags, ctx()));
 }
 
 async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<void> {
   const cfg = loadConfig(flags.config);
   const maxQuiet = flags.maxQuiet === undefined ? undefined : flags.maxQuiet.trim() === '0' ? 0 : durationMs('--max-quiet', flags.maxQuiet);
-  const summary = await runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), flags.symbol?.map(exchangeId),
+  const summary = await runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), flags.symbol,
     positiveNumber('--merge-every', flags.mergeEvery) ?? 60, c, c.signal, maxQuiet);
   c.print(flags.json ? JSON.stringify(summary, null, 2)
     : `${summary.events} event(s) recorded over ${summary.connections} connection(s); ${summary.failedAttempts} failed attempt(s); ${summary.malformed} malformed frame(s) skipped`);
@@ -48,10 +48,23 @@ async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<voi
 export async function runRecorder(
   dataDir: string, ex: ExchangeSettings, symbols: readonly string[] | undefined, mergeEverySeconds: number, c: CommandContext, signal = c.signal, maxQuietMs?: number,
 ): Promise<RecorderSummary> {
-  const wsBase = ex.apiUrl ? ex.apiUrl.replace(/^http/, 'ws') : 'wss://fstream.binance.com';
-  return withStoreLock(join(liquidationsDir(dataDir), 'recorder'), { waitMs: 0 }, () =>
+  const profile = venueProfile(ex.exchange);
+  const feed = profile.liquidations;
+  if (!feed) throw new UsageError(`--exchange ${ex.exchange}: the venue has no liquidation stream`);
+  const wsBase = ex.apiUrl ? ex.apiUrl.replace(/^http/, 'ws') : feed.realBase;
+  return withStoreLock(join(liquidationsDir(dataDir, profile.id), 'recorder'), { waitMs: 0 }, () =>
     withExchange(ex, dataDir, c.log, undefined, async (clientFor) => {
       const client = clientFor(ex.exchange);
+      // the venue's perpetuals, where the stream needs their ids or sizes (named symbols, a venue without an
+      // all-market stream, sizes counted in contracts)
+      const perps = symbols || feed.needsSymbols || feed.countsContracts
+        ? (await client.markets()).filter((m) => m.type === 'swap' && m.linear) : [];
+      const ids = symbols?.map((s) => {
+        const m = perps.find((p) => p.symbol === s || p.id === s);
+        if (!m) throw new UsageError(`--symbol "${s}": not a linear perpetual on ${profile.id} (expected e.g. BTC/USDT:USDT)`);
+        return m.id;
+      }) ?? (feed.needsSymbols ? perps.filter((m) => m.active).map((m) => m.id) : undefined);
+      const sizes = new Map(perps.map((m) => [m.id, m.contractSize]));
       const clock = new SyncedClock(() => client.serverTime());
       await clock.sync();
       await new Promise((r) => setTimeout(r, 300));
@@ -66,46 +79,14 @@ export async function runRecorder(
       };
       next();
       try {
-        return await recordLiquidations({ dataDir, wsBase, symbols, clock, log: c.log, signal, mergeEveryMs: mergeEverySeconds * 1000, maxQuietMs });
+        return await recordLiquidations({
+          dataDir, venue: profile.id, aliases: profile.aliases, feed, ctx: { contractSize: (id) => sizes.get(id) }, source: sourceOfApiUrl(ex.apiUrl),
+          wsBase, symbols: ids, named: symbols !== undefined, clock, log: c.log, signal, mergeEveryMs: mergeEverySeconds * 1000, maxQuietMs,
+        });
       } finally {
         clearTimeout(resync);
       }
     }));
-}
-
-/** `BTC/USDT:USDT` → `BTCUSDT`; an exchange id passes as it is. */
-function exchangeId(symbol: string): string {
-  const m = /^([A-Z0-9]+)\/([A-Z0-9]+):\2$/.exec(symbol);
-  if (m) return `${m[1]}${m[2]}`;
-  if (/^[A-Z0-9]+$/.test(symbol)) return symbol;
-  throw new UsageError(`--symbol "${symbol}": liquidations exist for USDT-M perpetuals (expected e.g. BTC/USDT:USDT)`);
-}
-
-export interface LiquidationDaySummary {
-  readonly day: string;
-  readonly events: number;
-  readonly symbols: number;
-  /** Connected time inside the day (up to now, for today), ms. */
-  readonly coveredMs: number;
-  readonly spanMs: number;
-  readonly gaps: { from: string; to: string }[];
-  readonly path: string;
-}
-
-/** Every day file of a data folder, summarized. */
-export async function liquidationDays(dataDir: string, now: number): Promise<LiquidationDaySummary[]> {
-  const out: LiquidationDaySummary[] = [];
-  for (const { day, label, path } of await listDayFiles(liquidationsDir(dataDir))) {
-    const d = (await readDay(path))!;
-    const end = Math.min(day + DAY, Math.max(day, now));
-    const cov = coverage(d.coverage, day, end);
-    out.push({
-      day: label, events: d.frame.length, symbols: new Set(d.frame.texts['symbol']).size,
-      coveredMs: cov.covered, spanMs: end - day,
-      gaps: cov.gaps.map((g) => ({ from: new Date(g.from).toISOString(), to: new Date(g.to).toISOString() })), path,
-    });
-  }
-  return out;
 }
 
 export function durationText(ms: number): string {
@@ -115,10 +96,10 @@ export function durationText(ms: number): string {
 
 async function listCommand(flags: ListFlags, c: CommandContext): Promise<void> {
   const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
-  const days = await liquidationDays(dataDir, Date.now());
+  const days = await liquidationDays(dataDir, Date.now(), flags.exchange);
   if (flags.json) return c.print(JSON.stringify({ days }, null, 2));
   c.print([
-    ...days.map((d) => `${d.day}  ${String(d.events).padStart(7)} events  ${String(d.symbols).padStart(4)} symbols  ${durationText(d.coveredMs)} of ${durationText(d.spanMs)} covered, ${d.gaps.length} gap(s)`),
-    `${days.length} day(s) in ${liquidationsDir(dataDir)}`,
+    ...days.map((d) => `${d.exchange ?? '?'}  ${d.day}  ${String(d.events).padStart(7)} events  ${String(d.symbols).padStart(4)} symbols  ${durationText(d.coveredMs)} of ${durationText(d.spanMs)} covered, ${d.gaps.length} gap(s)${d.feed ? `  (${d.feed} feed)` : ''}`),
+    `${days.length} day(s) in ${dataDir}`,
   ].join('\n'));
 }

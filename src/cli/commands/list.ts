@@ -6,11 +6,12 @@ import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
 import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { collect, storeOptions } from '../options.js';
-import { durationText, liquidationDays } from './liquidations.js';
+import { durationText } from './liquidations.js';
+import { liquidationDays } from '../../liquidations/days.js';
 import { findLeftovers } from '../../store/leftovers.js';
 import { loadConfig } from '../config.js';
 
-interface ListFlags { dataDir?: string; config?: string; json?: boolean; datasets?: string[]; symbol?: string[]; timeframes?: string[]; market?: string }
+interface ListFlags { exchange?: string; dataDir?: string; config?: string; json?: boolean; datasets?: string[]; symbol?: string[]; timeframes?: string[]; market?: string }
 
 export function registerList(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('list')
@@ -18,6 +19,7 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
     .option('--symbol <symbol>', 'only this symbol, repeatable', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes')
     .option('--market <kind>', 'only spot or perp stores')
+    .option('--exchange <id>', 'only this venue\'s stores')
     .option('--datasets <list>', `datasets to list: ${DATASETS.map((d) => d.name).join(', ')}, liquidations (per day) or all (default ohlcv)`, collect('--datasets')), { json: 'print as JSON' })
     .action(async (flags: ListFlags) => {
       const c = ctx();
@@ -29,15 +31,15 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
       // liquidations are day files of the recorder, not stores: listed per day after the stores
       const withLiquidations = names.includes('liquidations') || names.includes('all');
       const storeNames = names.filter((n) => n !== 'liquidations');
-      const refs = storeNames.length === 0 ? [] : (await findStores(dataDir, { datasets: datasetsNamed(storeNames), symbols: flags.symbol, timeframes: flags.timeframes }))
+      const refs = storeNames.length === 0 ? [] : (await findStores(dataDir, { datasets: datasetsNamed(storeNames), symbols: flags.symbol, timeframes: flags.timeframes, exchange: flags.exchange }))
         .filter((r) => flags.market === undefined || (flags.market === 'perp') === r.symbol.includes(':'));
       const stores = await describeStores(refs, Date.now());
-      const days = withLiquidations ? await liquidationDays(dataDir, Date.now()) : undefined;
+      const days = withLiquidations ? await liquidationDays(dataDir, Date.now(), flags.exchange) : undefined;
       const leftovers = await findLeftovers(dataDir);
       if (flags.json) return c.print(JSON.stringify({ stores, ...(days ? { liquidations: days } : {}), leftovers }, null, 2));
-      const dayLines = (days ?? []).map((d) => `liquidations ${d.day}  ${d.events} events  ${d.symbols} symbols  ${durationText(d.coveredMs)} of ${durationText(d.spanMs)} covered, ${d.gaps.length} gap(s)`);
-      const header = ['SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'BEHIND', 'GAPS', 'SIZE', 'UPDATED'];
-      const rows = stores.map((s) => [s.symbol, s.dataset === 'ohlcv' ? s.timeframe : s.dataset, String(s.rows), s.first ?? '-', s.last ?? '-', s.behind === null ? '-' : String(s.behind), String(s.gaps),
+      const dayLines = (days ?? []).map((d) => `liquidations ${d.exchange ?? '?'} ${d.day}  ${d.events} events  ${d.symbols} symbols  ${durationText(d.coveredMs)} of ${durationText(d.spanMs)} covered, ${d.gaps.length} gap(s)`);
+      const header = ['EXCHANGE', 'SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'BEHIND', 'GAPS', 'SIZE', 'UPDATED'];
+      const rows = stores.map((s) => [s.exchange ?? '?', s.symbol, s.dataset === 'ohlcv' ? s.timeframe : s.dataset, String(s.rows), s.first ?? '-', s.last ?? '-', s.behind === null ? '-' : String(s.behind), String(s.gaps),
         kib(s.bytes), s.error ? `unreadable: ${s.error}` : s.updatedAt ?? '-']);
       const note = leftovers.length ? [`${leftovers.length} leftover(s) of interrupted runs (temp files, checkpoints, stale locks, empty folders): see \`qml-data clean-up\``] : [];
       c.print([...(storeNames.length ? [table([header, ...rows]) + `\n${stores.length} store(s) in ${dataDir}`] : []), ...dayLines, ...note].join('\n'));

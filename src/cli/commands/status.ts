@@ -9,7 +9,9 @@ import { recorderStatusPath, type RecorderStatus } from '../../liquidations/reco
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { runSettings, storeOptions } from '../options.js';
-import { durationText, liquidationDays } from './liquidations.js';
+import { durationText } from './liquidations.js';
+import { liquidationDays } from '../../liquidations/days.js';
+import { venueIds } from '../../exchange/venue.js';
 import { shortText } from './collect.js';
 
 interface StatusFlags { dataDir?: string; config?: string; json?: boolean }
@@ -27,22 +29,26 @@ function hoursAgo(iso: string, now: number): string {
 
 interface StoreStatus { dataset?: string; symbol: string; timeframe: string | null; status: string; rows: number; last: string | null; error: string | null; at: string }
 
-/** The recorder's last state, and how much of today its day file covers (undefined when it never ran here). */
-async function recorderView(dataDir: string, now: number) {
-  const rec = await readFile(recorderStatusPath(dataDir), 'utf8').then((t) => JSON.parse(t) as RecorderStatus, () => undefined);
-  if (!rec) return undefined;
-  const today = new Date(now).toISOString().slice(0, 10);
-  const day = (await liquidationDays(dataDir, now)).find((d) => d.day === today);
-  return { ...rec, today: { day: today, coveredMs: day?.coveredMs ?? 0, spanMs: day?.spanMs ?? now % 86_400_000, gaps: day?.gaps ?? [] } };
+/** Each venue's recorder: its last state, and how much of today its day store covers (none where it never ran here). */
+async function recorderViews(dataDir: string, now: number) {
+  const out = [];
+  for (const venue of venueIds()) {
+    const rec = await readFile(recorderStatusPath(dataDir, venue), 'utf8').then((t) => JSON.parse(t) as RecorderStatus, () => undefined);
+    if (!rec) continue;
+    const today = new Date(now).toISOString().slice(0, 10);
+    const day = (await liquidationDays(dataDir, now, venue)).find((d) => d.day === today);
+    out.push({ exchange: venue, ...rec, today: { day: today, coveredMs: day?.coveredMs ?? 0, spanMs: day?.spanMs ?? now % 86_400_000, gaps: day?.gaps ?? [] } });
+  }
+  return out;
 }
 
-function recorderText(r: NonNullable<Awaited<ReturnType<typeof recorderView>>>, now: number): string[] {
+function recorderText(r: Awaited<ReturnType<typeof recorderViews>>[number], now: number): string[] {
   const state = r.state === 'connected' || r.state === 'connecting' || r.state === 'retrying'
     ? `${r.state} (last report ${hoursAgo(r.updatedAt, now)})` : r.state;
   return [
-    `liquidations: recorder ${state} on ${r.url}; ${r.events} event(s), ${r.connections} connection(s), ${r.failedAttempts} failed attempt(s)`,
-    `liquidations: ${r.today.day} covered ${durationText(r.today.coveredMs)} of ${durationText(r.today.spanMs)}${r.today.spanMs - r.today.coveredMs > 0 ? `, not covered ${durationText(r.today.spanMs - r.today.coveredMs)}` : ''}`,
-    ...(r.lastError ? [`liquidations: last error ${r.lastError.at}: ${r.lastError.status !== null ? `HTTP ${r.lastError.status}, ` : ''}${r.lastError.message}`] : []),
+    `liquidations: ${r.exchange} recorder ${state} on ${r.url}; ${r.events} event(s), ${r.connections} connection(s), ${r.failedAttempts} failed attempt(s)`,
+    `liquidations: ${r.exchange} ${r.today.day} covered ${durationText(r.today.coveredMs)} of ${durationText(r.today.spanMs)}${r.today.spanMs - r.today.coveredMs > 0 ? `, not covered ${durationText(r.today.spanMs - r.today.coveredMs)}` : ''}`,
+    ...(r.lastError ? [`liquidations: ${r.exchange} last error ${r.lastError.at}: ${r.lastError.status !== null ? `HTTP ${r.lastError.status}, ` : ''}${r.lastError.message}`] : []),
   ];
 }
 
@@ -53,10 +59,10 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
       const now = Date.now();
       const status = await readCollectStatus(dataDir);
-      const recorder = await recorderView(dataDir, now);
-      if (!status && !recorder) throw new UsageError(`no collector or recorder status in ${dataDir} (run \`qml-data collect\` or \`qml-data liquidations record\` first)`);
+      const recorders = await recorderViews(dataDir, now);
+      if (!status && recorders.length === 0) throw new UsageError(`no collector or recorder status in ${dataDir} (run \`qml-data collect\` or \`qml-data liquidations record\` first)`);
       const leftovers = await findLeftovers(dataDir);
-      if (flags.json) return c.print(JSON.stringify({ ...status, ...(recorder ? { liquidations: recorder } : {}), leftovers }, null, 2));
+      if (flags.json) return c.print(JSON.stringify({ ...status, ...(recorders.length ? { liquidations: recorders } : {}), leftovers }, null, 2));
       const lines: string[] = [];
       if (status) {
         const u = status['universe'] as { date: string; createdAt: string; source: string; members: number; shortfall?: { missing: number; reasons: Record<string, number> } };
@@ -69,7 +75,7 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
           ...stores.map((s) => `${s.status.padEnd(14)} ${`${s.dataset ?? 'ohlcv'} ${s.symbol} ${s.timeframe ?? ''}`.padEnd(44)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),
         );
       }
-      if (recorder) lines.push(...recorderText(recorder, now));
+      for (const r of recorders) lines.push(...recorderText(r, now));
       if (leftovers.length) lines.push(`${leftovers.length} leftover(s) of interrupted runs: see \`qml-data clean-up\``);
       c.print(lines.join('\n'));
     });
