@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt, { type Exchange } from 'ccxt';
-import { cheapestKlinePage, usdmKlineWeight } from '../src/exchange/binance-weights.js';
+import { cheapestKlinePage, usdmKlineWeight } from '../src/exchange/binance/weights.js';
 import { startSim, type RunningSim } from '../src/sim/server.js';
 import { masterPath } from '../src/store/store-path.js';
 import { readMaster } from '../src/store/store-read.js';

@@ -10,8 +10,8 @@ import type { BuildRange } from '../pipeline/build.js';
 import { isoUtc, parseUserDate } from '../core/time-format.js';
 import { checkDataDir } from '../store/store-path.js';
 import type { Config } from './config.js';
-import type { Log } from '../pipeline/log.js';
-import { BinanceArchives } from '../sources/binance-archives.js';
+import type { Log } from '../core/log.js';
+import { allVenues, defaultVenue } from '../exchange/venue.js';
 
 /**
  * Commander collector for a repeatable symbol flag (`--symbol A --symbol B`); commas also split. An empty
@@ -61,17 +61,22 @@ function apiUrlOf(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string
 }
 
 /**
- * Binance's kline archives for a run (`--archives`, else env QML_ARCHIVES, else the config's `archives`):
- * `auto` (past months and days from the archives, the rest from the API), `only` (an archive that is
- * missing or damaged fails the store), `off`. On the simulator (`--api-url`) they come from its `/data/`.
+ * The venues' archive readers for a run (`--archives`, else env QML_ARCHIVES, else the config's
+ * `archives`): `auto` (past months and days from a venue's archives where it has them, the rest from its
+ * API), `only` (an archive that is missing or damaged fails the store), `off`. On the simulator
+ * (`--api-url`) they come from it. Keyed by venue; undefined when off.
  */
 export function archivesFor(
   mode: string | undefined, cfg: Config, env: Readonly<Record<string, string | undefined>>, ex: ExchangeSettings, dataDir: string, log: Log, dryRun = false,
-): BinanceArchives | undefined {
+): ReadonlyMap<string, object> | undefined {
   const m = mode ?? env['QML_ARCHIVES'] ?? cfg.archives;
   if (m !== 'auto' && m !== 'off' && m !== 'only') throw new UsageError(`--archives "${m}" is not a mode (expected auto, off or only)`);
-  if (m === 'off' || ex.exchange !== 'binance') return undefined;
-  return new BinanceArchives(ex.apiUrl ?? 'https://data.binance.vision', join(dataDir, '.archives'), m, log, !dryRun);
+  if (m === 'off') return undefined;
+  const out = new Map<string, object>();
+  for (const v of allVenues()) {
+    if (v.archives) out.set(v.id, v.archives.open({ base: ex.apiUrl ?? v.archives.realBase, cacheDir: join(dataDir, '.archives'), mode: m, log, writeCache: !dryRun }));
+  }
+  return out;
 }
 
 /** The range flags every command that fetches or reads a span takes. */
@@ -135,7 +140,7 @@ export function wholeNumber(flag: string, text: string | undefined): number | un
 /** The flags several commands share, declared once so their help text cannot drift apart. */
 export function storeOptions(cmd: Command, o: { exchange?: boolean; json?: string } = {}): Command {
   if (o.exchange) {
-    cmd.option('--exchange <id>', 'ccxt exchange id (default binance)')
+    cmd.option('--exchange <id>', `the venue: ${allVenues().map((v) => v.id).join(', ')} (default from config: ${defaultVenue().id})`)
       .option('--api-url <url>', 'base URL for every API family, e.g. the simulator (env QML_API_URL)');
   }
   return cmd

@@ -1,9 +1,11 @@
-import type { DatasetDescriptor } from '../core/dataset.js';
+import { concatSeries, uniqueByTime, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
+import { checkFunding, missingSettlements } from '../validate/check-funding.js';
+import type { DatasetRecord } from './record.js';
 
 /**
- * A perpetual's funding settlements, `<SYMBOL>/funding.parquet`: one row per settlement at its time,
- * with the rate, the mark price, and the interval in force (hours since the previous settlement: 8, 4 or
- * 1, which Binance changes per symbol over time).
+ * A perpetual's funding settlements, `<venue>/<SYMBOL>/funding.parquet`: one row per settlement at its
+ * time, with the rate, the mark price where the venue sends one, and the interval in force (hours since
+ * the previous settlement: 8, 4, 2 or 1, which venues change per symbol over time).
  */
 export const FUNDING: DatasetDescriptor = {
   name: 'funding',
@@ -25,9 +27,41 @@ const HOUR = 3_600_000;
 
 /**
  * The scheduled settlement a served funding time belongs to. Settlements are scheduled on whole UTC hours
- * and served a few milliseconds late (Binance: …00:00:00.001, …08:00:00.007), so a time is rounded to its
+ * and may be served a few milliseconds late (…00:00:00.001, …08:00:00.007), so a time is rounded to its
  * nearest hour. Pure.
  */
 export function settlementSlot(t: number): number {
   return Math.round(t / HOUR) * HOUR;
+}
+
+/**
+ * Funding settlements: paged by their own cursor, never by an assumed 8 h step, so 4 h and 1 h intervals
+ * leave no holes; the interval is derived from the settlements themselves.
+ */
+export const FUNDING_RECORD: DatasetRecord = {
+  descriptor: FUNDING,
+  source: 'venue',
+  plan: 'settlements',
+  derive: (stored, fresh) => ({ frame: withIntervals(uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh)) }),
+  deriveAfter: (tail, fresh) => {
+    const rows = withIntervals(concatSeries([tail, uniqueByTime(fresh)]));
+    rows['intervalHours']!.set(tail['intervalHours']!.subarray(0, tail.time.length), 0);
+    return { frame: rows };
+  },
+  checks: {
+    findings: (c) => checkFunding(c.time ?? new Float64Array(0), c['rate'] ?? new Float64Array(0)),
+    gaps: (time) => missingSettlements(time).length,
+    behind: () => null,
+  },
+};
+
+/**
+ * Hours since the previous settlement: the interval in force (null for the first one known). Settlement
+ * times are kept as served, a few ms late (…08:00:00.007); the interval is counted between the schedule's
+ * slots they belong to, so it is a whole number of hours.
+ */
+function withIntervals(f: SeriesFrame): SeriesFrame {
+  const hours = new Float64Array(f.time.length).fill(NaN);
+  for (let i = 1; i < f.time.length; i++) hours[i] = (settlementSlot(f.time[i]!) - settlementSlot(f.time[i - 1]!)) / HOUR;
+  return { ...f, intervalHours: hours };
 }

@@ -1,5 +1,8 @@
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { textOf } from '../core/text-codes.js';
+import { intervalsFromJson } from '../core/interval.js';
+import { checkLiquidationDay } from '../validate/check-liquidations.js';
+import type { DatasetRecord } from './record.js';
 
 /**
  * Liquidations as a venue's recorder keeps them: every symbol's forced orders of one UTC day in one store,
@@ -48,3 +51,24 @@ export function eventKey(f: SeriesFrame, i: number): string {
     return TEXT.has(k) ? textOf(v) ?? '' : Number.isNaN(v) ? '' : String(v);
   }).join('|');
 }
+
+/**
+ * Liquidations: recorded from a venue's stream (the recorder merges its journal into the day stores),
+ * never fetched; judged per day by its events and how much of the day the recorder was connected.
+ */
+export const LIQUIDATIONS_RECORD: DatasetRecord = {
+  descriptor: LIQUIDATIONS,
+  source: 'recorder',
+  plan: 'recorded',
+  derive: () => { throw new Error('liquidations are recorded, not fetched'); },
+  deriveAfter: () => undefined,
+  checks: {
+    findings: (c, x) => {
+      const n = c.time?.length ?? 0;
+      const frame = Object.fromEntries(LIQUIDATIONS.columns.map((col) => [col.key, c[col.key] ?? new Float64Array(n).fill(NaN)])) as SeriesFrame;
+      return checkLiquidationDay(frame, eventKey, intervalsFromJson(x.facts.coverage), Date.parse(`${x.timeframe}T00:00:00Z`), x.now);
+    },
+    gaps: () => 0,
+    behind: () => null,
+  },
+};

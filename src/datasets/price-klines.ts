@@ -1,6 +1,7 @@
 import type { DatasetDescriptor } from '../core/dataset.js';
+import { AS_SERVED, gridChecks, type DatasetRecord } from './record.js';
 
-/** An OHLC series of a perpetual beside its candles: `<SYMBOL>/<name>_<tf>.parquet`. */
+/** An OHLC series of a perpetual beside its candles: `<venue>/<SYMBOL>/<name>_<tf>.parquet`, kept as served. */
 function priceKlines(name: string): DatasetDescriptor {
   return {
     name,
@@ -20,7 +21,17 @@ function priceKlines(name: string): DatasetDescriptor {
   };
 }
 
-/** The mark price's OHLC (`/fapi/v1/markPriceKlines`, USDT). */
+/** The mark price's OHLC (quote currency). */
 export const MARK_PRICE = priceKlines('mark-price');
-/** The premium index's OHLC (`/fapi/v1/premiumIndexKlines`): (perpetual − index) / index, a signed fraction. */
+/** The index price's OHLC (quote currency): the spot index the mark price follows. */
+export const INDEX_PRICE = priceKlines('index-price');
+/** The premium index's OHLC: (perpetual − index) / index, a signed fraction. */
 export const PREMIUM_INDEX = priceKlines('premium-index');
+
+function priceKlinesRecord(descriptor: DatasetDescriptor): DatasetRecord {
+  return { descriptor, source: 'venue', plan: 'klines', ...AS_SERVED, checks: gridChecks() };
+}
+
+export const MARK_PRICE_RECORD = priceKlinesRecord(MARK_PRICE);
+export const INDEX_PRICE_RECORD = priceKlinesRecord(INDEX_PRICE);
+export const PREMIUM_INDEX_RECORD = priceKlinesRecord(PREMIUM_INDEX);

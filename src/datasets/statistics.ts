@@ -1,9 +1,12 @@
 import type { DatasetDescriptor } from '../core/dataset.js';
+import { checkStatistic } from '../validate/check-statistics.js';
+import { AS_SERVED, gridChecks, type DatasetRecord } from './record.js';
 
 /**
- * A perpetual's open interest per period, `<SYMBOL>/open-interest_<tf>.parquet`: the contracts open
- * (`sum_open_interest`, base units) and their USD value (`sum_open_interest_value`) at each period's
- * open. Binance serves only the last 30 days; collected daily, the store keeps everything since.
+ * A perpetual's open interest per period, `<venue>/<SYMBOL>/open-interest_<tf>.parquet`: what is open in
+ * the base coin (`sum_open_interest`) and its value in the quote (`sum_open_interest_value`, null where a
+ * venue does not send it) at each period's open. Venues serve a window of recent history; collected
+ * daily, the store keeps everything since.
  */
 export const OPEN_INTEREST: DatasetDescriptor = {
   name: 'open-interest',
@@ -11,7 +14,7 @@ export const OPEN_INTEREST: DatasetDescriptor = {
   columns: [
     { key: 'time', name: 'time', type: 'timestamp', nullable: false },
     { key: 'contracts', name: 'sum_open_interest', type: 'double', nullable: false },
-    { key: 'value', name: 'sum_open_interest_value', type: 'double', nullable: false },
+    { key: 'value', name: 'sum_open_interest_value', type: 'double', nullable: true },
   ],
   series: 'grid',
   merge: 'append',
@@ -20,7 +23,11 @@ export const OPEN_INTEREST: DatasetDescriptor = {
   rowGroupRows: 50_000,
 };
 
-/** Long and short shares (of accounts or positions) and their ratio, as Binance reports them per period. */
+/**
+ * Long and short shares (of accounts or positions) and their ratio, per period. A venue that serves only
+ * the shares or only the ratio has the other derived from it (ratio = long / short; long = ratio / (1 +
+ * ratio)), so every venue's store has the same columns.
+ */
 function longShort(name: string): DatasetDescriptor {
   return {
     name,
@@ -39,14 +46,14 @@ function longShort(name: string): DatasetDescriptor {
   };
 }
 
-/** Long/short ratio of all accounts (`globalLongShortAccountRatio`). */
+/** Long/short ratio of all accounts. */
 export const LONG_SHORT_GLOBAL = longShort('long-short-global');
-/** Long/short ratio of the top traders' accounts (`topLongShortAccountRatio`). */
+/** Long/short ratio of the top traders' accounts. */
 export const LONG_SHORT_TOP_ACCOUNTS = longShort('long-short-top-accounts');
-/** Long/short ratio of the top traders' positions (`topLongShortPositionRatio`). */
+/** Long/short ratio of the top traders' positions. */
 export const LONG_SHORT_TOP_POSITIONS = longShort('long-short-top-positions');
 
-/** Taker buy and sell volume (base units) and their ratio, per period (`takerlongshortRatio`). */
+/** Taker buy and sell volume (base coin) and their ratio (buy / sell), per period. */
 export const TAKER_VOLUME: DatasetDescriptor = {
   name: 'taker-volume',
   rowName: 'period',
@@ -62,3 +69,14 @@ export const TAKER_VOLUME: DatasetDescriptor = {
   fileName: (tf) => `taker-volume_${tf}.parquet`,
   rowGroupRows: 50_000,
 };
+
+/** A statistic: kept as served, on its period's grid, only within what the venue still serves. */
+function statisticRecord(descriptor: DatasetDescriptor): DatasetRecord {
+  return { descriptor, source: 'venue', plan: 'statistic', ...AS_SERVED, checks: gridChecks(undefined, checkStatistic) };
+}
+
+export const OPEN_INTEREST_RECORD = statisticRecord(OPEN_INTEREST);
+export const LONG_SHORT_GLOBAL_RECORD = statisticRecord(LONG_SHORT_GLOBAL);
+export const LONG_SHORT_TOP_ACCOUNTS_RECORD = statisticRecord(LONG_SHORT_TOP_ACCOUNTS);
+export const LONG_SHORT_TOP_POSITIONS_RECORD = statisticRecord(LONG_SHORT_TOP_POSITIONS);
+export const TAKER_VOLUME_RECORD = statisticRecord(TAKER_VOLUME);

@@ -96,4 +96,12 @@ export const MIGRATIONS: readonly { readonly version: number; readonly what: str
       "DELETE FROM qml_sync_state WHERE table_name = 'liquidations'",
     ],
   },
+  {
+    version: 3,
+    what: 'index price klines; open interest without a value where a venue does not send one',
+    sql: [
+      'CREATE TABLE IF NOT EXISTS index_price (time TIMESTAMPTZ NOT NULL, symbol TEXT NOT NULL, exchange TEXT NOT NULL, timeframe TEXT NOT NULL, open DOUBLE PRECISION NOT NULL, high DOUBLE PRECISION NOT NULL, low DOUBLE PRECISION NOT NULL, close DOUBLE PRECISION NOT NULL, PRIMARY KEY (time, symbol, exchange, timeframe))',
+      'ALTER TABLE open_interest ALTER COLUMN sum_open_interest_value DROP NOT NULL',
+    ],
+  },
 ];

@@ -3,26 +3,18 @@
 import ccxt, { type Exchange } from 'ccxt';
 import { ExchangeError, TemporaryExchangeError, UsageError } from '../core/errors.js';
 import { frameFromRows, type CandleFrame } from '../core/frame.js';
-import { numberOrNaN } from '../core/numbers.js';
 import { rebaseApiUrls } from './api-url.js';
-import { binanceContractKind, binanceRequestCost, cheapestKlinePage, weightHeaderWindowMs, weightLimitOf } from './binance-weights.js';
-import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo, StatisticsEndpoint } from './exchange-client.js';
+import type { CandleRequest, ExchangeClient, ExchangeMarket, ExchangeSettings, MarketInfo } from './exchange-client.js';
 import type { Ticket, WeightScheduler } from './weight-scheduler.js';
-import { venueProfile } from './venue.js';
+import { venueProfile, type VenueProfile } from './venue.js';
 
 const FALLBACK_PAGE_LIMIT = 500;
-/** Exchanges whose requests the weight scheduler governs (Binance's families share one IP budget). */
-const WEIGHED = new Set(['binance', 'binanceusdm']);
-
-/** Whether requests to this exchange are governed by Binance's weight rules (else ccxt's throttle). */
-export function isWeighed(exchange: string): boolean {
-  return WEIGHED.has(exchange);
-}
 
 /**
- * Build a ccxt-backed client. Public data only: no API key is ever given to ccxt here. For Binance,
- * `scheduler` replaces ccxt's throttle: requests still go through ccxt (its URLs, parsing, symbol
- * mapping), but when each is sent is decided by the exchange's weight budget (weight-scheduler.ts).
+ * Build a ccxt-backed client of a venue (by its profile: which ccxt class, with which options). Public
+ * data only: no API key is ever given to ccxt here. Where the profile describes the venue's budgets,
+ * `scheduler` replaces ccxt's throttle: requests still go through ccxt (its URLs, parsing, symbol mapping,
+ * error codes), but when each is sent is decided by the venue's budget (weight-scheduler.ts).
  */
 export function createCcxtClient(s: ExchangeSettings, scheduler?: WeightScheduler): ExchangeClient {
   const profile = venueProfile(s.exchange);
@@ -35,9 +27,10 @@ export function createCcxtClient(s: ExchangeSettings, scheduler?: WeightSchedule
     options: { ...profile.ccxtOptions },
   });
   if (s.apiUrl) ex.urls['api'] = rebaseApiUrls(ex.urls['api'], s.apiUrl) as Exchange['urls']['api'];
-  const governed = scheduler && isWeighed(s.exchange) ? scheduler : undefined;
-  if (governed) governByWeight(ex, governed);
-  return new CcxtClient(ex, s.exchange, governed);
+  const governed = scheduler && profile.budget ? scheduler : undefined;
+  if (governed) governByBudget(ex, profile, governed);
+  else if (profile.malformed) refuseMalformed(ex, profile);
+  return new CcxtClient(ex, profile, governed);
 }
 
 /** The two ccxt methods every REST request passes through: the send, and the hook that sees each answer. */
@@ -47,11 +40,12 @@ interface RestHooks {
 }
 
 /**
- * Replace ccxt's throttle with the weight scheduler: each request waits for its weight in its family's
- * window, and each answer reports the weight the IP has spent (the truth, other processes included),
- * a 429/418, or the limits `exchangeInfo` publishes.
+ * Replace ccxt's throttle with the scheduler: each request waits for its weight in its budget, and each
+ * answer reports what the venue says of the budget (spent weight, published limits, a refusal, also one
+ * served with HTTP 200).
  */
-function governByWeight(ex: Exchange, scheduler: WeightScheduler): void {
+function governByBudget(ex: Exchange, profile: VenueProfile, scheduler: WeightScheduler): void {
+  const budget = profile.budget!;
   ex.enableRateLimit = false;
   const hooks = ex as unknown as RestHooks;
   const send = hooks.fetch.bind(ex);
@@ -64,7 +58,7 @@ function governByWeight(ex: Exchange, scheduler: WeightScheduler): void {
     return t;
   };
   hooks.fetch = async (url, method, headers, body) => {
-    const cost = binanceRequestCost(url);
+    const cost = budget.cost(url);
     if (!cost) return send(url, method, headers, body);
     const ticket = await scheduler.acquire(cost.family, cost.weight);
     pending.set(url, [...(pending.get(url) ?? []), ticket]);
@@ -80,36 +74,27 @@ function governByWeight(ex: Exchange, scheduler: WeightScheduler): void {
   };
   hooks.onRestResponse = (status, statusText, url, method, headers, body, ...rest) => {
     const ticket = take(url);
-    if (ticket) observe(scheduler, ticket, status, url, headers, body);
-    // Binance answers JSON. ccxt turns some bodies that are not (a cut-off page, a maintenance page) into
-    // an empty result, which a fetcher could take for the end of the data: refuse them here, to be retried.
-    if (ticket && status === 200 && !looksLikeJson(body)) throw new ccxt.BadResponse(`malformed answer (not JSON) from ${new URL(url).pathname}`);
+    if (ticket) {
+      const seen = budget.observe({ status, url, headers, body });
+      if (seen.learn) scheduler.learnLimit(ticket.family, seen.learn);
+      scheduler.settle(ticket, seen.reported);
+      if (seen.refused) scheduler.refused(ticket.family, seen.refused.retryAfterMs);
+    }
+    // ccxt turns some bodies that are no whole answer into an empty result, which a fetcher could take for
+    // the end of the data: refuse them here, to be retried
+    if (status === 200 && profile.malformed?.(body)) throw new ccxt.BadResponse(`malformed answer from ${new URL(url).pathname}`);
     return answer(status, statusText, url, method, headers, body, ...rest);
   };
 }
 
-/** A whole JSON array or object, by its first and last characters (the cheap check; ccxt parses it next). */
-function looksLikeJson(body: string): boolean {
-  const t = body.trim();
-  return (t.startsWith('[') && t.endsWith(']')) || (t.startsWith('{') && t.endsWith('}'));
-}
-
-function observe(scheduler: WeightScheduler, ticket: Ticket, status: number, url: string, headers: Record<string, string>, body: string): void {
-  const header = Object.keys(headers).find((k) => weightHeaderWindowMs(k) !== undefined);
-  if (header) scheduler.learnLimit(ticket.family, { windowMs: weightHeaderWindowMs(header) });
-  scheduler.settle(ticket, header ? Number(headers[header]) : undefined);
-  if (status === 429 || status === 418) {
-    const seconds = Number(headers['retry-after'] ?? headers['Retry-After']);
-    scheduler.refused(ticket.family, Number.isFinite(seconds) ? seconds * 1000 : undefined);
-  }
-  if (status === 200 && /\/exchangeInfo$/.test(new URL(url).pathname)) {
-    try {
-      const limit = weightLimitOf((JSON.parse(body) as { rateLimits?: unknown }).rateLimits);
-      if (limit) scheduler.learnLimit(ticket.family, limit);
-    } catch {
-      // a malformed body is ccxt's to report
-    }
-  }
+/** Without a budget: still refuse a 200 answer that is no whole answer. */
+function refuseMalformed(ex: Exchange, profile: VenueProfile): void {
+  const hooks = ex as unknown as RestHooks;
+  const answer = hooks.onRestResponse.bind(ex);
+  hooks.onRestResponse = (status, statusText, url, method, headers, body, ...rest) => {
+    if (status === 200 && profile.malformed!(body)) throw new ccxt.BadResponse(`malformed answer from ${new URL(url).pathname}`);
+    return answer(status, statusText, url, method, headers, body, ...rest);
+  };
 }
 
 class CcxtClient implements ExchangeClient {
@@ -118,7 +103,10 @@ class CcxtClient implements ExchangeClient {
 
   readonly wantedInFlight?: (running: number) => number;
 
-  constructor(private readonly ex: Exchange, readonly id: string, scheduler?: WeightScheduler) {
+  readonly id: string;
+
+  constructor(private readonly ex: Exchange, private readonly profile: VenueProfile, scheduler?: WeightScheduler) {
+    this.id = profile.id;
     if (scheduler) this.wantedInFlight = (running) => scheduler.wantedInFlight(running);
   }
 
@@ -127,7 +115,11 @@ class CcxtClient implements ExchangeClient {
     const m = this.ex.markets?.[symbol];
     if (!m) throw new UsageError(`symbol "${symbol}" is not listed on ${this.id}`);
     const type = m.type ?? 'spot';
-    return { symbol, type, candlesPerPage: isWeighed(this.id) ? cheapestKlinePage(type) : FALLBACK_PAGE_LIMIT };
+    return {
+      symbol, id: m.id, type, contractSize: Number(m.contractSize ?? 1) || 1,
+      candlesPerPage: this.profile.candlesPerPage?.(type) ?? FALLBACK_PAGE_LIMIT,
+      listedAt: typeof m.created === 'number' ? m.created : undefined, info: (m.info ?? {}) as Record<string, unknown>,
+    };
   }
 
   /**
@@ -148,31 +140,21 @@ class CcxtClient implements ExchangeClient {
     await this.call('load markets', () => this.loadMarkets());
     return Object.values(this.ex.markets ?? {}).filter((m) => m !== undefined).map((m) => ({
       symbol: m.symbol, id: m.id, contractSize: Number(m.contractSize ?? 1) || 1, base: m.base, quote: m.quote, type: m.type ?? 'spot', linear: m.type === 'spot' || m.linear === true, active: m.active !== false,
-      ...(isWeighed(this.id) && m.type !== 'spot' ? binanceContractKind(m.info as Record<string, unknown>) : {}),
+      ...(this.profile.marketKind?.((m.info ?? {}) as Record<string, unknown>, m.type ?? 'spot') ?? {}),
     }));
   }
 
-  async fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }> {
-    const rows = await this.call(`fetch ${symbol} funding`, () => this.ex.fetchFundingRateHistory(symbol, since, limit, { until: until - 1 }), true);
-    const kept = rows.filter((r) => Number(r.timestamp) >= since && Number(r.timestamp) < until);
-    // from the exchange's own fields: early settlements carry `"markPrice": ""`, which is missing, not 0
-    const info = (r: (typeof kept)[number]) => (r.info ?? {}) as Record<string, unknown>;
-    return {
-      time: Float64Array.from(kept, (r) => Number(r.timestamp)),
-      rate: Float64Array.from(kept, (r) => numberOrNaN(info(r)['fundingRate'] ?? r.fundingRate)),
-      markPrice: Float64Array.from(kept, (r) => numberOrNaN(info(r)['markPrice'])),
-    };
-  }
-
-  async statistics(endpoint: StatisticsEndpoint, symbol: string, period: string, since: number, until: number, limit: number): Promise<Record<string, unknown>[]> {
-    await this.markets();
-    const id = this.ex.market(symbol).id;
-    // ccxt's implicit method for the endpoint (fapiDataGetOpenInterestHist, …): its URL, signing and errors
-    const method = `fapiDataGet${endpoint[0]!.toUpperCase()}${endpoint.slice(1)}`;
-    const call = (this.ex as unknown as Record<string, (p: object) => Promise<unknown>>)[method]!.bind(this.ex);
-    const rows = await this.call(`fetch ${symbol} ${endpoint}`, () => call({ symbol: id, period, startTime: since, endTime: until - 1, limit }), true);
-    if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${this.id}: fetch ${symbol} ${endpoint} failed: the answer is not a list of rows`);
-    return (rows as Record<string, unknown>[]).filter((r) => Number(r['timestamp']) >= since && Number(r['timestamp']) < until);
+  /**
+   * A raw request through ccxt's method for a venue endpoint (`fapiPublicGetFundingRate`,
+   * `publicGetV5MarketKline`): ccxt builds the URL and reads the venue's error codes; the answer comes back
+   * as the venue sent it (parsed JSON). `what` names it in errors. The market was found at start, so an
+   * unknown symbol now means it was delisted.
+   */
+  async request(method: string, params: Readonly<Record<string, unknown>>, what: string): Promise<unknown> {
+    await this.call('load markets', () => this.loadMarkets());
+    const fn = (this.ex as unknown as Record<string, ((p: object) => Promise<unknown>) | undefined>)[method];
+    if (typeof fn !== 'function') throw new Error(`ccxt's ${this.profile.ccxtId} has no method ${method}`);
+    return this.call(what, () => fn.call(this.ex, { ...params }), true);
   }
 
   async quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]> {

@@ -31,15 +31,21 @@ export interface ExchangeMarket {
   readonly coin?: { readonly ticker: string; readonly multiplier: number };
 }
 
-export type StatisticsEndpoint = 'openInterestHist' | 'globalLongShortAccountRatio' | 'topLongShortAccountRatio' | 'topLongShortPositionRatio' | 'takerlongshortRatio';
-
 /** What the pipeline needs to know about a market before fetching it. */
 export interface MarketInfo {
   readonly symbol: string;
+  /** The venue's own id of the market (`BTCUSDT`, `BTC-USDT-SWAP`). */
+  readonly id: string;
   /** ccxt market type: spot, swap, future, ... */
   readonly type: string;
-  /** Candles asked for per request: the page with the lowest weight per candle (Binance USDT-M: 499). */
+  /** Coins of the base one contract is (1 where the venue counts in coins). */
+  readonly contractSize: number;
+  /** Candles asked for per request: the page with the lowest cost per candle (the venue profile's choice). */
   readonly candlesPerPage: number;
+  /** When the market listed (epoch ms), where the venue says. */
+  readonly listedAt?: number;
+  /** The venue's own description of the market (its instruments entry). */
+  readonly info?: Readonly<Record<string, unknown>>;
 }
 
 export interface CandleRequest {
@@ -50,8 +56,8 @@ export interface CandleRequest {
   /** Open times must be before this (exclusive). */
   readonly until: number;
   readonly limit: number;
-  /** Another price series of a perpetual on the same grid: its mark price, or its premium index. */
-  readonly price?: 'mark' | 'premiumIndex';
+  /** Another price series of a perpetual on the same grid: its mark price, its index price, or its premium index. */
+  readonly price?: 'mark' | 'index' | 'premiumIndex';
 }
 
 /**
@@ -66,16 +72,11 @@ export interface ExchangeClient {
   /** Every market the exchange lists (what the universe maps coins to). */
   markets(): Promise<ExchangeMarket[]>;
   /**
-   * Funding settlements of a perpetual from `since` (at most `limit`, ascending, before `until`): time,
-   * rate and mark price columns.
+   * A raw request to one of the venue's endpoints, through ccxt's method for it (`publicGetV5MarketKline`):
+   * the answer as the venue sent it (parsed JSON), errors translated; `what` names it in messages. The
+   * venue profiles' fetchers use it for what ccxt's unified methods do not do right.
    */
-  fundingRates(symbol: string, since: number, until: number, limit: number): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }>;
-  /**
-   * One page of a Binance futures statistic (`/futures/data/<endpoint>`: openInterestHist,
-   * globalLongShortAccountRatio, topLongShortAccountRatio, topLongShortPositionRatio, takerlongshortRatio)
-   * per `period` in [since, until): rows as the exchange sends them, each with its `timestamp`.
-   */
-  statistics(endpoint: StatisticsEndpoint, symbol: string, period: string, since: number, until: number, limit: number): Promise<Record<string, unknown>[]>;
+  request(method: string, params: Readonly<Record<string, unknown>>, what: string): Promise<unknown>;
   /** 24 h quote volume of every market of a kind, in one request (the universe's fallback ranking). */
   quoteVolumes(kind: 'perp' | 'spot'): Promise<{ symbol: string; quoteVolume: number }[]>;
   /**

@@ -2,11 +2,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { InterruptedError } from '../core/errors.js';
 
 /**
- * Request weight, spent at the exchange's real limit. Binance counts weight per IP in fixed windows
- * aligned to its clock (a minute from :00), and reports what the IP has spent so far in every response
- * (`X-MBX-USED-WEIGHT-1M`). The scheduler spends a window's budget as fast as the server answers, keeps
- * a small margin, and waits for the next window when the budget is spent. The server's count is the
- * truth: weight spent by other processes or tools on the same IP shows up in it and is respected.
+ * Request weight, spent at the exchange's real limit, by budgets ("families") as each venue's profile
+ * describes them:
+ * - a **fixed** window aligned to the exchange's clock (a minute from :00), where the exchange may report
+ *   what the IP has spent so far in every response (a weight header): the server's count is the truth,
+ *   so weight spent by other processes on the same IP is respected;
+ * - a **rolling** window (so many requests in any 5 s), where nothing is reported: every request counts
+ *   from when it is sent until a window after its answer arrived (the server counted it in between), so
+ *   the budget is never exceeded whatever the latency.
+ * Families may be made on demand (`limitOf`): a budget per endpoint and instrument.
+ * The scheduler spends a budget as fast as the server answers, keeps a small margin, and waits only when
+ * the budget is spent.
  */
 
 /** Time, so that the scheduler's decisions can be tested on a fake clock. */
@@ -20,18 +26,28 @@ export const systemClock: Clock = {
   sleep: (ms, signal) => delay(ms, undefined, { signal }).then(() => undefined, () => { throw new InterruptedError('interrupted'); }),
 };
 
-/** One API family's weight budget: so much weight per fixed window. */
+/** One API family's weight budget: so much weight per window, fixed (aligned to the clock) or rolling. */
 export interface WindowLimit {
   readonly limit: number;
   readonly windowMs: number;
+  /** Any `windowMs` span counts (no reset at a boundary). Default: fixed windows. */
+  readonly rolling?: boolean;
 }
 
 /** A request admitted by the scheduler: its weight is in flight until it is settled. */
 export interface Ticket {
   readonly family: string;
   readonly weight: number;
-  /** Start of the window it was sent in. */
+  /** Start of the window it was sent in (fixed windows). */
   readonly window: number;
+  /** Its place in a rolling window's log. */
+  readonly entry?: RollingEntry;
+}
+
+/** A request in a rolling window: it counts until `until` (a window after its answer; unanswered: for ever). */
+interface RollingEntry {
+  readonly w: number;
+  until: number;
 }
 
 export interface SchedulerOptions {
@@ -44,11 +60,16 @@ export interface SchedulerOptions {
    * exchange's differ by a few ms, and a request sent just before its boundary would count in the old window.
    */
   readonly boundaryGuardMs?: number;
+  /** The budget of a family not given at construction (a budget per endpoint and instrument), or undefined: not limited. */
+  readonly limitOf?: (family: string) => WindowLimit | undefined;
 }
 
 interface FamilyState {
   limit: number;
   windowMs: number;
+  rolling: boolean;
+  /** A rolling window's requests that still count. */
+  log: RollingEntry[];
   /** Start of the current window (server time). */
   windowStart: number;
   /** Weight this process sent in the current window. */
@@ -104,7 +125,22 @@ export class WeightScheduler {
       return;
     }
     if (l.limit === undefined || l.windowMs === undefined) return;
-    this.families.set(family, { limit: l.limit, windowMs: l.windowMs, windowStart: -Infinity, sent: 0, reported: 0, inFlight: 0, pausedUntil: 0, sends: [], lastWaitAt: -Infinity });
+    this.families.set(family, {
+      limit: l.limit, windowMs: l.windowMs, rolling: l.rolling === true, log: [],
+      windowStart: -Infinity, sent: 0, reported: 0, inFlight: 0, pausedUntil: 0, sends: [], lastWaitAt: -Infinity,
+    });
+  }
+
+  private stateOf(family: string): FamilyState | undefined {
+    let s = this.families.get(family);
+    if (!s && this.opts.limitOf) {
+      const l = this.opts.limitOf(family);
+      if (l) {
+        this.learnLimit(family, l);
+        s = this.families.get(family);
+      }
+    }
+    return s;
   }
 
   /**
@@ -112,7 +148,7 @@ export class WeightScheduler {
    * reported, and what is in flight, below the limit less the margin), then count it as in flight.
    */
   async acquire(family: string, weight: number, signal?: AbortSignal): Promise<Ticket> {
-    const s = this.families.get(family);
+    const s = this.stateOf(family);
     if (!s) return { family, weight, window: 0 };
     for (let waited = false; ; waited = true) {
       const now = this.clock.now();
@@ -121,14 +157,27 @@ export class WeightScheduler {
         await this.clock.sleep(s.pausedUntil - now, signal);
         continue;
       }
+      if (s.rolling) {
+        s.log = s.log.filter((e) => e.until > now);
+        const spent = s.log.reduce((n, e) => n + e.w, 0);
+        if (spent + weight <= this.capOf(s) || s.log.length === 0) {
+          const entry: RollingEntry = { w: weight, until: Infinity };
+          s.log.push(entry);
+          this.sent(s, family, weight, now, waited);
+          return { family, weight, window: 0, entry };
+        }
+        s.lastWaitAt = now;
+        // until the oldest answered request leaves the window; while none is answered yet, a moment
+        const next = Math.min(...s.log.map((e) => e.until));
+        await this.clock.sleep(Number.isFinite(next) ? next - now + 1 : 10, signal);
+        continue;
+      }
       this.roll(s, now);
       const spent = Math.max(s.sent, s.reported + s.inFlight);
       if (spent + weight <= this.capOf(s) || (spent === 0 && s.inFlight === 0)) {
         s.sent += weight;
         s.inFlight += weight;
-        s.sends.push({ t: now, w: weight });
-        while (s.sends[0]!.t < now - RATE_SPAN_MS) s.sends.shift();
-        this.count(family, weight, waited);
+        this.sent(s, family, weight, now, waited);
         return { family, weight, window: s.windowStart };
       }
       s.lastWaitAt = now;
@@ -143,6 +192,11 @@ export class WeightScheduler {
   settle(t: Ticket, reported?: number): void {
     const s = this.families.get(t.family);
     if (!s) return;
+    if (t.entry) {
+      // the server counted it at some moment before now: it leaves the window by now + the window
+      t.entry.until = Math.min(t.entry.until, this.clock.now() + s.windowMs);
+      return;
+    }
     if (t.window !== s.windowStart) return;
     s.inFlight = Math.max(0, s.inFlight - t.weight);
     if (reported !== undefined && Number.isFinite(reported)) s.reported = Math.max(s.reported, reported);
@@ -153,11 +207,11 @@ export class WeightScheduler {
    * family until its Retry-After has passed, or, without one, until the window ends.
    */
   refused(family: string, retryAfterMs?: number): void {
-    const s = this.families.get(family);
+    const s = this.stateOf(family);
     if (!s) return;
     const now = this.clock.now();
-    this.roll(s, now);
-    s.pausedUntil = Math.max(s.pausedUntil, retryAfterMs !== undefined ? now + retryAfterMs : s.windowStart + s.windowMs);
+    if (!s.rolling) this.roll(s, now);
+    s.pausedUntil = Math.max(s.pausedUntil, retryAfterMs !== undefined ? now + retryAfterMs : s.rolling ? now + s.windowMs : s.windowStart + s.windowMs);
   }
 
   /**
@@ -175,13 +229,24 @@ export class WeightScheduler {
       if (recent.length === 0 || now - s.lastWaitAt < s.windowMs) continue;
       const span = now - recent[0]!.t;
       if (span < RATE_SPAN_MS / 4) continue;
-      this.roll(s, now);
       const achieved = recent.reduce((sum, x) => sum + x.w, 0) / span;
-      const remaining = this.capOf(s) - Math.max(s.sent, s.reported + s.inFlight);
-      const needed = remaining / Math.max(1, s.windowStart + s.windowMs - now);
+      let needed: number;
+      if (s.rolling) {
+        needed = this.capOf(s) / s.windowMs;
+      } else {
+        this.roll(s, now);
+        const remaining = this.capOf(s) - Math.max(s.sent, s.reported + s.inFlight);
+        needed = remaining / Math.max(1, s.windowStart + s.windowMs - now);
+      }
       if (achieved < 0.9 * needed) want = Math.max(want, Math.ceil(current * Math.min(2, needed / achieved)));
     }
     return want;
+  }
+
+  private sent(s: FamilyState, family: string, weight: number, now: number, waited: boolean): void {
+    s.sends.push({ t: now, w: weight });
+    while (s.sends[0]!.t < now - RATE_SPAN_MS) s.sends.shift();
+    this.count(family, weight, waited);
   }
 
   usageOf(): FamilyUsage[] {

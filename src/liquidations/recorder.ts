@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ExchangeError } from '../core/errors.js';
-import type { Log } from '../pipeline/log.js';
+import type { Log } from '../core/log.js';
 import { writeJsonFile } from '../store/json-file.js';
 import { liquidationsDir, mergeJournals, newJournal, type Journal, type MergeTarget } from './journal.js';
 import type { FeedContext, LiquidationFeed } from './feed.js';

@@ -7,7 +7,7 @@ import { datasetsNamed } from '../datasets/registry.js';
 import { plannedJob, type Reach } from './dataset-plans.js';
 import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
-import { PauseGate, withRetry, type RetryContext } from './retry.js';
+import { PauseGate, withRetry, type RetryContext } from '../core/retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 import { runStoreJob, runStores } from './store-job.js';
 

@@ -4,7 +4,7 @@ import type { StoreIdentity } from '../store/store-read.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile } from '../store/store-writer.js';
 import type { Interval } from './fetch-plan.js';
-import type { Log } from './log.js';
+import type { Log } from '../core/log.js';
 
 /**
  * An unfinished job's fetched rows, kept in `<store>.partial.parquet` beside the store so the store

@@ -1,9 +1,9 @@
 import type { SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
-import { COINGECKO_MARKET } from '../datasets/coingecko-market.js';
 import type { MarketChart } from '../sources/coingecko-client.js';
-import { AS_SERVED, type DatasetJob } from './dataset-job.js';
+import type { OpenSource, SourceRef } from './dataset-job.js';
+import type { RunDeps } from './run-settings.js';
 import type { Pager } from './pager.js';
 
 const DAY = 86_400_000;
@@ -13,21 +13,16 @@ const DAILY_RANGE = 91 * DAY;
 const PAGE_DAYS = 365;
 
 /**
- * CoinGecko's daily market data as a dataset: the coin's `/market_chart/range`, only the points at
- * 00:00 UTC of whole past days (the day in progress is not final), one row per day.
+ * CoinGecko's daily market data as a source: the coin's `/market_chart/range`, only the points at 00:00
+ * UTC of whole past days (the day in progress is not final), one row per day.
  */
-export const COINGECKO_MARKET_JOB: DatasetJob<SeriesFrame> = {
-  dataset: COINGECKO_MARKET,
-  params: () => ({}),
-  open: async (job, deps) => {
-    const client = deps.coingecko;
-    if (!client) throw new UsageError('the coingecko-market dataset needs CoinGecko (run it through collect)');
-    const id = job.sourceId;
-    if (!id) throw new UsageError(`no CoinGecko id for ${job.symbol} (the coingecko-market dataset follows the universe)`);
-    return { marketType: 'coingecko', pager: (_tf, until) => chartPager((from, to) => client.marketChart(id, from, to), id, until) };
-  },
-  ...AS_SERVED,
-};
+export async function coinGeckoSource(job: SourceRef, deps: RunDeps): Promise<OpenSource<SeriesFrame>> {
+  const client = deps.coingecko;
+  if (!client) throw new UsageError('the coingecko-market dataset needs CoinGecko (run it through collect)');
+  const id = job.sourceId;
+  if (!id) throw new UsageError(`no CoinGecko id for ${job.symbol} (the coingecko-market dataset follows the universe)`);
+  return { marketType: 'coingecko', pager: (_tf, until) => chartPager((from, to) => client.marketChart(id, from, to), id, until) };
+}
 
 function chartPager(chart: (from: number, to: number) => Promise<MarketChart>, id: string, until: number): Pager<SeriesFrame> {
   return {

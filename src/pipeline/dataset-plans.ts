@@ -1,18 +1,12 @@
 import type { SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { floorOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
-import { COINGECKO_MARKET_JOB } from './coingecko-market-job.js';
-import { FUNDING_JOB } from './funding-job.js';
-import { OHLCV_JOB } from './ohlcv-job.js';
-import { PRICE_KLINES_JOBS } from './price-klines-job.js';
-import { STATISTICS_JOBS } from './statistics-job.js';
+import { recordOf } from '../datasets/registry.js';
+import { servedDataset, venueProfile } from '../exchange/venue.js';
+import { jobOf } from './dataset-job.js';
 import type { StoreJob } from './store-job.js';
 
 const DAY = 86_400_000;
-/** How far back Binance serves its futures statistics. */
-export const STATISTICS_WINDOW = 30 * DAY;
-/** The periods Binance serves its futures statistics at. */
-export const STATISTICS_PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'];
 
 /** A store job without its store: what build, update and collect plan for a dataset at a timeframe. */
 export type PlannedJob = Omit<StoreJob<SeriesFrame>, 'symbol' | 'path' | 'erase' | 'dryRun'>;
@@ -24,16 +18,21 @@ export interface Reach {
 }
 
 /**
- * The one plan of every dataset: which job, at which grid, over which window, by the exchange's clock.
- * - Candles, mark price and premium index: closed candles of `tf` from `since` (a start is required).
- * - Funding (one store per symbol, settlements on whole hours): from `since`, or from listing; a stored
- *   history is only extended forward unless an earlier `since` is asked.
- * - Futures statistics at period `tf`: never before the exchange's 30 days (one period in, as the period
- *   at the edge may already be dropped); a stored series is only extended forward unless an earlier
- *   `since` is asked; what a store misses further back is recorded as unrecoverable.
- * - CoinGecko market data: whole days from `since`.
+ * The one plan of every dataset, by its record's plan and what the venue's profile says of it: which job,
+ * at which grid, over which window, by the venue's clock.
+ * - `klines` (candles, mark/index/premium): closed candles of `tf` from `since` (a start is required).
+ * - `settlements` (funding: one store per symbol, settlements on whole hours): from `since`, or from
+ *   listing; a stored history is only extended forward unless an earlier `since` is asked.
+ * - `statistic` at period `tf`: never before what the venue still serves (its `servedFrom`); a stored
+ *   series is only extended forward unless an earlier `since` is asked; what a store misses further back
+ *   is recorded as unrecoverable.
+ * - `days` (CoinGecko market data): whole days from `since`.
+ * A timeframe the venue does not serve the dataset at, or a dataset it does not serve, is a usage error
+ * naming both before anything is fetched.
  */
 export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reachOf: Reach | ((now: number) => Reach)): PlannedJob {
+  const record = recordOf(dataset);
+  if (!record) throw new UsageError(`--datasets: unknown dataset "${dataset}"`);
   // the exchange's clock is asked only when the job wants its window: after the store passed its checks
   let reach: Reach = typeof reachOf === 'function' ? {} : reachOf;
   const at = async () => {
@@ -41,40 +40,44 @@ export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clo
     if (typeof reachOf === 'function') reach = reachOf(now);
     return { now, until: reach.until ?? now };
   };
-  if (dataset === 'ohlcv' || PRICE_KLINES_JOBS[dataset]) {
-    const spec = dataset === 'ohlcv' ? OHLCV_JOB as unknown as PlannedJob['spec'] : PRICE_KLINES_JOBS[dataset]!;
-    return { spec, tf, exchange, window: async () => {
+  const spec = jobOf(record);
+  if (record.plan === 'days') {
+    return { spec, tf: parseTimeframe('1d'), exchange: 'coingecko', window: async () => {
       const { now, until } = await at();
-      return { since: reach.since, until: Math.min(until, floorOpen(tf, now)) };
+      return { since: reach.since, until: Math.min(until, Math.floor(now / DAY) * DAY) };
     } };
   }
-  if (dataset === 'funding') {
+  if (record.plan === 'recorded') throw new UsageError(`--datasets ${dataset}: ${dataset} are recorded from a stream, not fetched`);
+  const venue = venueProfile(exchange);
+  const served = servedDataset(venue, dataset);
+  if (record.plan === 'settlements') {
     return {
-      spec: FUNDING_JOB, tf: parseTimeframe('1h'), exchange,
+      spec, tf: parseTimeframe('1h'), exchange,
       window: async (stored) => {
         const { now, until } = await at();
         return { since: reach.since ?? (stored ? undefined : 0), until: Math.min(until, now + 1) };
       },
     };
   }
-  if (STATISTICS_JOBS[dataset]) {
-    if (!STATISTICS_PERIODS.includes(tf.name)) throw new UsageError(`--timeframes ${tf.name}: ${dataset} is served at ${STATISTICS_PERIODS.join(', ')}`);
-    return {
-      spec: STATISTICS_JOBS[dataset]!, tf, exchange,
-      window: async (stored) => {
-        const { now, until } = await at();
-        const servedFrom = Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
-        // a kept series grows forward (update, the daily collect) unless an earlier start is asked
-        const since = reach.since === undefined && stored ? undefined : Math.max(reach.since ?? servedFrom, servedFrom);
-        return { since, until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), servedFrom };
-      },
-    };
+  const timeframes = served.timeframes ?? venue.timeframes;
+  if (!timeframes.includes(tf.name)) {
+    throw new UsageError(`--timeframes ${tf.name}: ${venue.name} serves ${dataset} at ${timeframes.join(', ')}`);
   }
-  if (dataset === 'coingecko-market') {
-    return { spec: COINGECKO_MARKET_JOB, tf: parseTimeframe('1d'), exchange: 'coingecko', window: async () => {
+  if (record.plan === 'klines') {
+    return { spec, tf, exchange, window: async () => {
       const { now, until } = await at();
-      return { since: reach.since, until: Math.min(until, Math.floor(now / DAY) * DAY) };
+      const servedFrom = served.servedFrom?.(now, tf);
+      return { since: reach.since, until: Math.min(until, floorOpen(tf, now)), ...(servedFrom !== undefined ? { servedFrom } : {}) };
     } };
   }
-  throw new UsageError(`--datasets: unknown dataset "${dataset}"`);
+  return {
+    spec, tf, exchange,
+    window: async (stored) => {
+      const { now, until } = await at();
+      const servedFrom = served.servedFrom?.(now, tf);
+      // a kept series grows forward (update, the daily collect) unless an earlier start is asked
+      const since = reach.since === undefined && stored ? undefined : Math.max(reach.since ?? servedFrom ?? 0, servedFrom ?? 0);
+      return { since, until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), ...(servedFrom !== undefined ? { servedFrom } : {}) };
+    },
+  };
 }

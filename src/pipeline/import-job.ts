@@ -2,8 +2,8 @@ import { lowerBoundTime } from '../core/time-search.js';
 import { sliceFrame, type CandleFrame, type MasterFrame } from '../core/frame.js';
 import { nextOpen } from '../core/timeframe.js';
 import { parseSymbol } from '../core/symbol.js';
-import { OHLCV_JOB } from './ohlcv-job.js';
-import type { DatasetJob } from './dataset-job.js';
+import { OHLCV_RECORD } from '../datasets/ohlcv.js';
+import { jobOf, type DatasetJob } from './dataset-job.js';
 
 /** Rows a page of an imported file holds: the paging loop, checkpoints and progress work as for a fetch. */
 const PAGE = 50_000;
@@ -15,7 +15,7 @@ const PAGE = 50_000;
  */
 export function importJob(rows: CandleFrame, fileName: string): DatasetJob<MasterFrame> {
   return {
-    ...OHLCV_JOB,
+    ...jobOf(OHLCV_RECORD),
     open: async (job) => ({
       marketType: parseSymbol(job.symbol).settle ? 'swap' : 'spot',
       pager: (tf, until) => ({

@@ -1,10 +1,9 @@
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import type { CoinGeckoClient } from '../sources/coingecko-client.js';
-import type { BinanceArchives } from '../sources/binance-archives.js';
 import type { StoreOutcome } from './outcome.js';
 import type { FetchProgress } from './pager.js';
-import type { Log } from './log.js';
-import type { RetryPolicy } from './retry.js';
+import type { Log } from '../core/log.js';
+import type { RetryPolicy } from '../core/retry.js';
 
 /** Settings shared by build and update, already validated (config file + flags). */
 export interface RunSettings {
@@ -37,7 +36,7 @@ export interface RunProgress {
 
 /** What a run talks to: the exchange, the log, Ctrl-C, progress display. */
 export interface RunDeps {
-  /** The client of an exchange by ccxt id (one run may span exchanges: update follows each store's). */
+  /** The client of a venue by its id (one run may span venues: update follows each store's). */
   readonly clientFor: (exchange: string) => ExchangeClient;
   readonly log: Log;
   readonly signal?: AbortSignal;
@@ -45,6 +44,6 @@ export interface RunDeps {
   readonly coingecko?: CoinGeckoClient;
   /** The run's progress display, when there is one (a terminal). */
   readonly progress?: RunProgress;
-  /** Binance's kline archives, when past months and days may come from them (`--archives auto|only`). */
-  readonly archives?: BinanceArchives;
+  /** Each venue's archive reader (what its profile's `archives.open` made), where the run allows archives (`--archives auto|only`). */
+  readonly archives?: ReadonlyMap<string, object>;
 }

@@ -12,7 +12,7 @@ import type { DatasetJob, Derived, OpenSource } from './dataset-job.js';
 import { mergeIntervals, planFetch, type Interval } from './fetch-plan.js';
 import { failedOutcome, outcomeOf, shapeOf, type StoreOutcome, type StoreShape } from './outcome.js';
 import { fetchSeries } from './pager.js';
-import type { RetryContext } from './retry.js';
+import type { RetryContext } from '../core/retry.js';
 import { mapPool, type PoolSize } from './run-pool.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 

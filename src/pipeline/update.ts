@@ -7,7 +7,7 @@ import { listStores, readStoreMeta, type StoreRef } from '../store/store-read.js
 import { resolveStorePath } from '../store/store-path.js';
 import { plannedJob } from './dataset-plans.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
-import { PauseGate, withRetry, type RetryContext } from './retry.js';
+import { PauseGate, withRetry, type RetryContext } from '../core/retry.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 import { runStoreJob, runStores } from './store-job.js';
 

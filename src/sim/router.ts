@@ -1,5 +1,7 @@
-/** A tiny routing table: each route module adds its endpoints; the server charges weight and calls. */
-export type ApiFamily = 'spot' | 'futures' | 'funding' | 'futures-data' | 'coingecko' | 'archive';
+/** A tiny routing table: each dialect adds its endpoints; the server charges their weight and calls them. */
+
+/** A dialect's budget a route is counted in (its own names: Binance's `spot`, `futures`…). */
+export type ApiFamily = string;
 
 export interface SimRequest {
   readonly method: string;
@@ -17,7 +19,7 @@ export interface SimResponse {
 
 export interface Route {
   readonly family: ApiFamily;
-  /** Request weight as Binance documents it; may depend on parameters (futures klines by limit). */
+  /** Request weight as the venue documents it; may depend on parameters (klines by limit). */
   readonly weight: (query: URLSearchParams) => number;
   /** `match` holds the path pattern's groups, for routes with a parameter in the path. */
   readonly handle: (req: SimRequest, match: RegExpExecArray) => SimResponse;
@@ -46,11 +48,6 @@ export class Router {
     }
     return undefined;
   }
-}
-
-/** Binance's error body, e.g. `{"code":-1121,"msg":"Invalid symbol."}`. */
-export function binanceError(status: number, code: number, msg: string): SimResponse {
-  return { status, body: JSON.stringify({ code, msg }) };
 }
 
 export function json(value: unknown): SimResponse {

@@ -1,11 +1,11 @@
 import { JobFailedError } from '../core/errors.js';
-import { PauseGate, withRetry, type RetryContext } from '../pipeline/retry.js';
-import type { Log } from '../pipeline/log.js';
+import { PauseGate, withRetry, type RetryContext } from '../core/retry.js';
+import type { Log } from '../core/log.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import type { WeightScheduler } from '../exchange/weight-scheduler.js';
 import { createCoinGeckoClient, type CoinGeckoClient, type CoinGeckoSettings } from '../sources/coingecko-client.js';
 import { readCurrentUniverse, writeUniverse } from '../store/universe-files.js';
-import type { RetryPolicy } from '../pipeline/retry.js';
+import type { RetryPolicy } from '../core/retry.js';
 import { refreshUniverse, type Universe, type UniverseOptions } from './refresh-universe.js';
 
 /** A universe shorter than the least the user accepts (`--min-size`): refused, the previous one stays in force. */

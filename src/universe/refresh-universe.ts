@@ -2,7 +2,7 @@ import { ExchangeError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import type { ExchangeClient } from '../exchange/exchange-client.js';
 import { PER_PAGE, type CoinGeckoClient, type RankedCoin } from '../sources/coingecko-client.js';
-import { withRetry, type RetryContext } from '../pipeline/retry.js';
+import { withRetry, type RetryContext } from '../core/retry.js';
 import { coinOfMarket, isOfKind, selectUniverse, type Member, type SelectionRules, type Skipped, type SkipReason } from './select-universe.js';
 import { DEFAULT_EXCLUDED_CATEGORIES, STABLECOIN_TICKERS } from './known-coins.js';
 

@@ -1,16 +1,15 @@
 import type { SeriesFrame } from '../core/dataset.js';
 import { coverage, type Interval } from '../core/interval.js';
-import { eventKey } from '../datasets/liquidations.js';
 import type { Finding, GapItem } from './findings.js';
 
 const DAY = 86_400_000;
 
 /**
- * Checks of one UTC day of liquidations (pure): every event inside the day, none twice, in time order;
+ * Checks of one UTC day of liquidations (pure): every event inside the day, none twice (by `eventKey`), in time order;
  * and how much of the day (up to `now`, for today) the recorder was connected. A gap in coverage is a
  * warning, not a failure: the events are right, some were never seen.
  */
-export function checkLiquidationDay(f: SeriesFrame, cover: readonly Interval[], day: number, now: number): Finding[] {
+export function checkLiquidationDay(f: SeriesFrame, eventKey: (f: SeriesFrame, i: number) => string, cover: readonly Interval[], day: number, now: number): Finding[] {
   const out: Finding[] = [];
   const time = f.time;
   const outside = Array.from(time).filter((t) => t < day || t >= day + DAY);

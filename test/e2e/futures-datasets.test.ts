@@ -70,6 +70,6 @@ describe('futures datasets through build, update, validate and list (--datasets)
     expect(spot.stderr).toMatch(/funding.*ETH\/USDT.*perpetual/);
     const period = await cli(['build', '--datasets', 'open-interest', '--symbol', SYMBOL, '--timeframes', '1m', '--days', '3'], dir);
     expect(period.code).toBe(2);
-    expect(period.stderr).toContain('open-interest is served at 5m');
+    expect(period.stderr).toContain('Binance serves open-interest at 5m, 15m');
   });
 });

@@ -11,7 +11,7 @@ import { recordLiquidations } from '../../src/liquidations/recorder.js';
 import { BINANCE_LIQUIDATIONS } from '../../src/exchange/binance/liquidation-feed.js';
 import { liquidationDayPath, readLiquidationDay, type LiquidationDay } from '../helpers/liquidation-days.js';
 import { startSim } from '../../src/sim/server.js';
-import type { SentLiquidation } from '../../src/sim/liquidation-stream.js';
+import type { SentLiquidation } from '../../src/sim/binance/liquidation-format.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCcxtClient } from '../../src/exchange/ccxt-client.js';
 import type { ExchangeClient } from '../../src/exchange/exchange-client.js';
 import { runBuild } from '../../src/pipeline/build.js';
-import { silentLog } from '../../src/pipeline/log.js';
+import { silentLog } from '../../src/core/log.js';
 import type { RunSettings } from '../../src/pipeline/run-settings.js';
 import { runUpdate } from '../../src/pipeline/update.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';

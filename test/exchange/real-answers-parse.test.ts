@@ -7,10 +7,10 @@ import { createCcxtClient } from '../../src/exchange/ccxt-client.js';
 import type { ExchangeClient } from '../../src/exchange/exchange-client.js';
 import { EventColumns } from '../../src/liquidations/events.js';
 import { BINANCE_LIQUIDATIONS } from '../../src/exchange/binance/liquidation-feed.js';
-import { PRICE_KLINES_JOBS } from '../../src/pipeline/price-klines-job.js';
-import { PauseGate } from '../../src/pipeline/retry.js';
-import { silentLog } from '../../src/pipeline/log.js';
-import { STATISTICS_JOBS } from '../../src/pipeline/statistics-job.js';
+import { PauseGate } from '../../src/core/retry.js';
+import { silentLog } from '../../src/core/log.js';
+import { jobOf } from '../../src/pipeline/dataset-job.js';
+import { recordOf } from '../../src/datasets/registry.js';
 import { createCoinGeckoClient } from '../../src/sources/coingecko-client.js';
 import { WeightScheduler } from '../../src/exchange/weight-scheduler.js';
 import { readRecordings, type Recording } from '../helpers/recordings.js';
@@ -77,10 +77,11 @@ async function check(r: Recording): Promise<boolean> {
   const symbolOf = (id: string) => `${id.replace(/USDT$/, '')}/USDT:USDT`;
   if (path === '/fapi/v1/fundingRate') {
     answers.set(path, r.body);
-    const got = await client.fundingRates(symbolOf(String(rows[0]!['symbol'])), 0, FAR, 1000);
+    const source = await jobOf(recordOf('funding')!).open({ symbol: symbolOf(String(rows[0]!['symbol'])), exchange: 'binance' }, deps(), retry());
+    const got = await source.pager(parseTimeframe('1h'), FAR).fetch(0);
     sameNumbers(got.time, rows.map((x) => expected(x['fundingTime'])));
-    sameNumbers(got.rate, rows.map((x) => expected(x['fundingRate'])));
-    sameNumbers(got.markPrice, rows.map((x) => expected(x['markPrice'])));
+    sameNumbers(got['rate']!, rows.map((x) => expected(x['fundingRate'])));
+    sameNumbers(got['markPrice']!, rows.map((x) => expected(x['markPrice'])));
     return true;
   }
   const statistic = /^\/futures\/data\/(\w+)$/.exec(path)?.[1];
@@ -89,7 +90,7 @@ async function check(r: Recording): Promise<boolean> {
     const dataset = STATISTIC_OF[statistic]!;
     const tf = parseTimeframe(r.query?.['period'] ?? '5m');
     const times = rows.map((x) => Number(x['timestamp']));
-    const source = await STATISTICS_JOBS[dataset]!.open({ symbol: symbolOf(r.query?.['symbol'] ?? 'BTCUSDT'), exchange: 'binance' }, deps(), retry());
+    const source = await jobOf(recordOf(dataset)!).open({ symbol: symbolOf(r.query?.['symbol'] ?? 'BTCUSDT'), exchange: 'binance' }, deps(), retry());
     const page = await source.pager(tf, Math.max(...times) + tf.ms).fetch(Math.min(...times));
     sameNumbers(page.time, times);
     for (const [key, field] of Object.entries(FIELDS[dataset] ?? LONG_SHORT)) sameNumbers(page[key]!, rows.map((x) => expected(x[field])));
@@ -108,7 +109,7 @@ async function check(r: Recording): Promise<boolean> {
     const k = r.body as unknown[][];
     const dataset = path.includes('mark') ? 'mark-price' : 'premium-index';
     const tf = parseTimeframe(r.query?.['interval'] ?? '1m');
-    const source = await PRICE_KLINES_JOBS[dataset]!.open({ symbol: 'BTC/USDT:USDT', exchange: 'binance' }, deps(), retry());
+    const source = await jobOf(recordOf(dataset)!).open({ symbol: 'BTC/USDT:USDT', exchange: 'binance' }, deps(), retry());
     const page = await source.pager(tf, Number(k[k.length - 1]![0]) + tf.ms).fetch(Number(k[0]![0]));
     ['time', 'open', 'high', 'low', 'close'].forEach((c, i) => sameNumbers(page[c]!, k.map((x) => expected(x[i]))));
     return true;

@@ -24,18 +24,14 @@ export class FakeExchange implements ExchangeClient {
 
   async market(symbol: string): Promise<MarketInfo> {
     if (!this.series[symbol]) throw new UsageError(`symbol "${symbol}" is not listed on binance`);
-    return { symbol, type: 'spot', candlesPerPage: this.limit };
+    return { symbol, id: symbol.replace('/', ''), type: 'spot', contractSize: 1, candlesPerPage: this.limit };
   }
 
   async markets(): Promise<ExchangeMarket[]> {
     return Object.keys(this.series).map((symbol) => ({ symbol, id: symbol.replace('/', ''), contractSize: 1, base: symbol.split('/')[0]!, quote: 'USDT', type: 'spot', linear: true, active: true }));
   }
 
-  async fundingRates(): Promise<{ time: Float64Array; rate: Float64Array; markPrice: Float64Array }> {
-    return { time: new Float64Array(0), rate: new Float64Array(0), markPrice: new Float64Array(0) };
-  }
-
-  async statistics(): Promise<Record<string, unknown>[]> {
+  async request(): Promise<unknown> {
     return [];
   }
 

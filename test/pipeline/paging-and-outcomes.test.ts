@@ -5,10 +5,10 @@ import { ExchangeError, JobFailedError, UsageError } from '../../src/core/errors
 import { concatFrames, type CandleFrame } from '../../src/core/frame.js';
 import { parseTimeframe } from '../../src/core/timeframe.js';
 import { runBuild } from '../../src/pipeline/build.js';
-import { klinePager } from '../../src/pipeline/kline-fetcher.js';
-import { silentLog } from '../../src/pipeline/log.js';
+import { klinePager } from '../../src/exchange/kline-pager.js';
+import { silentLog } from '../../src/core/log.js';
 import { fetchSeries } from '../../src/pipeline/pager.js';
-import { PauseGate, type RetryContext } from '../../src/pipeline/retry.js';
+import { PauseGate, type RetryContext } from '../../src/core/retry.js';
 import { mapPool } from '../../src/pipeline/run-pool.js';
 import type { RunSettings } from '../../src/pipeline/run-settings.js';
 import { loadMaster } from '../../src/store/store-read.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SeriesFrame } from '../../src/core/dataset.js';
 import { BINANCE_LIQUIDATIONS } from '../../src/exchange/binance/liquidation-feed.js';
 import { EventColumns } from '../../src/liquidations/events.js';
+import { eventKey } from '../../src/datasets/liquidations.js';
 import { checkLiquidationDay } from '../../src/validate/check-liquidations.js';
 
 const DAY = Date.parse('2026-11-20T00:00:00Z');
@@ -21,12 +22,12 @@ function toFrame(frames: readonly object[]): SeriesFrame {
 
 describe('checks of a liquidations day', () => {
   it('a clean, fully covered day has no finding', () => {
-    expect(checkLiquidationDay(toFrame([ev(DAY + H), ev(DAY + 2 * H, 'ETHUSDT')]), [{ from: DAY, to: DAY + 24 * H }], DAY, DAY + 30 * H)).toEqual([]);
+    expect(checkLiquidationDay(toFrame([ev(DAY + H), ev(DAY + 2 * H, 'ETHUSDT')]), eventKey, [{ from: DAY, to: DAY + 24 * H }], DAY, DAY + 30 * H)).toEqual([]);
   });
 
   it('an event twice, one from another day, and two hours without a connection', () => {
     const f = toFrame([ev(DAY - 5), ev(DAY + H), ev(DAY + H), ev(DAY + 5 * H, 'ETHUSDT', '2')]);
-    const findings = checkLiquidationDay(f, [{ from: DAY, to: DAY + 10 * H }, { from: DAY + 11 * H, to: DAY + 23 * H }], DAY, DAY + 30 * H);
+    const findings = checkLiquidationDay(f, eventKey, [{ from: DAY, to: DAY + 10 * H }, { from: DAY + 11 * H, to: DAY + 23 * H }], DAY, DAY + 30 * H);
     expect(findings.map((x) => [x.code, x.severity, x.count])).toEqual([['OUTSIDE_DAY', 'fail', 1], ['DUPLICATE_EVENTS', 'fail', 1], ['COVERAGE', 'warn', 2]]);
     expect(findings[2]!.message).toBe('connected 22 h 0 m of 24 h 0 m; 2 gap(s) when no event could be seen (missing = seconds)');
     expect(findings[2]!.items).toEqual([
@@ -36,7 +37,7 @@ describe('checks of a liquidations day', () => {
   });
 
   it('today is judged up to now', () => {
-    const findings = checkLiquidationDay(toFrame([ev(DAY + H)]), [{ from: DAY, to: DAY + 6 * H }], DAY, DAY + 6 * H);
+    const findings = checkLiquidationDay(toFrame([ev(DAY + H)]), eventKey, [{ from: DAY, to: DAY + 6 * H }], DAY, DAY + 6 * H);
     expect(findings).toEqual([]);
   });
 });

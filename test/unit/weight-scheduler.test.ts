@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { binanceRequestCost, cheapestKlinePage, usdmKlineWeight, weightHeaderWindowMs, weightLimitOf } from '../../src/exchange/binance-weights.js';
+import { binanceRequestCost, cheapestKlinePage, usdmKlineWeight, weightHeaderWindowMs, weightLimitOf } from '../../src/exchange/binance/weights.js';
 import { WeightScheduler, type Clock } from '../../src/exchange/weight-scheduler.js';
 
 /** A clock that only moves when someone sleeps: every decision is visible as a time. */

@@ -25,7 +25,7 @@ export function registerBuild(program: Command, ctx: () => CommandContext): void
     .option('--until <date>', 'end (exclusive); default: the last closed candle')
     .option('--erase', 'replace existing stores with the range fetched (default: extend them, never shorten)')
     .option('--dry-run', 'fetch the range, run everything, write nothing')
-    .option('--archives <mode>', 'Binance: auto (past months and days from its archives, the rest from the API), off, or only (default from config: auto)')
+    .option('--archives <mode>', 'auto (past months and days from a venue\'s archives where it has them, the rest from its API), off, or only (default from config: auto)')
     .option('--sink <name>', 'after writing, mirror the stores written into: postgres (default from config: none)')
     .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)'), { exchange: true })
     .action(async (flags: BuildFlags) => runBuildCommand(flags, ctx()));

@@ -38,7 +38,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
     .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
     .option('--liquidations', 'with --loop, also record the liquidation stream of every symbol for as long as the loop runs')
-    .option('--archives <mode>', 'Binance: auto (past months and days from its archives, the rest from the API), off, or only (default from config: auto)')
+    .option('--archives <mode>', 'auto (past months and days from a venue\'s archives where it has them, the rest from its API), off, or only (default from config: auto)')
     .option('--sink <name>', 'after each cycle, mirror the stores written into: postgres (default from config: none)')
     .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)')
     .option('--on-complete <command>', 'run after each cycle; QML_CYCLE_SUMMARY holds the path of its JSON summary'), { exchange: true })
@@ -104,14 +104,14 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   };
   const universe = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
   const archives = archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog);
-  return withExchange(ex, settings.dataDir, c.log, c.terminal, (clientFor, progress, scheduler) => runCollectCycle(request, settings, {
+  return withExchange(ex, settings.dataDir, c.log, c.terminal, (clientFor, progress, scheduler, usage) => runCollectCycle(request, settings, {
     clientFor, log: c.runLog, signal: c.signal, progress, archives, coingecko: coinGeckoFor(universe, scheduler),
     universe: async () => {
       const u = await ensureUniverse(universe, { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal });
       const { date, createdAt, source, members, shortfall } = u.universe;
       return { summary: { date, createdAt, source, refreshed: u.refreshed, members: members.length, ...(shortfall ? { shortfall } : {}) }, members };
     },
-    weightSpent: () => Object.fromEntries(scheduler.usageOf().filter((x) => x.weight > 0).map((x) => [x.family, x.weight])),
+    weightSpent: () => Object.fromEntries(usage().filter((x) => x.weight > 0).map((x) => [x.family, x.weight])),
   }));
 }
 

@@ -1,3 +1,4 @@
+import { defaultVenue } from '../../exchange/venue.js';
 import type { Command } from 'commander';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,10 +49,10 @@ async function runDemo(flags: { dataDir?: string; days: string }, c: CommandCont
   const dataDir = await demoFolder(flags.dataDir);
   const start = floorOpen(parseTimeframe('1h'), Date.now()) - 2 * DAY + 30 * 60_000;
   const sim = await startSim({ port: 0, now: start, seed: 1 });
-  const settings = { ...runSettings(loadConfig(), { dataDir }, c.env), dataDir, exchange: 'binance', source: 'simulator' };
+  const settings = { ...runSettings(loadConfig(), { dataDir }, c.env), dataDir, exchange: defaultVenue().id, source: 'simulator' };
   try {
     c.print(`simulator on ${sim.url}, exchange clock ${new Date(start).toISOString()}, stores in ${dataDir}\n`);
-    await withExchange({ exchange: 'binance', apiUrl: sim.url, timeoutMs: 10_000 }, dataDir, c.log, undefined, async (clientFor) => {
+    await withExchange({ exchange: defaultVenue().id, apiUrl: sim.url, timeoutMs: 10_000 }, dataDir, c.log, undefined, async (clientFor) => {
       const deps = { clientFor, log: c.runLog, signal: c.signal };
       const built = await runBuild({ symbols: ['ETH/USDT'], timeframes: ['1h', '4h'], range: { kind: 'days', days }, dryRun: false }, settings, deps);
       c.print(`$ qml-data build --symbol ETH/USDT --timeframes 1h 4h --days ${flags.days}\n${renderOutcomes(built)}\n`);

@@ -13,7 +13,7 @@ import type { ParsedCandles } from '../../files/parse-candles.js';
 import { readCandleFile } from '../../files/read-candle-file.js';
 import { importJob } from '../../pipeline/import-job.js';
 import type { StoreOutcome } from '../../pipeline/outcome.js';
-import { PauseGate, type RetryContext } from '../../pipeline/retry.js';
+import { PauseGate, type RetryContext } from '../../core/retry.js';
 import { runStoreJob } from '../../pipeline/store-job.js';
 import { findStores } from '../../pipeline/store-reports.js';
 import { OHLCV } from '../../datasets/ohlcv.js';

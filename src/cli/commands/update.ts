@@ -17,7 +17,7 @@ export function registerUpdate(program: Command, ctx: () => CommandContext): voi
     .option('--symbol <symbol>', 'only this symbol, repeatable (default: every store)', collect('--symbol'))
     .option('--timeframes <tf...>', 'only these timeframes')
     .option('--datasets <list>', `stores of these datasets: ${DATASETS.map((d) => d.name).join(', ')} or all (default ohlcv)`, collect('--datasets'))
-    .option('--archives <mode>', 'Binance: auto (whole past months and days from its archives, after a long pause), off, or only (default from config: auto)')
+    .option('--archives <mode>', 'auto (whole past months and days from a venue\'s archives where it has them, after a long pause), off, or only (default from config: auto)')
     .option('--sink <name>', 'after writing, mirror the stores written into: postgres (default from config: none)')
     .option('--db-url <url>', 'the database for --sink postgres (default: config db_url, QML_DB_URL, DATABASE_URL)'), { exchange: true })
     .action(async (flags: UpdateFlags) => {

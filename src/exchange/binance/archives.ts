@@ -1,12 +1,12 @@
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ExchangeError, TemporaryExchangeError } from '../core/errors.js';
-import type { CandleFrame } from '../core/frame.js';
-import { parseSymbol } from '../core/symbol.js';
-import { nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
-import { parseCandleText } from '../files/parse-candles.js';
-import { csvOfZip, sha256 } from '../files/read-candle-file.js';
-import type { Log } from '../pipeline/log.js';
+import { ExchangeError, TemporaryExchangeError } from '../../core/errors.js';
+import type { CandleFrame } from '../../core/frame.js';
+import { parseSymbol } from '../../core/symbol.js';
+import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
+import { parseCandleText } from '../../files/parse-candles.js';
+import { csvOfZip, sha256 } from '../../files/read-candle-file.js';
+import type { Log } from '../../core/log.js';
 
 const DAY = 86_400_000;
 const MONTH = parseTimeframe('1M');

@@ -1,8 +1,9 @@
 import { nextOpen, parseTimeframe, TIMEFRAME_NAMES, type Timeframe } from '../../core/timeframe.js';
 import type { PageCache } from '../page-cache.js';
-import { klinePageBytes } from '../kline-bytes.js';
+import { klinePageBytes } from './kline-bytes.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
-import { binanceError, json, type ApiFamily, type Router, type SimResponse } from '../router.js';
+import { json, type ApiFamily, type Router, type SimResponse } from '../router.js';
+import { binanceError } from './errors.js';
 import { selectKlines, type KlineQuery } from '../select-klines.js';
 import type { BaseBars } from '../base-bars.js';
 import type { RateLimitConfig } from '../rate-limiter.js';

@@ -1,4 +1,5 @@
-import type { WindowLimit } from './weight-scheduler.js';
+import type { BudgetObservation, VenueBudget } from '../venue.js';
+import type { WindowLimit } from '../weight-scheduler.js';
 
 /**
  * Binance's request weights, as its REST documentation lists them, per API family. Each family has its
@@ -109,3 +110,34 @@ export function binanceContractKind(info: Record<string, unknown> | undefined): 
   if (contract !== undefined && contract !== '' && contract !== 'PERPETUAL') return { coinContract: false, kind: contract.toLowerCase().replace(/_/g, ' ') };
   return { coinContract: true };
 }
+
+/**
+ * Binance's budgets as the scheduler spends them: the weight of each request in its family's fixed
+ * window; every answer's `X-MBX-USED-WEIGHT-<window>` (what the IP has spent, other processes included),
+ * `exchangeInfo`'s published limits, and a 429/418 with its Retry-After.
+ */
+export const BINANCE_BUDGET: VenueBudget = {
+  limits: BINANCE_LIMITS,
+  cost: binanceRequestCost,
+  observe: ({ status, url, headers, body }) => {
+    const header = Object.keys(headers).find((k) => weightHeaderWindowMs(k) !== undefined);
+    const out: { reported?: number; learn?: Partial<WindowLimit>; refused?: { retryAfterMs?: number } } = {};
+    if (header) {
+      out.learn = { windowMs: weightHeaderWindowMs(header) };
+      out.reported = Number(headers[header]);
+    }
+    if (status === 429 || status === 418) {
+      const seconds = Number(headers['retry-after'] ?? headers['Retry-After']);
+      out.refused = Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {};
+    }
+    if (status === 200 && /\/exchangeInfo$/.test(new URL(url).pathname)) {
+      try {
+        const limit = weightLimitOf((JSON.parse(body) as { rateLimits?: unknown }).rateLimits);
+        if (limit) out.learn = { ...out.learn, ...limit };
+      } catch {
+        // a malformed body is ccxt's to report
+      }
+    }
+    return out as BudgetObservation;
+  },
+};

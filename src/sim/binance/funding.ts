@@ -1,6 +1,7 @@
 import { hash32, makeRng, normal } from '../rng.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
-import { binanceError, json, type Router, type SimResponse } from '../router.js';
+import { json, type Router, type SimResponse } from '../router.js';
+import { binanceError } from './errors.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

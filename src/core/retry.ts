@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { ExchangeError, InterruptedError, TemporaryExchangeError } from '../core/errors.js';
+import { ExchangeError, InterruptedError, TemporaryExchangeError } from './errors.js';
 import type { Log } from './log.js';
 
 export interface RetryPolicy {

@@ -1,5 +1,5 @@
-import { nextOpen, type Timeframe } from '../core/timeframe.js';
-import type { BaseBars } from './base-bars.js';
+import { nextOpen, type Timeframe } from '../../core/timeframe.js';
+import type { BaseBars } from '../base-bars.js';
 
 const SCALE = Array.from({ length: 9 }, (_, d) => 10 ** d);
 const QUOTE = 0x22;

@@ -1,7 +1,8 @@
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { hash32, makeRng, normal } from '../rng.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
-import { binanceError, json, type Router, type SimResponse } from '../router.js';
+import { json, type Router, type SimResponse } from '../router.js';
+import { binanceError } from './errors.js';
 
 /** Binance keeps the futures statistics for the last 30 days only. */
 export const STATISTICS_DAYS = 30;

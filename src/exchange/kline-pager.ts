@@ -2,15 +2,15 @@ import { isSoundRow } from '../clean/clean-candles.js';
 import { sliceFrame, type CandleFrame } from '../core/frame.js';
 import { isoUtc } from '../core/time-format.js';
 import { nextOpen, type Timeframe } from '../core/timeframe.js';
-import type { ExchangeClient, MarketInfo } from '../exchange/exchange-client.js';
-import type { Pager } from './pager.js';
+import type { Pager } from '../core/pager.js';
+import type { ExchangeClient, MarketInfo } from './exchange-client.js';
 
 /**
  * Klines as a pager. We paginate ourselves: step past the last returned open time, ask for the
  * exchange's maximum page, stop at `until` (ccxt's own pagination moves an old `since` forward and
  * fires every page at once). Rows outside the span are dropped here.
  */
-export function klinePager(client: ExchangeClient, market: MarketInfo, tf: Timeframe, until: number, price?: 'mark' | 'premiumIndex'): Pager<CandleFrame> {
+export function klinePager(client: ExchangeClient, market: MarketInfo, tf: Timeframe, until: number, price?: 'mark' | 'index' | 'premiumIndex'): Pager<CandleFrame> {
   const { symbol } = market;
   return {
     describe: (cursor) => `${symbol} ${price ? `${price} ` : ''}${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,

@@ -1,0 +1,26 @@
+import type { SeriesFrame } from './dataset.js';
+
+/**
+ * What a series fetcher plugs into the paging loop: one request from a cursor, where the next page
+ * starts, and how to tell a real end from an exchange that hides rows. Cursors are epoch ms.
+ */
+export interface Pager<F extends SeriesFrame> {
+  /** Human words for the request at `cursor`, for logs and errors. */
+  describe(cursor: number): string;
+  /** One request: the rows from `cursor` on, as the exchange sent them, limited to the span. */
+  fetch(cursor: number): Promise<F>;
+  /** The cursor after a non-empty page. */
+  next(page: F): number;
+  /**
+   * Whether an empty page at `cursor` is the real end. An API may turn a malformed body into an empty
+   * list, so an empty page is believed only when the exchange confirms it has nothing at or after it.
+   */
+  confirmEnd(cursor: number): Promise<boolean>;
+  /** A page worth asking for once more before it is believed (impossible values); optional. */
+  suspicious?(page: F): boolean;
+  /**
+   * Whether a page is known to be the span's last (a short page of an API that always fills its pages),
+   * so no request is spent confirming the end; optional.
+   */
+  isLastPage?(page: F): boolean;
+}

@@ -1,0 +1,160 @@
+import { TemporaryExchangeError } from '../../core/errors.js';
+import type { SeriesFrame } from '../../core/dataset.js';
+import { allocFrame, sliceFrame, type CandleFrame } from '../../core/frame.js';
+import { numberOrNaN } from '../../core/numbers.js';
+import type { Pager } from '../../core/pager.js';
+import { lowerBoundTime } from '../../core/time-search.js';
+import { isoUtc } from '../../core/time-format.js';
+import { nextOpen, type Timeframe } from '../../core/timeframe.js';
+import { klinePager } from '../kline-pager.js';
+import type { VenueDataset, VenueSource } from '../venue.js';
+import type { BinanceArchives } from './archives.js';
+
+const DAY = 86_400_000;
+
+/** How far back Binance serves its futures statistics (`/futures/data/…`). */
+export const STATISTICS_WINDOW = 30 * DAY;
+/** The periods it serves them at. */
+export const STATISTICS_PERIODS = ['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'];
+/** Most rows per statistics request. */
+const STATISTICS_PAGE = 500;
+/** Its largest funding-history page. */
+const FUNDING_PAGE = 1000;
+
+/** Candles: klines from the REST API, and past months and days from the archives where the run allows. */
+const OHLCV: VenueDataset = {
+  markets: 'any',
+  pager: (src, tf, until) => {
+    const rest = klinePager(src.client, src.market, tf, until);
+    const archives = src.archives as BinanceArchives | undefined;
+    return archives && !tf.calendarMonth && tf.ms <= DAY ? archivePager(rest, archives, src.market.symbol, tf, until) : rest;
+  },
+};
+
+/**
+ * Klines from the archives where a whole month (or, in the current month, a whole day) before today is
+ * asked for, from the REST API for the rest: today, and any span whose archive is not published yet.
+ * Pages are the archive's rows from the cursor to the end of its period, so the paging loop, cleaning
+ * and ATR are the REST path's, and the store is the one a REST-only build writes.
+ */
+function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbol: string, tf: Timeframe, until: number): Pager<CandleFrame> {
+  const today = Math.floor(until / DAY) * DAY;
+  let held: { label: string; rows: CandleFrame | undefined } | undefined;
+  return {
+    ...rest,
+    fetch: async (cursor) => {
+      for (let at = cursor; at < until;) {
+        const p = archives.periodAt(at, today);
+        if (!p) return rest.fetch(at);
+        if (held?.label !== p.label) held = { label: p.label, rows: await archives.candles(symbol, tf, p) };
+        if (!held.rows) return rest.fetch(at);
+        const a = lowerBoundTime(held.rows.time, at);
+        const b = lowerBoundTime(held.rows.time, Math.min(p.to, until));
+        if (b > a) return sliceFrame(held.rows, a, b);
+        at = p.to;
+      }
+      return allocFrame(0);
+    },
+  };
+}
+
+/**
+ * Funding settlements (`/fapi/v1/fundingRate`), paged by their own cursor: the millisecond after the last
+ * settlement, never an assumed 8 h step. Early settlements carry `"markPrice": ""`: missing, not 0.
+ */
+const FUNDING: VenueDataset = {
+  markets: 'perpetual',
+  pager: ({ client, market }, _tf, until) => ({
+    describe: (cursor) => `${market.symbol} funding ${isoUtc(cursor)} → ${isoUtc(until)}`,
+    fetch: async (cursor) => {
+      const rows = await client.request('fapiPublicGetFundingRate', { symbol: market.id, startTime: cursor, endTime: until - 1, limit: FUNDING_PAGE }, `fetch ${market.symbol} funding`) as Record<string, unknown>[];
+      if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${market.symbol} funding: the answer is not a list of settlements`);
+      const kept = rows.filter((r) => Number(r['fundingTime']) >= cursor && Number(r['fundingTime']) < until);
+      return {
+        time: Float64Array.from(kept, (r) => Number(r['fundingTime'])),
+        rate: Float64Array.from(kept, (r) => numberOrNaN(r['fundingRate'])),
+        markPrice: Float64Array.from(kept, (r) => numberOrNaN(r['markPrice'])),
+        intervalHours: new Float64Array(kept.length).fill(NaN),
+      };
+    },
+    next: (page) => page.time[page.time.length - 1]! + 1,
+    // Binance fills a funding page up to its limit: a shorter one holds the last settlements of the span
+    isLastPage: (page) => page.time.length > 0 && page.time.length < FUNDING_PAGE,
+    // an empty page is the end (after listing, settlements stop only at delisting) once asked twice
+    confirmEnd: async () => true,
+  }),
+};
+
+/**
+ * A futures statistic (`/futures/data/<endpoint>`, through ccxt's method for it), which Binance serves for
+ * the last 30 days only. Each request asks for a range of exactly one page of periods, so the exchange
+ * never has more rows than it returns (an over-full range would give only the latest rows and leave a
+ * hole); ranges before the market listed are stepped over.
+ */
+function statistic(method: string, fields: Readonly<Record<string, string>>): VenueDataset {
+  const keys = Object.keys(fields);
+  const toFrame = (rows: readonly Record<string, unknown>[]): SeriesFrame => {
+    const out: Record<string, Float64Array> = { time: Float64Array.from(rows, (r) => Number(r['timestamp'])) };
+    for (const k of keys) out[k] = Float64Array.from(rows, (r) => numberOrNaN(r[fields[k]!]));
+    return out as SeriesFrame;
+  };
+  return {
+    markets: 'perpetual',
+    timeframes: STATISTICS_PERIODS,
+    // one period in from the window's edge: the period at the edge may already be dropped
+    servedFrom: (now, tf) => Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms,
+    pager: ({ client, market }, tf, until) => {
+      const page = async (from: number, to: number) => {
+        const rows = await client.request(method, { symbol: market.id, period: tf.name, startTime: from, endTime: to - 1, limit: STATISTICS_PAGE }, `fetch ${market.symbol} ${method}`);
+        if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${market.symbol} ${method}: the answer is not a list of rows`);
+        return (rows as Record<string, unknown>[]).filter((r) => Number(r['timestamp']) >= from && Number(r['timestamp']) < to);
+      };
+      return {
+        describe: (cursor) => `${market.symbol} ${method} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
+        fetch: async (cursor) => {
+          for (let from = cursor; ;) {
+            const to = Math.min(until, from + STATISTICS_PAGE * tf.ms);
+            let rows = await page(from, to);
+            // a range with no rows is stepped over (before listing, or a hole the exchange has), once it is
+            // empty twice: an exchange can answer one range empty that is not
+            if (rows.length === 0 && to < until) rows = await page(from, to);
+            if (rows.length > 0 || to >= until) return toFrame(rows);
+            from = to;
+          }
+        },
+        next: (p) => nextOpen(tf, p.time[p.time.length - 1]!),
+        // an empty answer for the span's last range is believed once asked twice (the paging loop asks again)
+        confirmEnd: async () => true,
+        isLastPage: (p) => p.time.length > 0 && nextOpen(tf, p.time[p.time.length - 1]!) >= until,
+      };
+    },
+  };
+}
+
+/** Mark, index or premium klines: the candles' paging (their own cheapest page, the same grid), O/H/L/C only. */
+function priceKlines(price: 'mark' | 'index' | 'premiumIndex'): VenueDataset {
+  const ohlc = (f: CandleFrame): SeriesFrame => ({ time: f.time, open: f.open, high: f.high, low: f.low, close: f.close });
+  return {
+    markets: 'perpetual',
+    pager: (src: VenueSource, tf, until) => {
+      const candles = klinePager(src.client, src.market, tf, until, price);
+      return { ...candles, fetch: async (cursor) => ohlc(await candles.fetch(cursor)), next: (p) => candles.next(p as CandleFrame), suspicious: undefined };
+    },
+  };
+}
+
+const LONG_SHORT = { long: 'longAccount', short: 'shortAccount', ratio: 'longShortRatio' };
+
+/** Every dataset Binance serves, by dataset name. */
+export const BINANCE_DATASETS: Readonly<Record<string, VenueDataset>> = {
+  ohlcv: OHLCV,
+  funding: FUNDING,
+  'open-interest': statistic('fapiDataGetOpenInterestHist', { contracts: 'sumOpenInterest', value: 'sumOpenInterestValue' }),
+  'long-short-global': statistic('fapiDataGetGlobalLongShortAccountRatio', LONG_SHORT),
+  'long-short-top-accounts': statistic('fapiDataGetTopLongShortAccountRatio', LONG_SHORT),
+  'long-short-top-positions': statistic('fapiDataGetTopLongShortPositionRatio', LONG_SHORT),
+  'taker-volume': statistic('fapiDataGetTakerlongshortRatio', { buySellRatio: 'buySellRatio', buyVolume: 'buyVol', sellVolume: 'sellVol' }),
+  'mark-price': priceKlines('mark'),
+  'index-price': priceKlines('index'),
+  'premium-index': priceKlines('premiumIndex'),
+};
