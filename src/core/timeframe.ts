@@ -15,7 +15,7 @@ export interface Timeframe {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-/** 1970-01-01 was a Thursday; Binance's weekly candles open on Monday 00:00 UTC. */
+/** 1970-01-01 was a Thursday; weekly candles open on Monday 00:00 UTC. */
 const MONDAY_OFFSET = 4 * DAY;
 
 const FIXED: Record<string, number> = {

@@ -31,7 +31,7 @@ export function checkApiUrl(text: string): string {
 
 /**
  * Point every API family of a ccxt `urls.api` tree at one base URL, keeping each path:
- * `https://fapi.binance.com/fapi/v1` → `<base>/fapi/v1`.
+ * `https://fapi.example.com/fapi/v1` → `<base>/fapi/v1`.
  */
 export function rebaseApiUrls(api: unknown, base: string): unknown {
   if (typeof api === 'string') return api.replace(/^[a-z]+:\/\/[^/]+/i, base);

@@ -6,7 +6,7 @@ export interface ExchangeMarket {
   readonly symbol: string;
   /** The venue's own id: `1000PEPEUSDT`, `PEPE-USDT-SWAP`. */
   readonly id: string;
-  /** Coins of the base one contract is (OKX's `ctVal`); 1 where the venue counts in coins. */
+  /** Coins of the base one contract is (the venue's contract value); 1 where the venue counts in coins. */
   readonly contractSize: number;
   /** The exchange's base asset, multiplier prefix included: `1000PEPE`. */
   readonly base: string;
@@ -18,14 +18,14 @@ export interface ExchangeMarket {
   /** Trading now (ccxt `active`). */
   readonly active: boolean;
   /**
-   * A standard contract on one coin: not an index (Binance's BTCDOMUSDT), a commodity or stock, a
+   * A standard contract on one coin: not an index (a BTC dominance contract), a commodity or stock, a
    * pre-market contract, or a dated future. Undefined when the venue says nothing (then it counts as one).
    */
   readonly coinContract?: boolean;
   /** What the venue says the contract is when it is not a standard coin contract (`index`, `pre-market`…). */
   readonly kind?: string;
   /**
-   * The coin the contract is on, from the venue's own fields when it has one (OKX's `ctValCcy`), and how
+   * The coin the contract is on, from the venue's own fields when it has one (a contract value's currency), and how
    * many coins one unit of the base is; undefined: only the base's name says it (`1000PEPE`).
    */
   readonly coin?: { readonly ticker: string; readonly multiplier: number };

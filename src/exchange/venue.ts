@@ -70,7 +70,7 @@ export interface VenueArchives {
 export interface VenueProfile {
   /** The venue's id: the store folder, the footer's `qml.exchange`, `--exchange`. */
   readonly id: string;
-  /** How people write it (`Binance`). */
+  /** How people write it (its brand name). */
   readonly name: string;
   /** The venue a command talks to when none is named (one profile says so). */
   readonly isDefault?: boolean;

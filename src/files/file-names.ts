@@ -10,7 +10,7 @@ const QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'BTC', 'ETH', 'BNB', 'E
 
 /**
  * - freqtrade (and `qml-data export`): `BTC_USDT-1h.json`, `BTC_USDT_USDT-1h-futures.json`, `ETH_USDT-5m.csv`;
- * - Binance's archives: `BTCUSDT-1h-2024-01.csv` / `.zip` (a daily one ends `-2024-01-15`); USDT-M when
+ * - kline archives: `BTCUSDT-1h-2024-01.csv` / `.zip` (a daily one ends `-2024-01-15`); USDT-M when
  *   the path has `futures/um`.
  */
 export function candlesNamed(path: string): NamedCandles {

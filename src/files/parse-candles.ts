@@ -8,16 +8,16 @@ import type { CandleFrame } from '../core/frame.js';
  * - CSV with a header naming the columns (`time`/`timestamp`/`open_time`/`unix`/`date`/`datetime`, then
  *   `open`, `high`, `low`, `close`, `volume` or `Volume <base>`), any order, lines before the header
  *   skipped (CryptoDataDownload's URL line);
- * - CSV without a header: Binance's kline layout (`open_time, open, high, low, close, volume, …`), as
+ * - CSV without a header: the 12-column kline layout (`open_time, open, high, low, close, volume, …`), as
  *   in its public archives and in QuantConnect's files;
  * - delimiters `,` `;` or tab; rows in any order.
  * Times: ISO dates (`2024-01-01T00:00:00Z`, `2024-01-01 00:00[:00]`, `20240101 00:00`, CDD's
  * `2017-08-17 04-AM`), in UTC unless a zone is given or `timezone` says otherwise; epoch numbers by
- * magnitude: seconds, milliseconds, microseconds (Binance's spot archives since 2025) or nanoseconds.
+ * magnitude: seconds, milliseconds, microseconds (spot kline archives since 2025) or nanoseconds.
  */
 export interface ParsedCandles {
   readonly frame: CandleFrame;
-  readonly format: 'freqtrade-json' | 'freqtrade-feather' | 'csv-header' | 'csv-binance-klines';
+  readonly format: 'freqtrade-json' | 'freqtrade-feather' | 'csv-header' | 'csv-klines';
   /** How times were written: `iso`, `epoch-s`, `epoch-ms`, `epoch-us`, `epoch-ns` (several if the file mixes them). */
   readonly timeFormats: readonly string[];
   /** Rows whose time appeared before: the later line is kept. */
@@ -27,7 +27,7 @@ export interface ParsedCandles {
   /** The file listed newest first (it is sorted). */
   readonly descending: boolean;
   /**
-   * Binance's kline layout carries more than OHLCV: quote volume, trades and taker volumes (columns 8–11),
+   * The 12-column kline layout carries more than OHLCV: quote volume, trades and taker volumes (columns 8–11),
    * kept when every row has them (the simulator replays them exactly).
    */
   readonly extras?: { readonly quoteVolume: Float64Array; readonly trades: Float64Array; readonly takerBase: Float64Array; readonly takerQuote: Float64Array };
@@ -69,8 +69,8 @@ export function parseCandleText(text: string, name: string, o: ParseOptions = {}
   const cap = lines.length - start;
   const c = Array.from({ length: 10 }, () => new Float64Array(cap));
   const formats = new Set<string>();
-  const binanceLayout = cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4 && cols.volume === 5;
-  let extras = binanceLayout;
+  const klineLayout = cols.time === 0 && cols.open === 1 && cols.high === 2 && cols.low === 3 && cols.close === 4 && cols.volume === 5;
+  let extras = klineLayout;
   let n = 0;
   for (let i = start; i < lines.length; i++) {
     const line = lines[i]!;
@@ -90,7 +90,7 @@ export function parseCandleText(text: string, name: string, o: ParseOptions = {}
     }
     n++;
   }
-  return finishColumns(c.map((col) => col.subarray(0, n)), extras && n > 0, hasHeader ? 'csv-header' : 'csv-binance-klines', [...formats].sort());
+  return finishColumns(c.map((col) => col.subarray(0, n)), extras && n > 0, hasHeader ? 'csv-header' : 'csv-klines', [...formats].sort());
 }
 
 function splitLine(line: string, delimiter: string): string[] {

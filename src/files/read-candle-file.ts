@@ -6,7 +6,7 @@ import { compressionRegistry, CompressionType, tableFromIPC, type Table } from '
 import lz4 from 'lz4js';
 import { finish, parseCandleText, type ParsedCandles, type ParseOptions } from './parse-candles.js';
 
-/** The CSV inside a zip (Binance's archives hold one). */
+/** The CSV inside a zip (an exchange archive holds one). */
 export function csvOfZip(zip: Uint8Array, name: string): string {
   let files: Record<string, Uint8Array>;
   try {
@@ -24,8 +24,8 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /**
- * A candle file from disk: CSV, freqtrade JSON, or a zip holding a CSV (Binance's archives), checked
- * against its `.CHECKSUM` (sha256, as Binance publishes beside each zip) when that file is there.
+ * A candle file from disk: CSV, freqtrade JSON, or a zip holding a CSV (an exchange archive), checked
+ * against its `.CHECKSUM` (sha256, as published beside each archive zip) when that file is there.
  */
 export async function readCandleFile(path: string, o: ParseOptions = {}): Promise<ParsedCandles & { checksum?: 'verified' }> {
   if (/\.feather$/i.test(path)) return parseFeather(await readFile(path), path);

@@ -25,7 +25,7 @@ export interface LiquidationFields {
   readonly filledAccumulated?: number;
 }
 
-/** What the recorder knows of the markets when it reads a frame: a contract's size in coins (OKX counts contracts). */
+/** What the recorder knows of the markets when it reads a frame: a contract's size in coins (for a venue that counts contracts). */
 export interface FeedContext {
   contractSize(symbolId: string): number | undefined;
 }
@@ -37,7 +37,7 @@ export interface LiquidationFeed {
   readonly realBase: string;
   /** Whether the stream needs every symbol named (no all-market stream): the recorder lists the venue's perpetuals. */
   readonly needsSymbols: boolean;
-  /** Whether sizes come in contracts (OKX): the recorder then reads every perpetual's contract size first. */
+  /** Whether sizes come in contracts: the recorder then reads every perpetual's contract size first. */
   readonly countsContracts: boolean;
   /** The URL to connect to, for every symbol (`symbols` undefined) or the ones named. */
   url(base: string, symbols?: readonly string[]): string;

@@ -100,7 +100,7 @@ function isPermanent(status: number | undefined): boolean {
 /**
  * Record a venue's liquidation stream until `signal` aborts. Each frame goes to the journal
  * first; the journal is merged into per-day Parquet files every minute and at the end. The connection
- * is kept: our pings catch a stalled stream, any close (a dropped link, Binance's 24-hour cut, an error)
+ * is kept: our pings catch a stalled stream, any close (a dropped link, a venue's 24-hour cut, an error)
  * is followed by a reconnect with backoff and full jitter, and every connected period is journaled so
  * the day files know their coverage. Every failed attempt is logged as an error with the URL and the
  * HTTP status; a refusal that cannot pass (a 4xx) ends the recording with an ExchangeError.

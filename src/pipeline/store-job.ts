@@ -42,7 +42,7 @@ export interface StoreJob<F extends SeriesFrame> {
   /** What the source calls the series, when not the symbol (a CoinGecko coin id). */
   readonly sourceId?: string;
   /**
-   * The earliest time the source still serves (Binance's statistics: the last 30 days), here or from
+   * The earliest time the source still serves (a venue's statistics: its last days only), here or from
    * `window` (when it depends on the exchange's clock). What a plan wants before it can no longer be
    * fetched is logged once, as unrecoverable, and not asked for.
    */

@@ -2,9 +2,9 @@ import { floorOpen, nextOpen, type Timeframe } from '../core/timeframe.js';
 import { allocBaseBars, type BaseBars } from './base-bars.js';
 
 /**
- * Aggregate base bars into `tf` candles the way Binance does: open = first, high = max, low = min,
+ * Aggregate base bars into `tf` candles the way exchanges do: open = first, high = max, low = min,
  * close = last, volumes summed over the sub-bars that exist; a period with no sub-bars is a gap.
- * Sums are rounded to 8 decimals, Binance's volume precision, so they equal Binance's decimal sums.
+ * Sums are rounded to 8 decimals, the volume precision served, so they equal the exchange's decimal sums.
  */
 export function aggregateBars(src: BaseBars, tf: Timeframe, units?: VolumeUnits): BaseBars {
   const n = src.time.length;
@@ -60,7 +60,7 @@ function fillBucket(src: BaseBars, from: number, to: number, out: BaseBars, b: n
 
 /**
  * Scales of a market's base and quote quantities (10^decimals): its volumes are whole numbers of these
- * units, so they are summed as integers and the aggregate is exactly the decimal sum, as on Binance.
+ * units, so they are summed as integers and the aggregate is exactly the decimal sum, as an exchange prints it.
  */
 export interface VolumeUnits {
   readonly volume: number;

@@ -3,7 +3,7 @@ import type { VolumeUnits } from './aggregate.js';
 import type { CandleFrame } from '../core/frame.js';
 
 /**
- * Candles at a source's base resolution, with the extra kline fields Binance returns. Sources keep
+ * Candles at a source's base resolution, with the extra kline fields exchanges return. Sources keep
  * their own base (1m synthetic, the file's interval for replays); every timeframe is aggregated from it.
  */
 export interface BaseBars extends CandleFrame {
@@ -31,7 +31,7 @@ export interface CandleSource {
   readonly baseMs: number;
   /** Open time of the first candle ever (listing). */
   readonly listedAt: number;
-  /** Decimals used when printing prices (Binance prints a fixed number per symbol). */
+  /** Decimals used when printing prices (an exchange prints a fixed number per symbol). */
   readonly priceDecimals: number;
   /** The units its volumes are whole numbers of, when known, so aggregates are exact decimal sums. */
   readonly units?: VolumeUnits;

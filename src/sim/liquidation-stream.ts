@@ -92,7 +92,7 @@ export interface LiquidationStream<S = unknown> {
 export interface StreamClient {
   /** Market ids followed (the venue's); undefined: every perpetual. */
   symbols: Set<string> | undefined;
-  /** The connection was opened on a combined-stream path (Binance wraps frames then). */
+  /** The connection was opened on a combined-stream path (a venue may wrap frames then). */
   readonly combined: boolean;
 }
 
@@ -109,7 +109,7 @@ export interface StreamFormat<S> {
    * and each liquidation sent as the venue shows it. A sampled venue sends only some of them.
    */
   frames(events: readonly ModelLiquidation[], c: StreamClient, second: number): { text: string; sent: S[] }[];
-  /** A connection with no message from the client for this long is closed (OKX: 30 s); undefined: never. */
+  /** A connection with no message from the client for this long is closed; undefined: never. */
   readonly idleMs?: number;
 }
 

@@ -1,7 +1,7 @@
 import { hash32, makeRng } from './rng.js';
 
 /**
- * Exchange-wide maintenance windows of the synthetic market, as Binance has them: one flat
+ * Exchange-wide maintenance windows of the synthetic market, as exchanges have them: one flat
  * zero-volume hour while trading is halted, then a few hours with no candles at all. Derived from the
  * seed only, so every symbol shares them, and 1m…1d candles all show the same gap.
  */

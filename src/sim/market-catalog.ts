@@ -20,10 +20,8 @@ export interface SimMarket {
   readonly source: CandleSource;
   /** When the market stopped trading (exchangeInfo then says SETTLING); its candles stay served. */
   readonly delistedAt?: number;
-  /** What the contract is on, as Binance's `underlyingType` says (`COIN` when absent): `INDEX` for BTCDOMUSDT. */
-  readonly underlyingType?: string;
-  /** Binance's `underlyingSubType` tags (`Pre-Market` on a pre-market contract). */
-  readonly underlyingSubType?: readonly string[];
+  /** A contract that is not a standard one on a coin: on an index (BTC dominance), or listed before its coin trades. */
+  readonly contract?: 'index' | 'pre-market';
 }
 
 export interface CatalogOptions {
@@ -47,14 +45,14 @@ export class MarketCatalog {
     for (const text of symbols) catalog.addSynthetic(text, opts.seed);
     for (const [symbol, file] of Object.entries(opts.replay ?? {})) catalog.addReplay(symbol, file);
     for (const coin of opts.perpetuals ?? []) catalog.addCoinPerpetual(coin, opts.seed);
-    // the universe's market also lists an index perpetual (Binance's BTC dominance index): not a coin
+    // the universe's market also lists an index perpetual (a BTC dominance index): not a coin
     if ((opts.perpetuals ?? []).length > 0) catalog.addIndexPerpetual('BTCDOM', opts.seed);
     return catalog;
   }
 
   private addIndexPerpetual(base: string, seed: number): void {
     const source = new SyntheticSource({ seed, profile: { ...coinProfile(base), anchor: 5000, perpListedAt: Date.parse('2021-01-01T00:00:00Z') }, market: 'perp' });
-    this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, underlyingType: 'INDEX', underlyingSubType: ['Index'] });
+    this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, contract: 'index' });
   }
 
   private addSynthetic(text: string, seed: number): void {
@@ -69,7 +67,7 @@ export class MarketCatalog {
     if (this.perp.has(`${base}USDT`)) return;
     const source = new SyntheticSource({ seed, profile: perpProfile(coin), market: 'perp' });
     this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, delistedAt: coin.perpDelistedAt,
-      ...(coin.perpPreMarket ? { underlyingType: 'COIN', underlyingSubType: ['Pre-Market'] } : {}) });
+      ...(coin.perpPreMarket ? { contract: 'pre-market' as const } : {}) });
   }
 
   private addReplay(symbol: string, file: string): void {

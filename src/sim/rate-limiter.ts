@@ -1,9 +1,9 @@
-/** Binance's request-weight limit for one API family, with its 429 → 418 escalation. */
+/** A request-weight limit for one API family in fixed windows, with a 429 → 418 escalation. */
 export interface RateLimitConfig {
-  /** Weight allowed per window (Binance: spot 6000, USDT-M futures 2400 per minute). */
+  /** Weight allowed per window. */
   readonly limit: number;
   readonly windowMs: number;
-  /** First IP ban for a client that keeps calling after a 429 (Binance: 2 minutes, growing). */
+  /** First IP ban for a client that keeps calling after a 429 (growing with each). */
   readonly banBaseMs: number;
 }
 

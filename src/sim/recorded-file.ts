@@ -6,7 +6,7 @@ import { parseCandleText } from '../files/parse-candles.js';
 
 /**
  * Recorded candles, read by the same importer as `qml-data import` (src/files/parse-candles.ts):
- * freqtrade JSON or Binance kline CSV (header optional, open time in ms or µs). Binance's extra columns
+ * freqtrade JSON or a 12-column kline CSV (header optional, open time in ms or µs). The CSV's extra columns
  * (quote volume, trades, taker volumes) are replayed as recorded; a file without them gets plausible ones.
  */
 export function parseRecordedCandles(text: string, name: string): BaseBars {

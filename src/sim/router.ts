@@ -1,6 +1,6 @@
 /** A tiny routing table: each dialect adds its endpoints; the server charges their weight and calls them. */
 
-/** A dialect's budget a route is counted in (its own names: Binance's `spot`, `futures`…). */
+/** A dialect's budget a route is counted in (its own names: `spot`, `futures`…). */
 export type ApiFamily = string;
 
 export interface SimRequest {

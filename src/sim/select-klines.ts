@@ -11,7 +11,7 @@ export interface KlineQuery {
 const DAY = 86_400_000;
 
 /**
- * Binance's kline selection: with startTime, the first `limit` candles opening at or after it; without,
+ * Kline selection as exchanges do it (the default venue's rules): with startTime, the first `limit` candles opening at or after it; without,
  * the last `limit` candles opening at or before endTime (or now). Nothing opens after `now`; the
  * candle containing `now` is returned still open (partial volume, close = last price so far).
  */

@@ -23,7 +23,7 @@ export interface SimOptions {
   readonly seed?: number;
   readonly symbols?: readonly string[];
   readonly replay?: Readonly<Record<string, string>>;
-  /** Limits of the dialects' budgets, by family name (Binance's `spot`, `futures`…; `coingecko`). */
+  /** Limits of the dialects' budgets, by family name (the default venue's `spot`, `futures`…; `coingecko`). */
   readonly rateLimits?: Readonly<Record<ApiFamily, Partial<RateLimitConfig>>>;
   /** Clock of the rate-limit windows (default: real time), so tests can step through them. */
   readonly rateClock?: () => number;

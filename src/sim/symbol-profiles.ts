@@ -13,7 +13,7 @@ export interface CoinProfile {
 
 const H = (iso: string) => Date.parse(iso);
 
-/** Real Binance listing hours and plausible price levels for the default dozen. */
+/** Real listing hours (the default venue's) and plausible price levels for the default dozen. */
 const KNOWN: Record<string, Omit<CoinProfile, 'base'>> = {
   BTC: { spotListedAt: H('2017-08-17T04:00Z'), perpListedAt: H('2019-09-08T17:00Z'), anchor: 30000, dailyVol: 0.035 },
   ETH: { spotListedAt: H('2017-08-17T04:00Z'), perpListedAt: H('2019-11-27T07:00Z'), anchor: 2000, dailyVol: 0.045 },
@@ -49,7 +49,7 @@ export function coinProfile(base: string): CoinProfile {
   };
 }
 
-/** Decimals Binance would print for a coin at this price level (≥ 5 significant digits). */
+/** Decimals an exchange would print for a coin at this price level (≥ 5 significant digits). */
 export function priceDecimalsFor(anchor: number): number {
   return Math.max(2, Math.min(8, Math.ceil(4 - Math.log10(anchor))));
 }

@@ -57,7 +57,7 @@ const ONE_DAY_SCRATCH = ONE_DAY_CHAIN.map((lv) => allocBaseBars(DAY / lv.ms));
  * 15m, 5m and 1m bars, each level inside the one above. A split keeps the parent exact: the children's
  * first open and last close are the parent's, their highest high and lowest low are the parent's, and
  * their volumes, trades and taker volumes are whole units of the coin that sum to the parent's. So a 1d
- * candle equals the aggregate of its 1,440 minutes, as on Binance, without a minute being made for a 1d
+ * candle equals the aggregate of its 1,440 minutes, as on an exchange, without a minute being made for a 1d
  * page, and a 12h page costs 1,000 bars, not 12,000 hours. Every bar is seeded by its level and open
  * time: any bar can be made alone, in any order, and is the same every run.
  *
@@ -81,7 +81,7 @@ export class SyntheticSource implements CandleSource {
 
   constructor(private readonly opts: SyntheticOptions) {
     const p = opts.profile;
-    // Binance lists on the hour; the hour is the finest unit listing and maintenance act on here
+    // venues list on the hour; the hour is the finest unit listing and maintenance act on here
     this.listedAt = Math.ceil((opts.market === 'spot' ? p.spotListedAt : p.perpListedAt) / HOUR) * HOUR;
     this.priceDecimals = priceDecimalsFor(p.anchor);
     this.scale = { price: 10 ** this.priceDecimals, volume: 10 ** volumeDecimalsFor(p.anchor), quote: 100 };
@@ -226,7 +226,7 @@ export class SyntheticSource implements CandleSource {
     return this.dayLogOpens[Math.max(0, day - this.firstDay)]! + Math.log(this.basis);
   }
 
-  /** Round to the tick. k / 10^d is the double nearest the decimal, as parsing Binance's text gives. */
+  /** Round to the tick. k / 10^d is the double nearest the decimal, as parsing an exchange's text gives. */
   private ticks(price: number): number {
     return Math.max(Math.round(price * this.scale.price), 1);
   }
@@ -406,7 +406,7 @@ function writeBar(out: BaseBars, i: number, time: number, s: Scales, o: number, 
   out.takerQuote[i] = takerQuote / s.quote;
 }
 
-/** A halted market: Binance still prints the candle, flat at the last price, with no trades. */
+/** A halted market: the exchange still prints the candle, flat at the last price, with no trades. */
 function writePlaceholder(out: BaseBars, i: number, price: number, time = out.time[i]!): void {
   out.time[i] = time;
   out.open[i] = out.high[i] = out.low[i] = out.close[i] = price;

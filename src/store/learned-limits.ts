@@ -17,7 +17,7 @@ type LimitsFile = Record<string, Record<string, LearnedLimit>>;
 
 const FILE = '.qml-limits.json';
 
-/** The limits learned for an API origin (`exchange:binance`, `http://127.0.0.1:8787`), by family; none when unknown. */
+/** The limits learned for an API origin and venue (`exchange#<venue>`, `http://127.0.0.1:8787#<venue>`), by family; none when unknown. */
 export async function readLearnedLimits(dataDir: string, origin: string): Promise<Record<string, LearnedLimit>> {
   return (await readAll(dataDir))[origin] ?? {};
 }

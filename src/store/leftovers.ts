@@ -90,8 +90,8 @@ export async function removeLeftovers(items: readonly Leftover[]): Promise<{ rem
 }
 
 /**
- * Folders stores live in: symbol folders in each venue's folder (`binance/BTC_USDT/`) and at the top (the
- * layout of earlier versions), and the folders of a venue's daily stores (`binance/liquidations/`).
+ * Folders stores live in: symbol folders in each venue's folder (`<venue>/BTC_USDT/`) and at the top (the
+ * layout of earlier versions), and the folders of a venue's daily stores (`<venue>/liquidations/`).
  */
 async function storeFolders(dataDir: string): Promise<{ folder: string; symbol: boolean }[]> {
   const out: { folder: string; symbol: boolean }[] = [];

@@ -25,7 +25,7 @@ export interface LayoutPlan {
 /**
  * How to move the stores of the layout earlier versions wrote (`<dataDir>/<SYMBOL>/…`,
  * `<dataDir>/<dataset>/<day>.parquet` and its journal) into their venue's folder: each store's venue is its
- * footer's exchange, made canonical (`binanceusdm` → `binance`); a journal goes to the venue whose feed
+ * footer's exchange, made canonical (a venue's alias → its id); a journal goes to the venue whose feed
  * reads its events (`venueOfJournal`). Read-only.
  */
 export async function planLayoutMigration(

@@ -32,7 +32,7 @@ export interface StoreMeta {
   readonly partial?: string;
   /**
    * Spans the source no longer serves and the store will never hold (JSON `[{ "from", "to" }]`, epoch
-   * ms): Binance's statistics older than 30 days that no run fetched in time.
+   * ms): a venue's statistics older than what it serves that no run fetched in time.
    */
   readonly unrecoverable?: string;
   /**
@@ -42,7 +42,7 @@ export interface StoreMeta {
   readonly rewrittenAt?: string;
   /** A recorded stream's connected periods (JSON `[[from, to], …]`, epoch ms): when events could be seen. */
   readonly coverage?: string;
-  /** Whether the venue's stream sends every event (`complete`) or some (`sampled`: OKX, one a second per contract). */
+  /** Whether the venue's stream sends every event (`complete`) or some (`sampled`: one a second per contract). */
   readonly feed?: string;
 }
 

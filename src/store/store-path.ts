@@ -17,7 +17,7 @@ export function timeframeFileName(tf: string): string {
 
 /** A venue's folder name: its id, lower case letters and digits (never a path of its own). */
 export function checkVenue(venue: string): string {
-  if (!/^[a-z0-9]{1,40}$/.test(venue)) throw new UsageError(`exchange "${venue}" is not a venue id (expected lower-case letters and digits, e.g. binance)`);
+  if (!/^[a-z0-9]{1,40}$/.test(venue)) throw new UsageError(`exchange "${venue}" is not a venue id (expected lower-case letters and digits)`);
   return venue;
 }
 

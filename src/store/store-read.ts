@@ -37,7 +37,7 @@ export interface LoadedStore<F extends SeriesFrame = MasterFrame> {
 export interface StoreIdentity {
   readonly dataset?: string;
   readonly exchange?: string;
-  /** Other names a store of this exchange carries in footers of earlier versions (`binanceusdm`). */
+  /** Other names a store of this exchange carries in footers of earlier versions (its profile's aliases). */
   readonly exchangeAliases?: readonly string[];
   readonly source?: string;
   readonly marketType?: string;
@@ -195,7 +195,7 @@ export async function readStoreColumns(
 export interface LoadMasterOptions {
   readonly symbol: string;
   readonly timeframe: string;
-  /** The venue (`binance`, `bybit`, `okx`); optional when only one venue's folder holds the store. */
+  /** The venue's id; optional when only one venue's folder holds the store. */
   readonly exchange?: string;
   /** Inclusive lower bound on open time (epoch ms or Date). */
   readonly start?: number | Date;

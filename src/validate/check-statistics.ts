@@ -1,6 +1,6 @@
 import type { Finding } from './findings.js';
 
-/** Long + short shares may differ from 1, and a ratio from long / short, by Binance's 4-decimal rounding. */
+/** Long + short shares may differ from 1, and a ratio from long / short, by a venue's 4-decimal rounding. */
 const TOLERANCE = 2e-3;
 
 /**

@@ -63,7 +63,7 @@ describe('files in and out: export, import', () => {
     await writeFile(join(dir, 'in', 'ETHUSDT-1h-2025-02.csv'), csv);
     const r = await runCli(['import', join(dir, 'in', 'ETHUSDT-1h-2025-02.csv'), '--data-dir', join(dir, 'data'), '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).files[0]).toMatch(/csv-binance-klines, times as epoch-us; 672 candles 2025-02-01T00:00:00(\.000)?Z/);
+    expect(JSON.parse(r.stdout).files[0]).toMatch(/csv-klines, times as epoch-us; 672 candles 2025-02-01T00:00:00(\.000)?Z/);
     const mine = await columns(join(dir, 'data'), 'ETH/USDT', '1h');
     const theirs = await columns(built, 'ETH/USDT', '1h');
     const at = theirs['time']!.indexOf(Date.parse('2025-02-01T00:00Z'));
@@ -133,7 +133,7 @@ describe('files in and out: export, import', () => {
     await writeFile(join(dir, 'in', 'ETHUSDT-1h-2025-01.zip.CHECKSUM'), sum);
     const r = await runCli(['import', join(dir, 'in'), '--data-dir', join(dir, 'data'), '--json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).files[0]).toMatch(/csv-binance-klines \(checksum verified\), times as epoch-us; 744 candles/);
+    expect(JSON.parse(r.stdout).files[0]).toMatch(/csv-klines \(checksum verified\), times as epoch-us; 744 candles/);
     const mine = await columns(join(dir, 'data'), 'ETH/USDT', '1h');
     const theirs = await columns(built, 'ETH/USDT', '1h');
     const at = theirs['time']!.indexOf(Date.parse('2025-01-01T00:00Z'));

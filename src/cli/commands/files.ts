@@ -47,11 +47,11 @@ export function registerFiles(program: Command, ctx: () => CommandContext): void
     .action(async (flags: ExportFlags) => exportCommand(flags, ctx()));
   storeOptions(program.command('import')
     .description('candle files into stores, through the same cleaning, ATR and no-row-loss rules as build')
-    .argument('<paths...>', 'files or folders: CSV (with or without a header), freqtrade JSON and feather, Binance archive zips and CSVs')
+    .argument('<paths...>', 'files or folders: CSV (with or without a header), freqtrade JSON and feather, kline archive zips and CSVs')
     .option('--symbol <symbol>', 'the symbol, when the file name does not say it (BTC_USDT-1h.json, BTCUSDT-1h-2024-01.csv do)')
     .option('--timeframe <tf>', 'the timeframe, when the file name does not say it')
     .option('--timezone <offset>', 'offset of times written without a zone, e.g. +02:00 (default UTC)')
-    .option('--exchange <id>', 'the exchange whose candles the files hold (default from config: binance)')
+    .option('--exchange <id>', 'the venue whose candles the files hold (default from config)')
     .option('--erase', 'replace stored candles the file disagrees with (default: refuse)'), { json: 'print as JSON' })
     .action(async (paths: string[], flags: ImportFlags) => importCommand(paths, flags, ctx()));
 }

@@ -3,7 +3,8 @@ import { UsageError } from '../../core/errors.js';
 import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates } from '../../store/universe-files.js';
 import { ensureUniverse, type EnsureUniverse } from '../../universe/current-universe.js';
 import { diffUniverse, type Universe } from '../../universe/refresh-universe.js';
-import { DEFAULT_ALIASES, STABLECOIN_TICKERS } from '../../universe/known-coins.js';
+import { STABLECOIN_TICKERS } from '../../universe/known-coins.js';
+import { venueProfile } from '../../exchange/venue.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
@@ -73,7 +74,7 @@ export function universeRequest(cfg: Config, flags: UniverseFlags, c: CommandCon
   return {
     ...(minSize !== undefined ? { minSize } : {}),
     options: {
-      aliases: { ...DEFAULT_ALIASES, ...cfg.universe.aliases },
+      aliases: { ...venueProfile(flags.exchange ?? cfg.exchange).coinAliases, ...cfg.universe.aliases },
       ...(cfg.universe.exclude_categories ? { excludeCategories: cfg.universe.exclude_categories } : {}),
       stablecoins: [...STABLECOIN_TICKERS, ...cfg.universe.stablecoins],
       excludeNonStandard: cfg.universe.exclude_non_standard,

@@ -69,7 +69,7 @@ function describePerpetual(m: SimMarket, now: number): Record<string, unknown> {
     symbol: m.id, pair: m.id, contractType: 'PERPETUAL', deliveryDate: 4133404800000,
     onboardDate: m.source.listedAt, status: m.delistedAt !== undefined && now >= m.delistedAt ? 'SETTLING' : 'TRADING', maintMarginPercent: '2.5000', requiredMarginPercent: '5.0000',
     baseAsset: m.base, quoteAsset: m.quote, marginAsset: m.quote, pricePrecision: m.source.priceDecimals,
-    quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: m.underlyingType ?? 'COIN', underlyingSubType: [...(m.underlyingSubType ?? [])],
+    quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8, underlyingType: m.contract === 'index' ? 'INDEX' : 'COIN', underlyingSubType: m.contract === 'index' ? ['Index'] : m.contract === 'pre-market' ? ['Pre-Market'] : [],
     triggerProtect: '0.0500', liquidationFee: '0.012500', marketTakeBound: '0.05', maxMoveOrderLimit: 10000,
     filters: marketFilters(m), orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
     timeInForce: ['GTC', 'IOC', 'FOK', 'GTX', 'GTD'], permissionSets: ['GRID', 'COPY'],

@@ -4,8 +4,8 @@ import type { CoinProfile } from '../symbol-profiles.js';
 /**
  * The simulator's crypto market as CoinGecko sees it: 300+ coins whose volume ranking moves from day to
  * day, with everything that makes choosing a universe hard. Stablecoins lead the volume ranking;
- * wrapped and liquid-staking tokens rank high; some coins share a ticker; some trade on Binance's
- * USDT-M market only as 1000x/1000000x contracts; some are not on Binance at all; some perpetuals list
+ * wrapped and liquid-staking tokens rank high; some coins share a ticker; some trade on the venues'
+ * USDT-M markets only as 1000x/1000000x contracts; some are not listed at all; some perpetuals list
  * inside the last 90 days; one is delisted on a given day. Deterministic for a seed.
  */
 export interface SimCoin {
@@ -19,7 +19,7 @@ export interface SimCoin {
   readonly price: number;
   readonly marketCap: number;
   readonly volume: number;
-  /** The base of its Binance USDT-M perpetual (`BTC`, `1000PEPE`), when it has one. */
+  /** The base of its USDT-M perpetual (`BTC`, `1000PEPE`), when it has one. */
   readonly perpBase?: string;
   /** Coin units per contract unit (1000 for 1000PEPE). */
   readonly multiplier: number;

@@ -1,7 +1,7 @@
 import { json, type Router, type SimResponse } from '../router.js';
 import { coinOnDay, type SimCoin } from './coin-market.js';
 
-/** Where the simulator serves CoinGecko's API, beside Binance's (`<sim>/coingecko/api/v3/…`). */
+/** Where the simulator serves CoinGecko's API, beside the venues' (`<sim>/coingecko/api/v3/…`). */
 export const COINGECKO_PREFIX = '/coingecko/api/v3';
 
 const DAY = 86_400_000;
