@@ -2,11 +2,13 @@
 // argv: <descriptor JSON file> <frames JSON file> <store path>
 import { readFileSync } from 'node:fs';
 import { withStoreForWrite } from '../../dist/store/store-writer.js';
+import { textCode } from '../../dist/core/text-codes.js';
 
 const [descFile, framesFile, path] = process.argv.slice(2);
 const desc = { ...JSON.parse(readFileSync(descFile, 'utf8')), fileName: () => 'unused' };
 const { short, long, id } = JSON.parse(readFileSync(framesFile, 'utf8'));
-const asFrame = (cols) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Float64Array.from(v, (x) => (x === null ? NaN : x))]));
+// texts come as their text, numbers as numbers, missing values as null
+const asFrame = (cols) => Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, Float64Array.from(v, (x) => (x === null ? NaN : typeof x === 'string' ? textCode(x) : x))]));
 const a = asFrame(short);
 const b = asFrame(long);
 

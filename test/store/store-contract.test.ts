@@ -8,16 +8,19 @@ import { StoreError } from '../../src/core/errors.js';
 import { OHLCV } from '../../src/datasets/ohlcv.js';
 import { wilderAtr } from '../../src/indicators/wilder-atr.js';
 import { makeRng } from '../../src/sim/rng.js';
-import { partialPath, storePath } from '../../src/store/store-path.js';
+import { dayStorePath, partialPath, storePath } from '../../src/store/store-path.js';
+import { STORED_DATASETS } from '../../src/datasets/registry.js';
+import { textCode, textOf } from '../../src/core/text-codes.js';
 import { listStores, readStore } from '../../src/store/store-read.js';
 import { readCheckpointFile, RowLossError, withStoreForWrite, writeCheckpointFile, type WriteIdentity } from '../../src/store/store-writer.js';
 import { tempDir } from '../helpers/cli.js';
 import { fixture, readFreqtrade, ROOT } from '../helpers/fixtures.js';
 
 /**
- * The store layer's contract, run over every dataset descriptor: today the candles (OHLCV) and a small
- * test-only dataset with other columns, one store per symbol, events instead of a grid, and row groups
- * of 100 rows so that appends cross group boundaries.
+ * The store layer's contract, run over every dataset of the registry (found there: a new dataset is
+ * covered without a line here), with frames made from each descriptor's columns (times on its grid or as
+ * events, numbers, texts, nulls where allowed), real candles for the candles, and a test-only dataset with
+ * row groups of 100 rows so that appends cross group boundaries.
  */
 const RATES: DatasetDescriptor = {
   name: 'test-rates',
@@ -44,6 +47,8 @@ interface Case {
   readonly appends: readonly (readonly [number, number])[];
   /** Row counts of the two versions the kill -9 writer alternates between. */
   readonly kill: readonly [number, number];
+  /** Moments the writer is killed at (the store layer's own datasets more, every other dataset a few). */
+  readonly kills?: number;
 }
 
 const candles = readFreqtrade(fixture('btcusdt-1h-2017.djienne.freqtrade.json'));
@@ -78,10 +83,48 @@ function rateFrame(n: number): SeriesFrame {
   return { time, rate, mark, smooth };
 }
 
+const TEXTS = ['BTCUSDT', 'ETHUSDT', 'SELL', 'BUY', 'long', 'short', 'FILLED'];
+
+/** `n` rows of any dataset from its descriptor: times on a 5m grid or as events (some sharing a time), numbers, texts, nulls where allowed. */
+function descriptorFrame(d: DatasetDescriptor): (n: number) => SeriesFrame {
+  return (n) => {
+    const rng = makeRng(hashName(d.name));
+    const out: Record<string, Float64Array> = Object.fromEntries(d.columns.map((c) => [c.key, new Float64Array(n)]));
+    let t = Date.parse('2024-01-01T00:00:00Z');
+    // row by row, so the first n rows are the same whatever n
+    for (let i = 0; i < n; i++) {
+      // events kept as a set may share a time (not at the rows where the cases split a store); other series move on
+      t += d.series === 'grid' ? 300_000 : d.merge === 'distinct' && i % 7 === 3 ? 0 : 1 + Math.floor(rng() * 60_000);
+      out['time']![i] = t;
+      for (const c of d.columns.slice(1)) {
+        const missing = c.nullable && i % 13 === 5;
+        const v = c.type === 'text' ? textCode(TEXTS[Math.floor(rng() * TEXTS.length)]!) : c.type === 'timestamp' ? t + Math.floor(rng() * 5) : Math.round(rng() * 1e8) / 1e4;
+        out[c.key]![i] = missing ? NaN : v;
+      }
+    }
+    return out as SeriesFrame;
+  };
+}
+
+function hashName(s: string): number {
+  let h = 7;
+  for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h;
+}
+
 const CASES: Case[] = [
   { d: OHLCV, timeframe: '1h', frame: candleFrame, appends: [[120_000, 121_440], [100_000, 100_024], [2_000, 2_300]], kill: [51_000, 52_440] },
   { d: RATES, frame: rateFrame, appends: [[250, 280], [200, 250], [30, 420]], kill: [250, 280] },
+  ...STORED_DATASETS.filter((d) => d !== OHLCV).map((d): Case => ({
+    d, ...(d.perTimeframe ? { timeframe: '5m' } : d.partition === 'day' ? { timeframe: '2024-01-01' } : {}), frame: descriptorFrame(d),
+    appends: [[d.rowGroupRows + 10, d.rowGroupRows + 500], [300, 900]], kill: [2_000, 2_600], kills: 4,
+  })),
 ];
+
+/** A store's place: a symbol's folder, or the venue's daily folder. */
+function placeOf(c: Case, dir: string): string {
+  return c.d.partition === 'day' ? dayStorePath(dir, 'binance', c.d, Date.parse(`${c.timeframe}T00:00:00Z`)) : storePath(dir, 'binance', c.d, 'BTC/USDT', c.timeframe);
+}
 
 const ID = (c: Case, symbol = 'BTC/USDT'): WriteIdentity => ({ exchange: 'binance', source: 'simulator', marketType: 'swap', symbol, timeframe: c.timeframe, atrPeriod: 14 });
 const rows = (f: SeriesFrame, a: number, b: number): SeriesFrame => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.slice(a, b)])) as SeriesFrame;
@@ -96,7 +139,7 @@ afterEach(() => {
 });
 
 describe.each(CASES)('the store layer for $d.name', (c) => {
-  const pathIn = async () => storePath(await tempDir(), 'binance', c.d, 'BTC/USDT', c.timeframe);
+  const pathIn = async () => placeOf(c, await tempDir());
 
   it('writes and reads back every value exactly, where listing finds it', async () => {
     const path = await pathIn();
@@ -105,8 +148,8 @@ describe.each(CASES)('the store layer for $d.name', (c) => {
     const back = await readStore(c.d, path, { symbol: 'BTC/USDT' });
     expect(columns(back.frame)).toEqual(columns(frame));
     expect(back.meta).toMatchObject({ dataset: c.d.name, symbol: 'BTC/USDT', exchange: 'binance', source: 'simulator' });
-    const listed = await listStores(dirname(dirname(dirname(path))), [OHLCV, RATES]);
-    expect(listed).toEqual([{ dataset: c.d.name, exchange: 'binance', symbol: 'BTC/USDT', timeframe: c.timeframe ?? '', path }]);
+    const listed = await listStores(dirname(dirname(dirname(path))), [...STORED_DATASETS, RATES]);
+    expect(listed).toEqual([{ dataset: c.d.name, exchange: 'binance', symbol: c.d.scope === 'venue' ? 'all' : 'BTC/USDT', timeframe: c.timeframe ?? '', path }]);
   });
 
   it('reads a time range from row-group statistics, with exact bounds', async () => {
@@ -148,12 +191,12 @@ describe.each(CASES)('the store layer for $d.name', (c) => {
     await expect(withStoreForWrite(c.d, path, { symbol: 'BTC/USDT' }, { waitMs: 0, erase: false }, (h) => h.replace(rows(whole, 1, total), ID(c))))
       .rejects.toThrow(RowLossError);
     const changed = rows(whole, 0, total);
-    const key = c.d.columns[1]!.key;
-    changed[key]![stored - 1] = changed[key]![stored - 1]! * 2;
+    const col = c.d.columns.find((x) => x.type === 'double' && !x.derived)!;
+    changed[col.key]![stored - 1] = changed[col.key]![stored - 1]! * 2 + 1;
     await expect(withStoreForWrite(c.d, path, { symbol: 'BTC/USDT' }, { waitMs: 0, erase: false }, async (h) => {
       const tail = await h.tail();
       return h.extend(rows(changed, tail!.start, total), ID(c));
-    })).rejects.toThrow(new RegExp(`the stored ${c.d.rowName} at .* would change \\(${c.d.columns[1]!.name} `));
+    })).rejects.toThrow(c.d.merge === 'distinct' ? new RegExp(`1 stored ${c.d.rowName}\\(s\\) would be dropped or changed`) : new RegExp(`the stored ${c.d.rowName} at .* would change \\(${col.name} `));
     expect((await readFile(path)).equals(before)).toBe(true);
   });
 
@@ -184,21 +227,25 @@ describe.each(CASES)('the store layer for $d.name', (c) => {
     await expect(readStore(c.d, path, { symbol: 'ETH/USDT' })).rejects.toThrow(/holds symbol BTC\/USDT, not ETH\/USDT; refusing to mix them/);
     await expect(readStore(c.d, path, { symbol: 'BTC/USDT', exchange: 'bybit' })).rejects.toThrow(/holds exchange binance/);
     const other = c.d === OHLCV ? RATES : OHLCV;
+    if (c.d.scope === 'venue') return; // a venue's store names no symbol to refuse by; the dataset check is below
     await expect(readStore(other, path, { symbol: 'BTC/USDT' })).rejects.toThrow(StoreError);
     await expect(readStore({ ...c.d, name: 'another' }, path, { symbol: 'BTC/USDT', dataset: 'another' })).rejects.toThrow(/holds dataset /);
   });
 
-  it('survives kill -9 at 12 moments of replace and append: the store is always one whole version', async () => {
+  // independent folders and processes: three at a time
+  it.concurrent(`survives kill -9 at ${c.kills ?? 12} moments of replace and append: the store is always one whole version`, async () => {
     const dir = await tempDir();
-    const path = storePath(dir, 'binance', c.d, 'BTC/USDT', c.timeframe);
+    const path = placeOf(c, dir);
     const [stored, total] = c.kill;
     const whole = c.frame(total);
     const versions = [columns(rows(whole, 0, stored)), columns(whole)];
-    const json = (f: Record<string, number[]>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.map((x) => (Number.isNaN(x) ? null : x))]));
+    // texts travel as their text (codes are this process's)
+    const text = new Set(c.d.columns.filter((x) => x.type === 'text').map((x) => x.key));
+    const json = (f: Record<string, number[]>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.map((x) => (Number.isNaN(x) ? null : text.has(k) ? textOf(x) : x))]));
     await writeFile(join(dir, 'desc.json'), JSON.stringify(c.d));
     await writeFile(join(dir, 'frames.json'), JSON.stringify({ short: json(versions[0]!), long: json(versions[1]!), id: ID(c) }));
     const rng = makeRng(20261201);
-    for (let k = 0; k < 12; k++) {
+    for (let k = 0; k < (c.kills ?? 12); k++) {
       const child = spawn(process.execPath, [join(ROOT, 'test', 'helpers', 'store-writer-child.mjs'), join(dir, 'desc.json'), join(dir, 'frames.json'), path], { stdio: ['ignore', 'pipe', 'inherit'] });
       const closed = once(child, 'close');
       const ready = await Promise.race([once(child.stdout!, 'data').then(() => true), closed.then(() => false)]);

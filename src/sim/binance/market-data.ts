@@ -114,6 +114,8 @@ export type KlineVariant = {
   readonly decimals?: number;
   /** A price series without trading: its volume columns print "0". */
   readonly priceOnly?: boolean;
+  /** The parameter naming the market (index klines: `pair`); default `symbol`. */
+  readonly symbolParam?: string;
 };
 
 /** `<prefix>/<path>` serving `variant` of every market's klines, with the klines' parameters, limits and weights. */
@@ -126,7 +128,7 @@ export function addKlineVariantRoute(router: Router, d: FamilyDialect, ctx: Fami
 }
 
 function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams, variant?: KlineVariant): SimResponse {
-  const parsed = parseKlineParams(d, q);
+  const parsed = parseKlineParams(d, q, variant?.symbolParam);
   if ('status' in parsed) return parsed;
   const market = d.markets(ctx.catalog).get(parsed.symbol);
   if (!market) return binanceError(400, -1121, 'Invalid symbol.');
@@ -145,9 +147,9 @@ function klines(d: FamilyDialect, ctx: FamilyContext, q: URLSearchParams, varian
 
 interface KlineParams { symbol: string; tf: Timeframe; query: KlineQuery }
 
-function parseKlineParams(d: FamilyDialect, q: URLSearchParams): KlineParams | SimResponse {
-  const symbol = q.get('symbol');
-  if (!symbol) return mandatory('symbol');
+function parseKlineParams(d: FamilyDialect, q: URLSearchParams, symbolParam = 'symbol'): KlineParams | SimResponse {
+  const symbol = q.get(symbolParam);
+  if (!symbol) return mandatory(symbolParam);
   const interval = q.get('interval');
   if (!interval) return mandatory('interval');
   if (!TIMEFRAME_NAMES.includes(interval)) return binanceError(400, -1120, 'Invalid interval.');
