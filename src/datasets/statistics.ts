@@ -72,7 +72,8 @@ export const TAKER_VOLUME: DatasetDescriptor = {
 
 /** A statistic: kept as served, on its period's grid, only within what the venue still serves. */
 function statisticRecord(descriptor: DatasetDescriptor): DatasetRecord {
-  return { descriptor, source: 'venue', plan: 'statistic', ...AS_SERVED, checks: gridChecks(undefined, checkStatistic) };
+  const optional = descriptor.columns.filter((c) => c.nullable).map((c) => c.key);
+  return { descriptor, source: 'venue', plan: 'statistic', ...AS_SERVED, checks: gridChecks(undefined, (c) => checkStatistic(c, optional)) };
 }
 
 export const OPEN_INTEREST_RECORD = statisticRecord(OPEN_INTEREST);

@@ -2,8 +2,8 @@ import { StoreError, UsageError } from '../core/errors.js';
 import { isoUtc } from '../core/time-format.js';
 import { floorOpen, isAligned, nextOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { resolveStorePath } from '../store/store-path.js';
-import { exchangeNames } from '../exchange/venue.js';
-import { datasetsNamed } from '../datasets/registry.js';
+import { exchangeNames, venueProfile } from '../exchange/venue.js';
+import { datasetsNamed, recordOf } from '../datasets/registry.js';
 import { plannedJob, type Reach } from './dataset-plans.js';
 import { checkIdentity, readStoreMeta, type StoreIdentity } from '../store/store-read.js';
 import { failedOutcome, type StoreOutcome } from './outcome.js';
@@ -43,7 +43,9 @@ const DAY = 86_400_000;
  * existing store is extended: only what is missing before its first and after its last row is fetched.
  */
 export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): Promise<StoreOutcome[]> {
-  const datasets = datasetsNamed(o.datasets ?? ['ohlcv']);
+  // `all`: every dataset the venue serves (CoinGecko's only when named: it follows the universe)
+  const names = o.datasets ?? ['ohlcv'];
+  const datasets = names.includes('all') ? datasetsNamed(['all']).filter((d) => venueProfile(s.exchange).datasets[d.name] || (o.sourceIds && recordOf(d.name)?.source === 'coingecko')) : datasetsNamed(names);
   if (!o.sourceIds && datasets.some((d) => d.name === 'coingecko-market')) throw new UsageError('--datasets coingecko-market: CoinGecko market data is kept for the universe\'s members by `collect --datasets coingecko-market`');
   // a dataset from another source is built for the symbols that source knows (CoinGecko: not a fallback member)
   const symbolsOf = (d: (typeof datasets)[number]) => (d.name === 'coingecko-market' ? o.symbols.filter((x) => o.sourceIds?.has(x)) : o.symbols);

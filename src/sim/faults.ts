@@ -4,7 +4,8 @@ import { UsageError } from '../core/errors.js';
  * Faults the simulator can inject, deterministically: each rule fires on the Nth request (1-based)
  * among those matching its path and symbol. A connection reset comes in three phases: `reset-before`
  * (closed before any byte of the answer), `reset-headers` (the status and headers sent, then closed) and
- * `reset` (half the body sent, then closed).
+ * `reset` (half the body sent, then closed). A refusal for the rate limit is each venue's own: `429`,
+ * `418` (a ban), `403` (a ban), `rate-200` (a refusal inside an HTTP 200 answer).
  *
  *   spec  := rule ("," rule)*
  *   rule  := kind [":" SYMBOL] ["@" path] ["#" range]      e.g. 500@klines#3, reset:ETHUSDT#2-3, delist:BTCUSDT#5
@@ -12,7 +13,7 @@ import { UsageError } from '../core/errors.js';
  *   path  := a substring of the request path               default "klines"
  */
 export const FAULT_KINDS = [
-  '429', '418', '500', '502', '503', 'hang', 'reset-before', 'reset-headers', 'reset', 'bad-json', 'html',
+  '429', '418', '403', 'rate-200', '500', '502', '503', 'hang', 'reset-before', 'reset-headers', 'reset', 'bad-json', 'html',
   'empty', 'overlap', 'shuffle', 'bad-values', 'delist',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -47,3 +47,43 @@ export class WeightLimiter {
     return { ok: false, status: 418, used: this.used, retryAfterMs: this.bannedUntil - now };
   }
 }
+
+/** A budget of requests in any window of `windowMs` (a rolling window), and what a breach costs. */
+export interface RollingLimitConfig {
+  readonly limit: number;
+  readonly windowMs: number;
+  /** How long a breach bans the client (every request refused meanwhile); 0: only the breaching requests are refused. */
+  readonly banMs: number;
+}
+
+/**
+ * Rolling-window counter: a request is admitted while fewer than `limit` were admitted in the last
+ * `windowMs`. A breach is refused, and bans the client for `banMs` when set (Bybit: HTTP 403, at least
+ * ten minutes). Refused requests are not counted.
+ */
+export class RollingLimiter {
+  private readonly admitted: number[] = [];
+  private bannedUntil = 0;
+  refusals = 0;
+
+  constructor(
+    readonly config: RollingLimitConfig,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  admit(weight = 1): { ok: true; used: number } | { ok: false; retryAfterMs: number; banned: boolean } {
+    const now = this.clock();
+    if (now < this.bannedUntil) {
+      this.refusals++;
+      return { ok: false, retryAfterMs: this.bannedUntil - now, banned: true };
+    }
+    while (this.admitted.length > 0 && this.admitted[0]! <= now - this.config.windowMs) this.admitted.shift();
+    if (this.admitted.length + weight > this.config.limit) {
+      this.refusals++;
+      if (this.config.banMs > 0) this.bannedUntil = now + this.config.banMs;
+      return { ok: false, retryAfterMs: this.config.banMs > 0 ? this.config.banMs : this.admitted[0]! + this.config.windowMs - now, banned: this.config.banMs > 0 };
+    }
+    for (let i = 0; i < weight; i++) this.admitted.push(now);
+    return { ok: true, used: this.admitted.length };
+  }
+}

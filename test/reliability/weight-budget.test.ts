@@ -83,3 +83,26 @@ describe('one weight budget per IP, shared with whoever else spends it', () => {
     }
   });
 });
+
+describe('a rolling budget without headers (Bybit: 600 requests in any 5 s, a breach is a 403 and a ten-minute ban)', () => {
+  it('a run of more requests than one window allows, at the real limit, is never refused', async () => {
+    // 24 perpetuals × 30 days of 1m candles: 24 × 44 pages, more than 1,000 requests, against the venue's
+    // own budget in the simulator (a breach would ban the run for ten minutes)
+    const coins = ['BTC', 'ETH', 'SOL', 'XRP', 'DOGE', 'ADA', 'AVAX', 'LINK', 'DOT', 'LTC', 'BCH', 'TRX', 'ATOM', 'NEAR', 'APT', 'ARB', 'OP', 'SUI', 'FIL', 'ETC', 'ICP', 'INJ', 'TIA', 'SEI'];
+    const sim = await startSim({ port: 0, now: NOW, seed: 3, symbols: coins.map((c) => `${c}/USDT`), venues: ['bybit'] });
+    const dir = await tempDir();
+    const t0 = Date.now();
+    try {
+      const r = await runCli(['build', '--exchange', 'bybit', ...coins.flatMap((c) => ['--symbol', `${c}/USDT:USDT`]), '--timeframes', '1m', '--days', '30',
+        '--config', await config(dir), '--api-url', sim.url, '--data-dir', dir]);
+      expect(r.code, r.stderr).toBe(0);
+    } finally {
+      await sim.close();
+    }
+    const requests = [...sim.requests.values()].reduce((a, b) => a + b, 0);
+    expect(requests).toBeGreaterThan(1000);
+    expect(sim.statuses.get(403) ?? 0).toBe(0);
+    // more than one window's worth: the run had to wait for the window (it did not get lucky)
+    expect(Date.now() - t0).toBeGreaterThan(5_000);
+  }, 60_000);
+});

@@ -154,3 +154,55 @@ describe('how many requests the scheduler wants in flight', () => {
     expect(s.wantedInFlight(6)).toBe(6);
   });
 });
+
+describe('a rolling window (no headers: every request counts from its send until a window after its answer)', () => {
+  it('sends the budget less its margin, then waits until the oldest answer leaves the window', async () => {
+    const clock = new FakeClock(T0);
+    const s = new WeightScheduler({ ip: { limit: 600, windowMs: 5_000, rolling: true } }, clock, { margin: 0.03 });
+    for (let i = 0; i < 582; i++) {
+      const t = await s.acquire('ip', 1);
+      clock.t += 2; // answered 2 ms later
+      s.settle(t);
+    }
+    expect(clock.sleeps).toEqual([]);
+    const started = clock.t;
+    await s.acquire('ip', 1);
+    // the first answer came at T0 + 2: it counts until T0 + 5,002 (+1 ms)
+    expect(clock.t).toBe(T0 + 2 + 5_000 + 1);
+    expect(clock.t - started).toBeGreaterThan(3_800);
+  });
+
+  it('an unanswered request keeps counting: never more than the budget outstanding', async () => {
+    // a clock that lets other work run at each sleep, so a waiting acquire can be watched
+    class YieldingClock extends FakeClock {
+      override async sleep(ms: number): Promise<void> {
+        await super.sleep(ms);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    const clock = new YieldingClock(T0);
+    const s = new WeightScheduler({ ip: { limit: 11, windowMs: 1_000, rolling: true } }, clock, { margin: 0 }); // 10 after the least margin of 1
+    const held = [];
+    for (let i = 0; i < 10; i++) held.push(await s.acquire('ip', 1));
+    let sent = false;
+    const next = s.acquire('ip', 1).then(() => { sent = true; });
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    expect(sent).toBe(false); // ten requests outstanding, none answered: the eleventh waits however long
+    const answeredAt = clock.t;
+    s.settle(held[0]!);
+    await next;
+    expect(clock.t).toBeGreaterThanOrEqual(answeredAt + 1_000); // counted until a window after its answer
+  });
+
+  it('a refusal without a Retry-After pauses the budget for its window; budgets made per instrument are their own', async () => {
+    const clock = new FakeClock(T0);
+    const s = new WeightScheduler({}, clock, { limitOf: (f) => (f.startsWith('funding:') ? { limit: 11, windowMs: 2_000, rolling: true } : undefined) });
+    for (let i = 0; i < 10; i++) s.settle(await s.acquire('funding:BTC-USDT-SWAP', 1));
+    for (let i = 0; i < 10; i++) s.settle(await s.acquire('funding:ETH-USDT-SWAP', 1));
+    expect(clock.sleeps).toEqual([]); // two instruments, two budgets
+    s.refused('funding:BTC-USDT-SWAP');
+    await s.acquire('funding:BTC-USDT-SWAP', 1);
+    expect(clock.t).toBeGreaterThanOrEqual(T0 + 2_000);
+    expect(s.usageOf().map((u) => u.family).sort()).toEqual(['funding:BTC-USDT-SWAP', 'funding:ETH-USDT-SWAP']);
+  });
+});

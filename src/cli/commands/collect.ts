@@ -99,7 +99,7 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
   const request = {
     timeframes: checkTimeframes(flags.timeframes ?? ['5m']),
     range: rangeFrom(flags, { kind: 'days', days: 90 }),
-    datasets: datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name),
+    datasets: (flags.datasets ?? ['ohlcv']).includes('all') ? ['all'] : datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name),
     marketDays: integerFlag('--market-days', flags.marketDays) ?? 365,
   };
   const universe = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);

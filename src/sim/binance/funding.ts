@@ -1,10 +1,10 @@
-import { hash32, makeRng, normal } from '../rng.js';
+import { hash32, makeRng } from '../rng.js';
+import { fundingRateAt, fundingSchedule } from '../funding-model.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
 import { json, type Router, type SimResponse } from '../router.js';
 import { binanceError } from './errors.js';
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /**
  * Binance's funding history carries `"markPrice": ""` on older settlements: empty on 2023-03-06
  * (JKorf/Binance.Net#1342) and 2023-01-01, filled on 2024-01-01 (recorded answers in test/fixtures/recorded).
@@ -15,22 +15,6 @@ export interface FundingContext {
   readonly catalog: MarketCatalog;
   readonly now: () => number;
   readonly seed: number;
-}
-
-/**
- * When a perpetual's funding interval changed: 8 h from listing; some markets move to 4 h on a day, a
- * few later to 1 h (as Binance did for volatile contracts). Deterministic per market.
- */
-export function fundingSchedule(m: SimMarket, seed: number): { from: number; hours: number }[] {
-  const rng = makeRng(hash32(`funding-schedule|${seed}|${m.id}`));
-  const listed = Math.ceil(m.source.listedAt / (8 * HOUR)) * 8 * HOUR;
-  const out = [{ from: listed, hours: 8 }];
-  if (rng() < 0.5) {
-    const four = Math.ceil((listed + (100 + rng() * 600) * DAY) / DAY) * DAY;
-    out.push({ from: four, hours: 4 });
-    if (rng() < 0.3) out.push({ from: four + Math.ceil((30 + rng() * 200)) * DAY, hours: 1 });
-  }
-  return out;
 }
 
 /** Settlement times in [from, to), each with its rate and mark price. */
@@ -45,11 +29,7 @@ function settlements(m: SimMarket, seed: number, from: number, to: number, limit
   }
   const served = times.filter((slot) => { const t = servedAt(m, seed, slot); return t >= from && t < to; });
   const picked = newestFirst ? served.slice(-limit) : served.slice(0, limit);
-  return picked.map((slot) => {
-    const rng = makeRng(hash32(`funding|${seed}|${m.id}|${slot}`));
-    const rate = Math.round((0.0001 + normal(rng) * 0.00015) * 1e8) / 1e8;
-    return { t: servedAt(m, seed, slot), rate, mark: slot >= MARK_PRICE_SINCE ? m.source.priceNear?.(slot) ?? 0 : undefined };
-  });
+  return picked.map((slot) => ({ t: servedAt(m, seed, slot), rate: fundingRateAt(m, seed, slot), mark: slot >= MARK_PRICE_SINCE ? m.source.priceNear?.(slot) ?? 0 : undefined }));
 }
 
 /** When the settlement of `slot` is served: a few ms after the scheduled hour, as Binance does (…00:00:00.001, …08:00:00.007). */

@@ -1,5 +1,5 @@
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
-import { hash32, makeRng, normal } from '../rng.js';
+import { circulatingSupply, longShareAt, openInterestAt, takerVolumesAt } from '../market-stats.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
 import { json, type Router, type SimResponse } from '../router.js';
 import { binanceError } from './errors.js';
@@ -18,12 +18,10 @@ export interface StatisticsContext {
 /** One row of a statistic for a market at a period's open, as Binance sends it. */
 type RowMaker = (m: SimMarket, seed: number, t: number) => Record<string, unknown>;
 
-/** A long/short split at a period's open: its long share moves slowly around one half. */
+/** A long/short split at a period's open, in Binance's fields. */
 function longShortAt(kind: string): RowMaker {
   return (m, seed, t) => {
-    const rng = makeRng(hash32(`${kind}|${seed}|${m.id}|${t}`));
-    const long = Math.round(Math.min(0.8, Math.max(0.2, 0.5 + 0.15 * Math.sin(t / (3 * DAY) + m.id.length) + 0.03 * normal(rng))) * 1e4) / 1e4;
-    const short = Math.round((1 - long) * 1e4) / 1e4;
+    const { long, short } = longShareAt(kind, m, seed, t);
     // the fields in the order Binance sends them
     return { symbol: m.id, longAccount: long.toFixed(4), longShortRatio: (long / short).toFixed(4), shortAccount: short.toFixed(4), timestamp: t };
   };
@@ -38,10 +36,7 @@ const STATISTICS: Record<string, RowMaker> = {
   topLongShortAccountRatio: longShortAt('top-accounts'),
   topLongShortPositionRatio: longShortAt('top-positions'),
   takerlongshortRatio: (m, seed, t) => {
-    const rng = makeRng(hash32(`taker|${seed}|${m.id}|${t}`));
-    const base = openInterestAt(m, seed, t).contracts / 200;
-    const buy = Math.round(base * Math.exp(0.3 * normal(rng)) * 1000) / 1000;
-    const sell = Math.round(base * Math.exp(0.3 * normal(rng)) * 1000) / 1000;
+    const { buy, sell } = takerVolumesAt(m, seed, t);
     return { buySellRatio: (buy / sell).toFixed(4), sellVol: sell.toFixed(4), buyVol: buy.toFixed(4), timestamp: t };
   },
 };
@@ -53,25 +48,11 @@ export function addFuturesDataRoutes(router: Router, ctx: StatisticsContext): vo
   }
 }
 
+export { openInterestAt } from '../market-stats.js';
+
 /** A statistic's row, as the simulator serves it (tests compare stores with it). */
 export function statisticAt(endpoint: string, m: SimMarket, seed: number, t: number): Record<string, unknown> {
   return STATISTICS[endpoint]!(m, seed, t);
-}
-
-/** The coin's circulating supply as CoinMarketCap reports it beside open interest: a whole number of coins, growing slowly. */
-function circulatingSupply(m: SimMarket, t: number): number {
-  const base = 10 ** (7 + (hash32(`supply|${m.id}`) % 300) / 100);
-  return Math.round(base * (1 + (t - Date.UTC(2020, 0, 1)) / (3650 * DAY) * 0.05));
-}
-
-/** A market's open interest at a period's open: a slow random walk around a level set by its price. */
-export function openInterestAt(m: SimMarket, seed: number, t: number): { contracts: number; value: number } {
-  const rng = makeRng(hash32(`oi|${seed}|${m.id}|${t}`));
-  const price = m.source.priceNear?.(t) ?? 1;
-  const base = 2e8 / Math.max(price, 1e-9);
-  const wave = 1 + 0.2 * Math.sin(t / (7 * DAY)) + 0.02 * normal(rng);
-  const contracts = Math.round(base * wave * 1000) / 1000;
-  return { contracts, value: Math.round(contracts * price * 1e8) / 1e8 };
 }
 
 function statistic(ctx: StatisticsContext, q: URLSearchParams, row: RowMaker): SimResponse {
