@@ -9,7 +9,8 @@ import type { DatasetRecord } from './record.js';
  * `<venue folder>/liquidations/<YYYY-MM-DD>.parquet`, in one schema for every venue. `side` is the order's
  * side (`BUY`/`SELL`) and `position_side` the side of the position liquidated (`long`/`short`): venues send
  * one or the other, and both follow from it. `quantity` is in the base coin (contracts times their size
- * where a venue counts contracts), prices in the quote. What a venue does not send is null. The footer
+ * where a venue counts contracts, which are kept in `contracts`), prices in the quote. What a venue does
+ * not send is null. The footer
  * keeps the day's coverage (`qml.coverage`) and whether the venue's feed is complete or sampled (`qml.feed`).
  */
 export const LIQUIDATIONS: DatasetDescriptor = {
@@ -24,7 +25,8 @@ export const LIQUIDATIONS: DatasetDescriptor = {
     { key: 'positionSide', name: 'position_side', type: 'text', nullable: false, derived: true },
     { key: 'orderType', name: 'order_type', type: 'text', nullable: true },
     { key: 'timeInForce', name: 'time_in_force', type: 'text', nullable: true },
-    { key: 'quantity', name: 'quantity', type: 'double', nullable: false },
+    { key: 'quantity', name: 'quantity', type: 'double', nullable: true },
+    { key: 'contracts', name: 'contracts', type: 'double', nullable: true },
     { key: 'price', name: 'price', type: 'double', nullable: false },
     { key: 'averagePrice', name: 'average_price', type: 'double', nullable: true },
     { key: 'status', name: 'status', type: 'text', nullable: true },

@@ -104,4 +104,14 @@ export const MIGRATIONS: readonly { readonly version: number; readonly what: str
       'ALTER TABLE open_interest ALTER COLUMN sum_open_interest_value DROP NOT NULL',
     ],
   },
+  {
+    version: 4,
+    what: 'liquidations in contracts where a venue counts them, the quantity missing while a contract\'s size is unknown',
+    sql: [
+      'ALTER TABLE liquidations ADD COLUMN IF NOT EXISTS contracts DOUBLE PRECISION',
+      'ALTER TABLE liquidations ALTER COLUMN quantity DROP NOT NULL',
+      'DROP INDEX IF EXISTS liquidations_event',
+      'CREATE UNIQUE INDEX liquidations_event ON liquidations (time, exchange, event_time, symbol, side, position_side, order_type, time_in_force, quantity, contracts, price, average_price, status, last_filled, filled_accumulated) NULLS NOT DISTINCT',
+    ],
+  },
 ];

@@ -14,8 +14,10 @@ export interface LiquidationFields {
   readonly side: 'BUY' | 'SELL';
   /** The side of the position liquidated: a `SELL` order closes a `long`. */
   readonly positionSide: 'long' | 'short';
-  /** In the base coin. */
+  /** In the base coin (missing when a venue counts contracts and the contract's size is not known yet). */
   readonly quantity: number;
+  /** The size in contracts, where the venue counts contracts. */
+  readonly contracts?: number;
   readonly price: number;
   readonly averagePrice?: number;
   readonly orderType?: string;

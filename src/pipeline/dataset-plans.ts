@@ -51,11 +51,14 @@ export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clo
   const venue = venueProfile(exchange);
   const served = servedDataset(venue, dataset);
   if (record.plan === 'settlements') {
+    const hour = parseTimeframe('1h');
     return {
-      spec, tf: parseTimeframe('1h'), exchange,
+      spec, tf: hour, exchange,
       window: async (stored) => {
         const { now, until } = await at();
-        return { since: reach.since ?? (stored ? undefined : 0), until: Math.min(until, now + 1) };
+        // a venue that keeps only recent settlements: what is older is recorded as unrecoverable
+        const servedFrom = served.servedFrom?.(now, hour);
+        return { since: reach.since ?? (stored ? undefined : servedFrom ?? 0), until: Math.min(until, now + 1), ...(servedFrom !== undefined ? { servedFrom } : {}) };
       },
     };
   }

@@ -38,7 +38,7 @@ export function parseFaultSpec(spec: string): FaultRule[] {
 }
 
 function parseRule(part: string, spec: string): FaultRule {
-  const m = /^([a-z0-9-]+)(?::([A-Z0-9]+))?(?:@([A-Za-z0-9/_.-]+))?(?:#(\d+)(?:-(\d+)|(\+))?)?$/.exec(part);
+  const m = /^([a-z0-9-]+)(?::([A-Z0-9][A-Z0-9-]*))?(?:@([A-Za-z0-9/_.-]+))?(?:#(\d+)(?:-(\d+)|(\+))?)?$/.exec(part);
   if (!m) throw new UsageError(`--faults "${spec}": cannot read "${part}" (expected kind[:SYMBOL][@path][#N|#N-M|#N+], e.g. 500@klines#3)`);
   const from = Number(m[4] ?? 1);
   const to = m[6] ? Infinity : Number(m[5] ?? from);

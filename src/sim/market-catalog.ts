@@ -22,6 +22,11 @@ export interface SimMarket {
   readonly delistedAt?: number;
   /** A contract that is not a standard one on a coin: on an index (BTC dominance), or listed before its coin trades. */
   readonly contract?: 'index' | 'pre-market';
+  /**
+   * The coin the market trades and how many coins one unit of its base is (`1000PEPE`: PEPE, 1000), for a
+   * venue that lists the coin itself (in contracts of a value); absent: the base, one coin.
+   */
+  readonly coin?: { readonly ticker: string; readonly multiplier: number };
 }
 
 export interface CatalogOptions {
@@ -67,6 +72,7 @@ export class MarketCatalog {
     if (this.perp.has(`${base}USDT`)) return;
     const source = new SyntheticSource({ seed, profile: perpProfile(coin), market: 'perp' });
     this.perp.set(`${base}USDT`, { symbol: `${base}/USDT:USDT`, id: `${base}USDT`, base, quote: 'USDT', kind: 'perp', source, delistedAt: coin.perpDelistedAt,
+      coin: { ticker: coin.symbol.toUpperCase(), multiplier: coin.multiplier },
       ...(coin.perpPreMarket ? { contract: 'pre-market' as const } : {}) });
   }
 

@@ -31,6 +31,16 @@ const VENUES: Record<string, { refusals: FaultKind[]; symbol: string; endpoints:
       { dataset: 'open-interest', path: 'open-interest', args: ['--timeframes', '1h', '--days', '20'] },
     ],
   },
+  okx: {
+    // 50011 both ways: as an HTTP 429, and inside an HTTP 200
+    refusals: ['429', 'rate-200'],
+    symbol: 'BTC-USDT-SWAP',
+    endpoints: [
+      { dataset: 'ohlcv', path: 'market/history-candles', args: ['--timeframes', '1h', '--days', '100'], klines: true },
+      { dataset: 'funding', path: 'funding-rate-history', args: ['--days', '80'] },
+      { dataset: 'open-interest', path: 'open-interest-history', args: ['--timeframes', '1h', '--days', '20'] },
+    ],
+  },
 };
 
 let config: string;

@@ -106,3 +106,26 @@ describe('a rolling budget without headers (Bybit: 600 requests in any 5 s, a br
     expect(Date.now() - t0).toBeGreaterThan(5_000);
   }, 60_000);
 });
+
+describe('a budget per endpoint and instrument (OKX: 20 history pages and 10 funding pages of one swap per 2 s, no headers)', () => {
+  it('candles of several swaps and their funding at the real limits: never a 50011', async () => {
+    const coins = ['BTC', 'ETH', 'SOL', 'XRP', 'DOGE'];
+    const sim = await startSim({ port: 0, now: NOW, seed: 3, symbols: coins.map((c) => `${c}/USDT`), venues: ['okx'] });
+    const dir = await tempDir();
+    const t0 = Date.now();
+    try {
+      const symbols = coins.flatMap((c) => ['--symbol', `${c}/USDT:USDT`]);
+      for (const extra of [['--timeframes', '1m', '--days', '4'], ['--datasets', 'funding', '--days', '85']]) {
+        const r = await runCli(['build', '--exchange', 'okx', ...symbols, ...extra, '--config', await config(dir), '--api-url', sim.url, '--data-dir', dir]);
+        expect(r.code, r.stderr).toBe(0);
+      }
+    } finally {
+      await sim.close();
+    }
+    const history = sim.requests.get('/api/v5/market/history-candles') ?? 0;
+    expect(history).toBeGreaterThan(40); // more than two windows of the history budget
+    expect(sim.requests.get('/api/v5/public/funding-rate-history') ?? 0).toBeGreaterThanOrEqual(5 * 5);
+    expect(sim.statuses.get(429) ?? 0).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThan(((history / 20) - 1) * 2_000);
+  }, 60_000);
+});
