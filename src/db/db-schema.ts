@@ -114,4 +114,13 @@ export const MIGRATIONS: readonly { readonly version: number; readonly what: str
       'CREATE UNIQUE INDEX liquidations_event ON liquidations (time, exchange, event_time, symbol, side, position_side, order_type, time_in_force, quantity, contracts, price, average_price, status, last_filled, filled_accumulated) NULLS NOT DISTINCT',
     ],
   },
+  {
+    version: 5,
+    what: 'a universe per venue: the venue in the snapshots\' key, by its id',
+    sql: [
+      ...allVenues().flatMap((v) => v.aliases.map((a) => `UPDATE ${UNIVERSE_TABLE} SET exchange = '${v.id}' WHERE exchange = '${a}'`)),
+      `ALTER TABLE ${UNIVERSE_TABLE} DROP CONSTRAINT IF EXISTS universe_snapshots_pkey`,
+      `ALTER TABLE ${UNIVERSE_TABLE} ADD PRIMARY KEY (date, exchange, rank)`,
+    ],
+  },
 ];

@@ -6,6 +6,7 @@ import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
 import { STORED_DATASETS } from '../datasets/registry.js';
 import { textOf } from '../core/text-codes.js';
+import { allVenues, exchangeNames } from '../exchange/venue.js';
 import { readStore, readStoreMeta, type StoreRef } from '../store/store-read.js';
 import { universeSnapshotDates, readUniverseSnapshot } from '../store/universe-files.js';
 import { binaryCopyChunks, type CopyValue } from './binary-copy.js';
@@ -185,32 +186,38 @@ async function syncEvents(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Pr
   }
 }
 
-/** Every universe snapshot not yet in the table (a snapshot never changes once its day is over). */
+/** Every venue's universe snapshots not yet in the table (a snapshot never changes once its day is over). */
 export async function syncUniverse(c: pg.Client, dataDir: string): Promise<SyncOutcome[]> {
   const out: SyncOutcome[] = [];
-  for (const date of await universeSnapshotDates(dataDir)) {
-    const u = await readUniverseSnapshot(dataDir, date) as unknown as { date: string; createdAt: string; source: string; exchange: string; members: { rank: number; id: string; symbol: string; name: string; market: string; multiplier: number; marketCap: number | null; volume24h: number | null }[] } | undefined;
+  for (const venue of allVenues()) out.push(...await syncVenueUniverse(c, dataDir, venue.id, exchangeNames(venue.id)));
+  return out;
+}
+
+async function syncVenueUniverse(c: pg.Client, dataDir: string, venue: string, names: readonly string[]): Promise<SyncOutcome[]> {
+  const out: SyncOutcome[] = [];
+  for (const date of await universeSnapshotDates(dataDir, venue, names)) {
+    const u = await readUniverseSnapshot(dataDir, venue, date, names) as unknown as { date: string; createdAt: string; source: string; exchange: string; members: { rank: number; id: string; symbol: string; name: string; market: string; multiplier: number; marketCap: number | null; volume24h: number | null }[] } | undefined;
     if (!u) continue;
-    const held = (await c.query(`SELECT count(*) AS n, max(created_at) AS at FROM ${UNIVERSE_TABLE} WHERE date = $1`, [date])).rows[0] as { n: string; at: Date | null };
+    const held = (await c.query(`SELECT count(*) AS n, max(created_at) AS at FROM ${UNIVERSE_TABLE} WHERE date = $1 AND exchange = $2`, [date, venue])).rows[0] as { n: string; at: Date | null };
     if (Number(held.n) === u.members.length && held.at?.getTime() === Date.parse(u.createdAt)) {
-      out.push({ table: UNIVERSE_TABLE, store: date, mode: 'current', sent: 0 });
+      out.push({ table: UNIVERSE_TABLE, store: `${venue} ${date}`, mode: 'current', sent: 0 });
       continue;
     }
     await c.query('BEGIN');
     try {
-      await c.query(`DELETE FROM ${UNIVERSE_TABLE} WHERE date = $1`, [date]);
+      await c.query(`DELETE FROM ${UNIVERSE_TABLE} WHERE date = $1 AND exchange = $2`, [date, venue]);
       // one statement for the whole snapshot
       const members = u.members;
       const col = <T>(f: (m: (typeof members)[number]) => T) => members.map(f);
       await c.query(`INSERT INTO ${UNIVERSE_TABLE} SELECT $1::date, * , $9, $10, $11::timestamptz FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $12::float8[])
         AS m(rank, coin_id, coin_symbol, name, market, multiplier, market_cap, volume_24h)`,
-      [date, col((m) => m.rank), col((m) => m.id), col((m) => m.symbol), col((m) => m.name), col((m) => m.market), col((m) => m.multiplier), col((m) => m.marketCap), u.exchange, u.source, u.createdAt, col((m) => m.volume24h)]);
+      [date, col((m) => m.rank), col((m) => m.id), col((m) => m.symbol), col((m) => m.name), col((m) => m.market), col((m) => m.multiplier), col((m) => m.marketCap), venue, u.source, u.createdAt, col((m) => m.volume24h)]);
       await c.query('COMMIT');
     } catch (e) {
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     }
-    out.push({ table: UNIVERSE_TABLE, store: date, mode: 'full', sent: u.members.length });
+    out.push({ table: UNIVERSE_TABLE, store: `${venue} ${date}`, mode: 'full', sent: u.members.length });
   }
   return out;
 }

@@ -136,7 +136,9 @@ class CcxtClient implements ExchangeClient {
     return this.marketsLoaded;
   }
 
-  async markets(): Promise<ExchangeMarket[]> {
+  async markets(o: { readonly fresh?: boolean } = {}): Promise<ExchangeMarket[]> {
+    if (o.fresh) this.marketsLoaded = undefined;
+    if (o.fresh) this.marketsFailed = true; // ask ccxt to load them again, not to hand back what it has
     await this.call('load markets', () => this.loadMarkets());
     return Object.values(this.ex.markets ?? {}).filter((m) => m !== undefined).map((m) => ({
       symbol: m.symbol, id: m.id, contractSize: Number(m.contractSize ?? 1) || 1, base: m.base, quote: m.quote, type: m.type ?? 'spot', linear: m.type === 'spot' || m.linear === true, active: m.active !== false,

@@ -69,8 +69,8 @@ export interface ExchangeClient {
   readonly id: string;
   /** Look up a market; throws UsageError when the exchange does not list it. */
   market(symbol: string): Promise<MarketInfo>;
-  /** Every market the exchange lists (what the universe maps coins to). */
-  markets(): Promise<ExchangeMarket[]>;
+  /** Every market the exchange lists (what the universe maps coins to); `fresh`: read again, not the ones loaded. */
+  markets(o?: { readonly fresh?: boolean }): Promise<ExchangeMarket[]>;
   /**
    * A raw request to one of the venue's endpoints, through ccxt's method for it (`publicGetV5MarketKline`):
    * the answer as the venue sent it (parsed JSON), errors translated; `what` names it in messages. The

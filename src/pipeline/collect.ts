@@ -132,11 +132,11 @@ function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt'
 }
 
 /**
- * The status file after a cycle: the universe, the last cycle, the next one, and every store collected,
+ * A venue's status file after a cycle: the universe, the last cycle, the next one, and every store collected,
  * one entry per store (dataset, symbol, timeframe). Returns the path of the last cycle's summary.
  */
-export async function keepCollectStatus(dataDir: string, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
-  const before = await readCollectStatus(dataDir).catch(() => undefined);
+export async function keepCollectStatus(dataDir: string, venue: string, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
+  const before = await readCollectStatus(dataDir, venue).catch(() => undefined);
   // entries of earlier versions, keyed without their dataset, are not carried over: they were ambiguous
   const kept = Object.entries((before?.['stores'] ?? {}) as Record<string, { dataset?: string }>).filter(([, v]) => v.dataset !== undefined);
   const stores: Record<string, unknown> = Object.fromEntries(kept);
@@ -144,6 +144,6 @@ export async function keepCollectStatus(dataDir: string, s: CycleSummary, outcom
     const dataset = o.dataset ?? 'ohlcv';
     stores[`${dataset} ${o.symbol} ${o.timeframe ?? ''}`.trim()] = { dataset, symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
   }
-  const status = { universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
-  return writeCollectStatus(dataDir, status, s);
+  const status = { exchange: venue, universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
+  return writeCollectStatus(dataDir, venue, status, s);
 }

@@ -7,7 +7,7 @@ import { withStoreLock } from './store-lock.js';
 
 /** One file of the layout earlier versions wrote, and where it belongs now. */
 export interface LayoutMove {
-  readonly kind: 'store' | 'journal';
+  readonly kind: 'store' | 'journal' | 'document';
   /** The venue (or source) whose folder it goes to. */
   readonly exchange: string;
   readonly from: string;
@@ -67,6 +67,24 @@ export async function planLayoutMigration(
       (await exists(move.to) ? conflicts : moves).push(move);
     }
   }
+  // the universe and the collector's status of the one venue earlier versions collected: the universe says which
+  const universeDir = join(dataDir, 'universe');
+  const current = await readFile(join(universeDir, 'current.json'), 'utf8').then((t) => JSON.parse(t) as { exchange?: unknown }, () => undefined);
+  if (current) {
+    const exchange = typeof current.exchange === 'string' ? canonical(current.exchange) : undefined;
+    const files = [
+      ...(await readdir(universeDir).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).map((n) => ({ from: join(universeDir, n), rel: join('universe', n) })),
+      ...(await Promise.all(['collect-status.json', 'collect-last-cycle.json'].map(async (n) => (await exists(join(dataDir, n)) ? [{ from: join(dataDir, n), rel: n }] : [])))).flat(),
+    ];
+    for (const f of files) {
+      if (!exchange || !/^[a-z0-9]+$/.test(exchange)) {
+        unknown.push({ path: f.from, why: 'the universe names no venue' });
+        continue;
+      }
+      const move: LayoutMove = { kind: 'document', exchange, from: f.from, to: join(dataDir, exchange, f.rel) };
+      (await exists(move.to) ? conflicts : moves).push(move);
+    }
+  }
   return { moves, conflicts, unknown };
 }
 
@@ -75,7 +93,7 @@ export async function planLayoutMigration(
  * is waited for, up to `waitMs`), by rename (the bytes are not rewritten), never over an existing file.
  * Folders the moves empty are removed. Returns the moves done.
  */
-export async function applyLayoutMigration(plan: LayoutPlan, waitMs: number): Promise<LayoutMove[]> {
+export async function applyLayoutMigration(dataDir: string, plan: LayoutPlan, waitMs: number): Promise<LayoutMove[]> {
   const done: LayoutMove[] = [];
   for (const m of plan.moves) {
     await mkdir(dirname(m.to), { recursive: true });
@@ -84,12 +102,14 @@ export async function applyLayoutMigration(plan: LayoutPlan, waitMs: number): Pr
       await rename(m.from, m.to);
       done.push(m);
     };
-    if (m.kind === 'journal') await move();
+    if (m.kind !== 'store') await move();
     else await withStoreLock(m.from, { waitMs }, () => withStoreLock(m.to, { waitMs }, move));
   }
+  // folders the moves emptied (a daily dataset's folder too, once its journal folder went), never the data folder
+  const inside = (d: string) => relative(dataDir, d) !== '' && !relative(dataDir, d).startsWith('..');
   for (const dir of new Set(done.map((m) => dirname(m.from)))) {
-    await rmdir(dir).catch(() => undefined);
-    await rmdir(dirname(dir)).catch(() => undefined); // a daily dataset's folder once its journal folder went
+    if (inside(dir)) await rmdir(dir).catch(() => undefined);
+    if (inside(dirname(dir))) await rmdir(dirname(dir)).catch(() => undefined);
   }
   return done;
 }

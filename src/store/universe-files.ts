@@ -2,10 +2,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from '../core/errors.js';
 import { writeJsonFile } from './json-file.js';
+import { checkVenue } from './store-path.js';
 
 /**
- * The universe on disk: `<dataDir>/universe/current.json` (the one in force, replaced atomically) and a
- * dated snapshot per refresh, `<dataDir>/universe/<YYYY-MM-DD>.json`, kept for `universe diff`.
+ * A venue's universe on disk: `<dataDir>/<venue>/universe/current.json` (the one in force, replaced
+ * atomically) and a dated snapshot per refresh, `<dataDir>/<venue>/universe/<YYYY-MM-DD>.json`, kept for
+ * `universe diff`. A universe an earlier version kept at `<dataDir>/universe/` is read there while the
+ * venue has none of its own, when it is that venue's (its `exchange`, or one of the venue's `aliases`).
  */
 const DIR = 'universe';
 const CURRENT = 'current.json';
@@ -13,26 +16,36 @@ const CURRENT = 'current.json';
 /** A JSON document the universe module defines; the store only keeps it. */
 export type UniverseDocument = { readonly date: string } & Record<string, unknown>;
 
-export async function readCurrentUniverse(dataDir: string): Promise<UniverseDocument | undefined> {
-  return readDocument(join(dataDir, DIR, CURRENT));
+/** The folder of a venue's universe: its own, or the legacy one when only that one holds the venue's. */
+async function folderOf(dataDir: string, venue: string, names: readonly string[]): Promise<string> {
+  const own = join(dataDir, checkVenue(venue), DIR);
+  if (await readDocument(join(own, CURRENT)).catch(() => undefined)) return own;
+  const legacy = await readDocument(join(dataDir, DIR, CURRENT)).catch(() => undefined);
+  return legacy && names.includes(String(legacy['exchange'])) ? join(dataDir, DIR) : own;
 }
 
-/** The snapshot of a date (`YYYY-MM-DD`), or undefined when none was taken that day. */
-export async function readUniverseSnapshot(dataDir: string, date: string): Promise<UniverseDocument | undefined> {
+/** The universe in force for a venue (`names`: its id and aliases), or undefined. */
+export async function readCurrentUniverse(dataDir: string, venue: string, names: readonly string[] = [venue]): Promise<UniverseDocument | undefined> {
+  return readDocument(join(await folderOf(dataDir, venue, names), CURRENT));
+}
+
+/** A venue's snapshot of a date (`YYYY-MM-DD`), or undefined when none was taken that day. */
+export async function readUniverseSnapshot(dataDir: string, venue: string, date: string, names: readonly string[] = [venue]): Promise<UniverseDocument | undefined> {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return undefined;
-  return readDocument(join(dataDir, DIR, `${date}.json`));
+  return readDocument(join(await folderOf(dataDir, venue, names), `${date}.json`));
 }
 
-/** Dates of the snapshots kept, oldest first. */
-export async function universeSnapshotDates(dataDir: string): Promise<string[]> {
-  const names = await readdir(join(dataDir, DIR)).catch(() => [] as string[]);
-  return names.filter((n) => /^\d{4}-\d{2}-\d{2}\.json$/.test(n)).map((n) => n.slice(0, 10)).sort();
+/** Dates of a venue's snapshots kept, oldest first. */
+export async function universeSnapshotDates(dataDir: string, venue: string, names: readonly string[] = [venue]): Promise<string[]> {
+  const names2 = await readdir(await folderOf(dataDir, venue, names)).catch(() => [] as string[]);
+  return names2.filter((n) => /^\d{4}-\d{2}-\d{2}\.json$/.test(n)).map((n) => n.slice(0, 10)).sort();
 }
 
-/** Keep a refresh: its dated snapshot first, then the current universe (each write atomic). */
-export async function writeUniverse(dataDir: string, doc: UniverseDocument): Promise<void> {
-  await writeJsonFile(join(dataDir, DIR, `${doc.date}.json`), doc);
-  await writeJsonFile(join(dataDir, DIR, CURRENT), doc);
+/** Keep a venue's refresh: its dated snapshot first, then the current universe (each write atomic), in the venue's folder. */
+export async function writeUniverse(dataDir: string, venue: string, doc: UniverseDocument): Promise<void> {
+  const dir = join(dataDir, checkVenue(venue), DIR);
+  await writeJsonFile(join(dir, `${doc.date}.json`), doc);
+  await writeJsonFile(join(dir, CURRENT), doc);
 }
 
 async function readDocument(path: string): Promise<UniverseDocument | undefined> {

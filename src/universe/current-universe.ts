@@ -5,6 +5,7 @@ import type { ExchangeClient } from '../exchange/exchange-client.js';
 import type { WeightScheduler } from '../exchange/weight-scheduler.js';
 import { createCoinGeckoClient, type CoinGeckoClient, type CoinGeckoSettings } from '../sources/coingecko-client.js';
 import { readCurrentUniverse, writeUniverse } from '../store/universe-files.js';
+import { exchangeNames } from '../exchange/venue.js';
 import type { RetryPolicy } from '../core/retry.js';
 import { refreshUniverse, type Universe, type UniverseOptions } from './refresh-universe.js';
 
@@ -43,7 +44,7 @@ export function coinGeckoFor(o: EnsureUniverse, scheduler: WeightScheduler): Coi
  * day's snapshot and as the current one. `refreshed` says which.
  */
 export async function ensureUniverse(o: EnsureUniverse, deps: EnsureDeps): Promise<{ universe: Universe; refreshed: boolean }> {
-  const previous = await readCurrentUniverse(o.dataDir) as Universe | undefined;
+  const previous = await readCurrentUniverse(o.dataDir, o.options.exchange, exchangeNames(o.options.exchange)) as Universe | undefined;
   if (previous && !o.force && Date.now() - Date.parse(previous.createdAt) < o.maxAgeMs) {
     deps.log.info({ date: previous.date }, 'the current universe is young enough; reusing it');
     return { universe: previous, refreshed: false };
@@ -59,6 +60,6 @@ export async function ensureUniverse(o: EnsureUniverse, deps: EnsureDeps): Promi
   }
   // its age (for the max age) is counted on this machine's clock; its date is the exchange's day
   const universe: Universe = { ...made, createdAt: new Date().toISOString() };
-  await writeUniverse(o.dataDir, universe as unknown as Universe & Record<string, unknown>);
+  await writeUniverse(o.dataDir, o.options.exchange, universe as unknown as Universe & Record<string, unknown>);
   return { universe, refreshed: true };
 }

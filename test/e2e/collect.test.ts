@@ -42,7 +42,7 @@ describe('collect: the daily job over the universe', () => {
     expect(first.code, first.stderr).toBe(0);
     const s1 = JSON.parse(first.stdout) as CycleSummary;
     expect(s1.stores).toEqual({ fresh: 0, updated: 0, built: 20, failed: 0 });
-    const members = (JSON.parse(await readFile(join(dir, 'universe', 'current.json'), 'utf8')) as Universe).members.map((m) => m.market);
+    const members = (JSON.parse(await readFile(join(dir, 'binance', 'universe', 'current.json'), 'utf8')) as Universe).members.map((m) => m.market);
     expect(members).toHaveLength(20);
 
     sim.setNow(NOW + DAY);
@@ -73,7 +73,7 @@ describe('collect: the daily job over the universe', () => {
       expect(s.stores).toMatchObject({ built: 19, failed: 1 });
       expect(s.failures.map((f) => f.symbol)).toEqual(['ETH/USDT:USDT']);
       const status = await runCli(['status', '--json', '--data-dir', dir]);
-      const stores = (JSON.parse(status.stdout) as { stores: Record<string, { status: string; error: string | null }> }).stores;
+      const stores = (JSON.parse(status.stdout) as { collect: { stores: Record<string, { status: string; error: string | null }> }[] }).collect[0]!.stores;
       expect(stores['ohlcv ETH/USDT:USDT 5m']).toMatchObject({ status: 'failed' });
       expect(stores['ohlcv BTC/USDT:USDT 5m']).toMatchObject({ status: 'written', error: null });
       const text = await runCli(['status', '--data-dir', dir]);
@@ -114,7 +114,7 @@ describe('collect: the daily job over the universe', () => {
     expect(cycles.length).toBeGreaterThanOrEqual(2);
     expect(cycles[0]!.stores.built).toBe(5);
     expect(cycles[1]!.stores).toMatchObject({ fresh: 5, failed: 0 });
-    const status = JSON.parse(await readFile(join(dir, 'collect-status.json'), 'utf8')) as { lastCycle: CycleSummary; nextCycle: string };
+    const status = JSON.parse(await readFile(join(dir, 'binance', 'collect-status.json'), 'utf8')) as { lastCycle: CycleSummary; nextCycle: string };
     expect(status.lastCycle.startedAt).toBe(cycles[cycles.length - 1]!.startedAt);
     expect(Date.parse(status.nextCycle)).toBeGreaterThan(Date.parse(status.lastCycle.startedAt));
   });
@@ -322,3 +322,47 @@ describe('collect: the daily job over the universe', () => {
   });
 });
 
+
+describe('collect on several venues: one universe, each venue its own members, budget and folder, in parallel', () => {
+  it('collect --exchanges binance,bybit,okx --size 20 --days 3: 60 candle stores; a day later only the new day is fetched', async () => {
+    const sim = await startSim({ port: 0, now: NOW, seed: 4, universe: true });
+    const dir = await tempDir();
+    const pages = () => ({
+      binance: sim.requests.get('/fapi/v1/klines') ?? 0, bybit: sim.requests.get('/v5/market/kline') ?? 0,
+      okx: (sim.requests.get('/api/v5/market/candles') ?? 0) + (sim.requests.get('/api/v5/market/history-candles') ?? 0),
+    });
+    const run = (extra: string[] = []) => runCli(['collect', '--exchanges', 'binance,bybit,okx', '--size', '20', '--days', '3', '--json', '--api-url', sim.url, '--data-dir', dir, ...extra]);
+    try {
+      const first = await run();
+      expect(first.code, first.stderr).toBe(0);
+      const venues = (JSON.parse(first.stdout) as { venues: (CycleSummary & { exchange: string })[] }).venues;
+      expect(venues.map((v) => [v.exchange, v.universe.members, v.stores])).toEqual(['binance', 'bybit', 'okx'].map((e) => [e, 20, { fresh: 0, updated: 0, built: 20, failed: 0 }]));
+      // each venue's members are its own markets: OKX lists the coin (PEPE-USDT-SWAP) where the others list 1000PEPE
+      const members = async (v: string) => (JSON.parse(await readFile(join(dir, v, 'universe', 'current.json'), 'utf8')) as Universe).members;
+      const okx = await members('okx');
+      const binance = await members('binance');
+      expect(okx.map((m) => m.id)).toEqual(binance.map((m) => m.id));
+      const pepe = okx.find((m) => m.id === 'pepe');
+      if (pepe) expect([pepe.market, binance.find((m) => m.id === 'pepe')!.market]).toEqual(['PEPE/USDT:USDT', '1000PEPE/USDT:USDT']);
+      for (const v of ['binance', 'bybit', 'okx']) expect((await readdir(join(dir, v))).filter((n) => n.endsWith('_USDT_USDT'))).toHaveLength(20);
+      const status = JSON.parse((await runCli(['status', '--json', '--data-dir', dir])).stdout) as { collect: { exchange: string }[] };
+      expect(status.collect.map((c) => c.exchange)).toEqual(['binance', 'bybit', 'okx']);
+
+      sim.setNow(NOW + DAY);
+      // a day later, as far as the venues' budgets know: OKX counts requests in any 2 s and says nothing of
+      // what another run spent, so a run started within 2 s of the last one could meet its requests there
+      await new Promise((r) => setTimeout(r, 2_100));
+      const before = pages();
+      const second = await run(['--max-age', '1000']);
+      expect(second.code, second.stderr).toBe(0);
+      const later = (JSON.parse(second.stdout) as { venues: CycleSummary[] }).venues;
+      expect(later.map((v) => [v.stores, v.rowsAdded])).toEqual(later.map(() => [{ fresh: 0, updated: 20, built: 0, failed: 0 }, 20 * 288]));
+      const after = pages();
+      // one page of the 288 new candles per store on every venue, nothing older asked again
+      expect([after.binance - before.binance, after.bybit - before.bybit, after.okx - before.okx]).toEqual([20, 20, 20]);
+      expect(sim.statuses.get(429) ?? 0).toBe(0);
+    } finally {
+      await sim.close();
+    }
+  }, 120_000);
+});

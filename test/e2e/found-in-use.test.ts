@@ -32,8 +32,9 @@ describe('what real use found', () => {
       const dir = await tempDir();
       const r = await runBinary(['collect', '--size', '3', '--datasets', 'ohlcv,open-interest,funding', '--timeframes', '1h', '--days', '3', '--api-url', sim.url, '--data-dir', dir]);
       expect(r.code, r.stderr).toBe(0);
-      const status = JSON.parse((await runBinary(['status', '--json', '--data-dir', dir])).stdout) as { stores: Record<string, { dataset: string; symbol: string; timeframe: string }> };
-      const entries = Object.values(status.stores);
+      const status = JSON.parse((await runBinary(['status', '--json', '--data-dir', dir])).stdout) as { collect: { exchange: string; stores: Record<string, { dataset: string; symbol: string; timeframe: string }> }[] };
+      expect(status.collect.map((x) => x.exchange)).toEqual(['binance']);
+      const entries = Object.values(status.collect[0]!.stores);
       expect(entries).toHaveLength(9);
       const symbols = [...new Set(entries.map((e) => e.symbol))];
       expect(symbols).toHaveLength(3);

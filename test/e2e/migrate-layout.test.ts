@@ -67,6 +67,12 @@ async function legacyFolder(): Promise<string> {
   await mkdir(join(dir, 'liquidations', 'journal'), { recursive: true });
   await writeFile(join(dir, 'liquidations', '2026-11-20.parquet'), legacyDayFile(
     [{ T: DAY + 1000, s: 'BTCUSDT', S: 'SELL', q: 0.5 }, { T: DAY + 2000, s: 'ETHUSDT', S: 'BUY', q: 3 }], [[DAY, DAY + 3_600_000]]));
+  // the universe and the collector's status of the one venue earlier versions collected
+  await mkdir(join(dir, 'universe'));
+  const universe = JSON.stringify({ date: '2026-11-20', createdAt: '2026-11-20T00:10:00.000Z', source: 'coingecko', exchange: 'binance', market: 'perp', members: [] });
+  await writeFile(join(dir, 'universe', 'current.json'), universe);
+  await writeFile(join(dir, 'universe', '2026-11-20.json'), universe);
+  await writeFile(join(dir, 'collect-status.json'), JSON.stringify({ universe: { date: '2026-11-20', createdAt: '2026-11-20T00:10:00.000Z', source: 'coingecko', members: 0 }, lastCycle: { finishedAt: '2026-11-20T00:20:00.000Z', stores: {} }, nextCycle: null, stores: {} }));
   await writeFile(join(dir, 'liquidations', 'journal', '1700000000000-1-0.log'),
     [`U ${DAY + 3_600_000}`, `E ${JSON.stringify(ev(DAY + 3_700_000, 'SOLUSDT', 'SELL', '7'))}`, `D ${DAY + 7_200_000}`, ''].join('\n'));
   return dir;
@@ -103,17 +109,19 @@ describe('stores of earlier versions: read where they are, moved losslessly by m
     const dry = await runCli(['migrate-layout', '--json', '--data-dir', dir]);
     expect(dry.code, dry.stderr).toBe(0);
     const plan = JSON.parse(dry.stdout) as { moves: { from: string; to: string; exchange: string }[] };
-    expect(plan.moves).toHaveLength(4 + 1 + 1);
+    expect(plan.moves).toHaveLength(4 + 1 + 1 + 3);
     expect(new Set(plan.moves.map((m) => m.exchange))).toEqual(new Set(['binance']));
     expect(await snapshot(dir)).toEqual(before);
 
     const applied = await runCli(['migrate-layout', '--apply', '--data-dir', dir]);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.stdout.trim()).toMatch(/6 file\(s\) moved \(6 to binance\)$/);
+    expect(applied.stdout.trim()).toMatch(/9 file\(s\) moved \(9 to binance\)$/);
     const after = await snapshot(dir);
     expect(after.size).toBe(before.size);
     for (const m of plan.moves) expect(after.get(m.to)!.equals(before.get(m.from)!), m.to).toBe(true);
     expect((await readdir(dir)).sort()).toEqual(['binance']);
+    // the moved universe is the venue's: show reads it there
+    expect((await runCli(['universe', 'show', '--json', '--data-dir', dir])).stdout).toContain('"date": "2026-11-20"');
     expect(await snapshot(join(dir, 'binance'))).toEqual(after);
 
     // the moved stores are this venue's: update extends them where they now are

@@ -159,6 +159,6 @@ describe('universe refresh, show and diff against the simulated CoinGecko and ex
     const dir = await tempDir();
     const r = await runCli(['universe', 'show', '--data-dir', dir]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^qml-data: no universe in .* \(run `qml-data universe refresh` first\)\n$/);
+    expect(r.stderr).toMatch(/^qml-data: no universe of binance in .* \(run `qml-data universe refresh --exchange binance` first\)\n$/);
   });
 });

@@ -13,10 +13,14 @@ import { archivesFor, checkTimeframes, collect, durationMs, exchangeSettings, in
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
+import { join } from 'node:path';
+import { allVenues, venueProfile } from '../../exchange/venue.js';
+import { LAST_CYCLE_FILE } from '../../store/collect-status.js';
+import { writeJsonFile } from '../../store/json-file.js';
 
 interface CollectFlags extends UniverseFlags {
   timeframes?: string[]; days?: string; years?: string; since?: string; until?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
-  sink?: string; dbUrl?: string; archives?: string;
+  sink?: string; dbUrl?: string; archives?: string; exchanges?: string[];
 }
 
 
@@ -37,6 +41,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--loop', 'keep running: one cycle every --every, until Ctrl-C or SIGTERM')
     .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
     .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
+    .option('--exchanges <list>', `collect on several venues in one run, each on its own budget, in parallel, e.g. ${allVenues().map((v) => v.id).join(',')} (default: --exchange)`, collect('--exchanges'))
     .option('--liquidations', 'with --loop, also record the liquidation stream of every symbol for as long as the loop runs')
     .option('--archives <mode>', 'auto (past months and days from a venue\'s archives where it has them, the rest from its API), off, or only (default from config: auto)')
     .option('--sink <name>', 'after each cycle, mirror the stores written into: postgres (default from config: none)')
@@ -55,12 +60,14 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   const stop = new AbortController();
   const onStop = () => stop.abort();
   c.signal.addEventListener('abort', onStop, { once: true });
+  const venues = venuesOf(flags, cfg);
+  // one recorder per venue, each with its own stream
   const recorder = flags.liquidations
-    ? runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), undefined, 60, c, stop.signal)
-      .catch((e: Error) => { c.log.error({ err: e.message }, 'the liquidation recorder stopped: liquidations are not being recorded'); })
+    ? Promise.all(venues.map((v) => runRecorder(runSettings(cfg, flags, c.env).dataDir, { ...exchangeSettings(cfg, flags, c.env), exchange: v }, undefined, 60, c, stop.signal)
+      .catch((e: Error) => { c.log.error({ exchange: v, err: e.message }, 'the liquidation recorder stopped: liquidations are not being recorded'); })))
     : undefined;
   try {
-    await loop(flags, cfg, c, everyMs, at);
+    await loop(flags, cfg, c, venues, everyMs, at);
   } finally {
     stop.abort();
     c.signal.removeEventListener('abort', onStop);
@@ -68,18 +75,37 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   }
 }
 
-async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, everyMs: number, at: { hour: number; minute: number } | undefined): Promise<void> {
+/** The venues a collect runs on: `--exchanges`, else `--exchange`, else the config's; each checked before anything runs. */
+function venuesOf(flags: CollectFlags, cfg: Config): string[] {
+  const list = flags.exchanges ?? [flags.exchange ?? cfg.exchange];
+  if (flags.exchanges && flags.exchange) throw new UsageError('give --exchanges or --exchange, not both');
+  for (const v of list) venueProfile(v);
+  if (new Set(list).size !== list.length) throw new UsageError(`--exchanges "${list.join(',')}" names a venue twice`);
+  return list;
+}
+
+async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, venues: readonly string[], everyMs: number, at: { hour: number; minute: number } | undefined): Promise<void> {
+  const dataDir = runSettings(cfg, flags, c.env).dataDir;
   for (let cycle = 1; ; cycle++) {
     const started = Date.now();
-    const { summary, outcomes } = await runCycle(flags, cfg, c);
+    const results = await runCycles(flags, cfg, c, venues);
     const next = flags.loop ? nextCycleAt(started, Date.now(), everyMs, at) : undefined;
-    const summaryPath = await keepCollectStatus(runSettings(cfg, flags, c.env).dataDir, summary, outcomes, next);
-    c.print(flags.json ? JSON.stringify(summary, null, 2) : summaryText(summary, cycle));
+    const paths: string[] = [];
+    for (const r of results) paths.push(await keepCollectStatus(dataDir, r.venue, r.summary, r.outcomes, next));
+    const several = results.length > 1;
+    // one venue: its summary as before; several: each venue's, and one file with all of them for --on-complete
+    const summaryPath = several ? await writeCombinedSummary(dataDir, results) : paths[0]!;
+    if (flags.json) c.print(JSON.stringify(several ? { venues: results.map((r) => ({ exchange: r.venue, ...r.summary })) } : { exchange: results[0]!.venue, ...results[0]!.summary }, null, 2));
+    else c.print(results.map((r) => summaryText(r.summary, cycle, several ? r.venue : undefined)).join('\n'));
+    const outcomes = results.flatMap((r) => r.outcomes);
     const sinkFailure = await syncWritten(flags, cfg, c, outcomes, flags.json ?? false);
     if (flags.onComplete) await runOnComplete(flags.onComplete, summaryPath, c);
     if (!flags.loop) {
-      if (summary.error) throw summary.errorKind === 'universe' ? new JobFailedError(summary.error) : new ExchangeError(summary.error);
-      if (summary.stores.failed > 0) throw new JobFailedError(`${summary.stores.failed} store(s) failed: ${summary.failures[0]!.symbol}: ${summary.failures[0]!.error}`);
+      const failed = results.find((r) => r.summary.error);
+      if (failed) throw failed.summary.errorKind === 'universe' ? new JobFailedError(`${failed.venue}: ${failed.summary.error}`) : new ExchangeError(`${failed.venue}: ${failed.summary.error}`);
+      const stores = results.reduce((n, r) => n + r.summary.stores.failed, 0);
+      const first = results.flatMap((r) => r.summary.failures.map((f) => ({ ...f, venue: r.venue })))[0];
+      if (stores > 0) throw new JobFailedError(`${stores} store(s) failed: ${first!.venue} ${first!.symbol}: ${first!.error}`);
       if (sinkFailure) throw sinkFailure;
       return;
     }
@@ -91,10 +117,20 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, everyMs
   }
 }
 
-/** One cycle: flags into a request (checked before anything runs), the pipeline's cycle, the weight spent. */
-async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Promise<{ summary: CycleSummary; outcomes: StoreOutcome[] }> {
-  const settings = runSettings(cfg, flags, c.env);
-  const ex = exchangeSettings(cfg, flags, c.env);
+/** Every venue's last cycle in one file, `<dataDir>/collect-last-cycle.json`: what `--on-complete` gets when several venues run. */
+async function writeCombinedSummary(dataDir: string, results: readonly { venue: string; summary: CycleSummary }[]): Promise<string> {
+  const path = join(dataDir, LAST_CYCLE_FILE);
+  await writeJsonFile(path, { venues: results.map((r) => ({ exchange: r.venue, ...r.summary })) });
+  return path;
+}
+
+/**
+ * One cycle on every venue, in parallel, each on its own budget: flags into a request (checked before
+ * anything runs), each venue's universe, the pipeline's cycle.
+ */
+async function runCycles(flags: CollectFlags, cfg: Config, c: CommandContext, venues: readonly string[]): Promise<{ venue: string; summary: CycleSummary; outcomes: StoreOutcome[] }[]> {
+  const base = runSettings(cfg, flags, c.env);
+  const ex = exchangeSettings(cfg, { ...flags, exchange: venues[0] }, c.env);
   // flags are checked before anything runs: a mistake is a usage error, not a failed cycle
   const request = {
     timeframes: checkTimeframes(flags.timeframes ?? ['5m']),
@@ -102,24 +138,29 @@ async function runCycle(flags: CollectFlags, cfg: Config, c: CommandContext): Pr
     datasets: (flags.datasets ?? ['ohlcv']).includes('all') ? ['all'] : datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name),
     marketDays: integerFlag('--market-days', flags.marketDays) ?? 365,
   };
-  const universe = universeRequest(cfg, flags, c, settings.dataDir, ex.apiUrl);
-  const archives = archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog);
-  return withExchange(ex, settings.dataDir, c.log, c.terminal, (clientFor, progress, scheduler, usage) => runCollectCycle(request, settings, {
-    clientFor, log: c.runLog, signal: c.signal, progress, archives, coingecko: coinGeckoFor(universe, scheduler),
-    universe: async () => {
-      const u = await ensureUniverse(universe, { exchange: clientFor(settings.exchange), scheduler, log: c.log, signal: c.signal });
-      const { date, createdAt, source, members, shortfall } = u.universe;
-      return { summary: { date, createdAt, source, refreshed: u.refreshed, members: members.length, ...(shortfall ? { shortfall } : {}) }, members };
-    },
-    weightSpent: () => Object.fromEntries(usage().filter((x) => x.weight > 0).map((x) => [x.family, x.weight])),
-  }));
+  const universes = new Map(venues.map((v) => [v, universeRequest(cfg, { ...flags, exchange: v }, c, base.dataDir, ex.apiUrl)]));
+  const archives = archivesFor(flags.archives, cfg, c.env, ex, base.dataDir, c.runLog);
+  return withExchange(ex, base.dataDir, c.log, c.terminal, (clientFor, progress, scheduler, usage) => Promise.all(venues.map(async (venue) => {
+    const universe = universes.get(venue)!;
+    const { summary, outcomes } = await runCollectCycle(request, { ...base, exchange: venue }, {
+      clientFor, log: c.runLog, signal: c.signal, progress, archives, coingecko: coinGeckoFor(universe, scheduler),
+      universe: async () => {
+        const u = await ensureUniverse(universe, { exchange: clientFor(venue), scheduler, log: c.log, signal: c.signal });
+        const { date, createdAt, source, members, shortfall } = u.universe;
+        return { summary: { date, createdAt, source, refreshed: u.refreshed, members: members.length, ...(shortfall ? { shortfall } : {}) }, members };
+      },
+      weightSpent: () => Object.fromEntries(usage().filter((x) => x.weight > 0 && x.family.startsWith(`${venue} `)).map((x) => [x.family.slice(venue.length + 1), x.weight])),
+    });
+    return { venue, summary, outcomes };
+  })));
 }
 
-function summaryText(s: CycleSummary, cycle: number): string {
-  if (s.error) return `cycle ${cycle} failed after ${(s.durationMs / 1000).toFixed(1)} s: ${s.error}`;
+function summaryText(s: CycleSummary, cycle: number, venue?: string): string {
+  const label = venue ? `cycle ${cycle} on ${venue}` : `cycle ${cycle}`;
+  if (s.error) return `${label} failed after ${(s.durationMs / 1000).toFixed(1)} s: ${s.error}`;
   const w = Object.entries(s.weight).map(([f, v]) => `${f} ${v.toLocaleString('en-US')}`).join(', ') || '0';
   return [
-    `cycle ${cycle}: universe of ${s.universe.date} (${s.universe.source}${s.universe.refreshed ? ', refreshed' : ''}), ${s.universe.members} members${shortText(s.universe.shortfall)}`,
+    `${label}: universe of ${s.universe.date} (${s.universe.source}${s.universe.refreshed ? ', refreshed' : ''}), ${s.universe.members} members${shortText(s.universe.shortfall)}`,
     `stores: ${s.stores.fresh} fresh, ${s.stores.updated} updated, ${s.stores.built} built, ${s.stores.failed} failed; ${s.rowsAdded.toLocaleString('en-US')} rows added in ${(s.durationMs / 1000).toFixed(1)} s; weight ${w}`,
     ...s.failures.map((f) => `failed ${f.dataset ?? 'ohlcv'} ${f.symbol} ${f.timeframe ?? ''}: ${f.error}`),
   ].join('\n');

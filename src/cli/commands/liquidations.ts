@@ -65,6 +65,13 @@ export async function runRecorder(
         return m.id;
       }) ?? (feed.needsSymbols ? perps.filter((m) => m.active).map((m) => m.id) : undefined);
       const sizes = new Map(perps.map((m) => [m.id, m.contractSize]));
+      // a venue that counts contracts lists new ones while the recorder runs: their sizes are read again hourly
+      // (an event of a contract not known yet keeps its contracts; its quantity is missing)
+      const refresh = feed.countsContracts ? setInterval(() => {
+        client.markets({ fresh: true }).then((ms) => { for (const m of ms) if (m.type === 'swap' && m.linear) sizes.set(m.id, m.contractSize); })
+          .catch((e: Error) => c.log.warn({ err: e.message }, 'could not read the contracts\' sizes again'));
+      }, 3_600_000) : undefined;
+      refresh?.unref();
       const clock = new SyncedClock(() => client.serverTime());
       await clock.sync();
       await new Promise((r) => setTimeout(r, 300));
@@ -85,6 +92,7 @@ export async function runRecorder(
         });
       } finally {
         clearTimeout(resync);
+        clearInterval(refresh);
       }
     }));
 }

@@ -19,7 +19,7 @@ export function registerMigrateLayout(program: Command, ctx: () => CommandContex
       const cfg = loadConfig(flags.config);
       const settings = runSettings(cfg, flags, c.env);
       const plan = await planLayoutMigration(settings.dataDir, STORED_DATASETS, canonicalExchange, venueOfJournal);
-      const done = flags.apply ? await applyLayoutMigration(plan, settings.lockWaitMs) : [];
+      const done = flags.apply ? await applyLayoutMigration(settings.dataDir, plan, settings.lockWaitMs) : [];
       if (flags.json) c.print(JSON.stringify({ ...plan, applied: flags.apply === true, moved: done }, null, 2));
       else {
         c.print([

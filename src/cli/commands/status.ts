@@ -58,21 +58,29 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       const c = ctx();
       const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
       const now = Date.now();
-      const status = await readCollectStatus(dataDir);
+      // each venue's collector (and one an earlier version kept at the top of the folder)
+      const collected: Record<string, unknown>[] = [];
+      for (const venue of venueIds()) {
+        const status = await readCollectStatus(dataDir, venue);
+        if (status) collected.push({ exchange: venue, ...status });
+      }
+      const legacy = await readCollectStatus(dataDir);
+      if (legacy) collected.push({ exchange: null, ...legacy });
       const recorders = await recorderViews(dataDir, now);
-      if (!status && recorders.length === 0) throw new UsageError(`no collector or recorder status in ${dataDir} (run \`qml-data collect\` or \`qml-data liquidations record\` first)`);
+      if (collected.length === 0 && recorders.length === 0) throw new UsageError(`no collector or recorder status in ${dataDir} (run \`qml-data collect\` or \`qml-data liquidations record\` first)`);
       const leftovers = await findLeftovers(dataDir);
-      if (flags.json) return c.print(JSON.stringify({ ...status, ...(recorders.length ? { liquidations: recorders } : {}), leftovers }, null, 2));
+      if (flags.json) return c.print(JSON.stringify({ collect: collected, ...(recorders.length ? { liquidations: recorders } : {}), leftovers }, null, 2));
       const lines: string[] = [];
-      if (status) {
+      for (const status of collected) {
+        lines.push(`${status['exchange'] ?? '(earlier layout)'}:`);
         const u = status['universe'] as { date: string; createdAt: string; source: string; members: number; shortfall?: { missing: number; reasons: Record<string, number> } };
         const last = status['lastCycle'] as { finishedAt: string; error?: string; stores: Record<string, number> };
         const stores = Object.values(status['stores'] as Record<string, StoreStatus>);
         lines.push(
-          `universe of ${u.date} (${u.source}), ${u.members} members${shortText(u.shortfall)}, made ${hoursAgo(u.createdAt, now)}`,
-          `last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
-          `next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
-          ...stores.map((s) => `${s.status.padEnd(14)} ${`${s.dataset ?? 'ohlcv'} ${s.symbol} ${s.timeframe ?? ''}`.padEnd(44)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),
+          `  universe of ${u.date} (${u.source}), ${u.members} members${shortText(u.shortfall)}, made ${hoursAgo(u.createdAt, now)}`,
+          `  last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
+          `  next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
+          ...stores.map((s) => `  ${s.status.padEnd(14)} ${`${s.dataset ?? 'ohlcv'} ${s.symbol} ${s.timeframe ?? ''}`.padEnd(44)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),
         );
       }
       for (const r of recorders) lines.push(...recorderText(r, now));

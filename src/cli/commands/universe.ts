@@ -4,7 +4,7 @@ import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates } from
 import { ensureUniverse, type EnsureUniverse } from '../../universe/current-universe.js';
 import { diffUniverse, type Universe } from '../../universe/refresh-universe.js';
 import { STABLECOIN_TICKERS } from '../../universe/known-coins.js';
-import { venueProfile } from '../../exchange/venue.js';
+import { exchangeNames, venueProfile } from '../../exchange/venue.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
@@ -28,19 +28,22 @@ export function registerUniverse(program: Command, ctx: () => CommandContext): v
     .option('--force', 'rebuild even when the current universe is young enough')
     .option('--coingecko-url <url>', 'CoinGecko API base (default: the simulator\'s with --api-url, else api.coingecko.com)'), { exchange: true })
     .action(async (flags: UniverseFlags) => refreshCommand(flags, ctx()));
-  storeOptions(universe.command('show').description('print the current universe'))
+  storeOptions(universe.command('show').description('print the current universe of a venue')
+    .option('--exchange <id>', 'the venue (default from config)'))
     .action(async (flags: UniverseFlags) => {
       const c = ctx();
       const u = await current(c, flags);
       c.print(flags.json ? JSON.stringify(u, null, 2) : renderUniverse(u));
     });
-  storeOptions(universe.command('diff [date]').description('what changed against an earlier snapshot (default: the one before the current)'))
+  storeOptions(universe.command('diff [date]').description('what changed against an earlier snapshot (default: the one before the current)')
+    .option('--exchange <id>', 'the venue (default from config)'))
     .action(async (date: string | undefined, flags: UniverseFlags) => {
       const c = ctx();
       const u = await current(c, flags);
-      const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
-      const earlier = date ?? (await universeSnapshotDates(dataDir)).filter((d) => d < u.date).pop();
-      const before = earlier ? await readUniverseSnapshot(dataDir, earlier) as Universe | undefined : undefined;
+      const { dataDir, exchange } = runSettings(loadConfig(flags.config), flags, c.env);
+      const names = exchangeNames(exchange);
+      const earlier = date ?? (await universeSnapshotDates(dataDir, exchange, names)).filter((d) => d < u.date).pop();
+      const before = earlier ? await readUniverseSnapshot(dataDir, exchange, earlier, names) as Universe | undefined : undefined;
       if (!before) throw new UsageError(`no universe snapshot ${date ? `of ${date}` : 'before the current one'} in ${dataDir} (expected a date of \`universe refresh\`)`);
       const d = diffUniverse(before, u);
       if (flags.json) return c.print(JSON.stringify({ from: before.date, to: u.date, ...d }, null, 2));
@@ -50,9 +53,9 @@ export function registerUniverse(program: Command, ctx: () => CommandContext): v
 }
 
 async function current(c: CommandContext, flags: UniverseFlags): Promise<Universe> {
-  const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
-  const u = await readCurrentUniverse(dataDir) as Universe | undefined;
-  if (!u) throw new UsageError(`no universe in ${dataDir} (run \`qml-data universe refresh\` first)`);
+  const { dataDir, exchange } = runSettings(loadConfig(flags.config), flags, c.env);
+  const u = await readCurrentUniverse(dataDir, exchange, exchangeNames(exchange)) as Universe | undefined;
+  if (!u) throw new UsageError(`no universe of ${exchange} in ${dataDir} (run \`qml-data universe refresh --exchange ${exchange}\` first)`);
   return u;
 }
 
