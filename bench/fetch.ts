@@ -2,7 +2,8 @@
 // enforcing Binance's real weight limits, each beside (1) its minimum under the weight rules and (2) the
 // same job through plain ccxt, as a user would write it. Never a test: the figures vary with the machine.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { venueProfile } from '../src/exchange/venue.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ccxt, { type Exchange } from 'ccxt';
@@ -156,7 +157,7 @@ export async function collectSection(): Promise<void> {
 
 /** Five collected stores, each compared bit for bit with a `build` of the same range into another folder. */
 async function sameAsBuild(sim: RunningSim, dir: string): Promise<string> {
-  const members = (JSON.parse(readFileSync(join(dir, 'universe', 'current.json'), 'utf8')) as { members: { market: string }[] }).members;
+  const members = (JSON.parse(readFileSync(join(dir, 'binance', 'universe', 'current.json'), 'utf8')) as { members: { market: string }[] }).members;
   const sample = [0, 24, 49, 74, 99].map((i) => members[i]!.market);
   const other = mkdtempSync(join(tmpdir(), 'qml-bench-collect-'));
   const equal: string[] = [];
@@ -184,6 +185,121 @@ export async function fetchSection(names: readonly string[] = Object.keys(FETCH_
     if (withCcxt) {
       const base = await plainCcxt(job);
       console.log(`  plain ccxt:       ${fmt(base)}  (${(base.ms / run.ms).toFixed(1)}× qml-data)`);
+    }
+  }
+}
+
+/**
+ * The rule minimum of a job spread over independent rolling budgets: each bucket's requests at the rate
+ * the machine reaches with the limits off (its share of `offMs`), in windows of `limit` per `windowMs`.
+ * Buckets run side by side, so the job's minimum is the slowest bucket's (and never less than `offMs`).
+ */
+export function minimumUnderBuckets(buckets: readonly { requests: number; limit: number; windowMs: number }[], offMs: number): number {
+  const total = buckets.reduce((a, b) => a + b.requests, 0);
+  return Math.max(offMs, ...buckets.map((b) => minimumUnderWindows(b.requests, b.limit, offMs * (b.requests / Math.max(1, total)), 0, b.windowMs)));
+}
+
+interface VenueBench {
+  readonly venue: 'bybit' | 'okx';
+  /** The simulator's limits switched off for this venue. */
+  readonly off: Record<string, { limit: number }>;
+  /** The least requests per bucket for `bars` closed 5m bars of one symbol, with each bucket's real limit. */
+  buckets(bars: number, symbols: number): { name: string; requests: number; limit: number; windowMs: number }[];
+  /** Plain ccxt's class for the venue, its API URLs pointed at the simulator. */
+  client(url: string): Exchange;
+  readonly page: number;
+}
+
+const OKX_ENDPOINTS = ['market/candles', 'market/history-candles', 'public/instruments', 'public/time', 'market/tickers'];
+
+const VENUE_BENCH: Record<string, VenueBench> = {
+  bybit: {
+    venue: 'bybit', page: 1000,
+    off: { bybit: { limit: 1e12 } },
+    buckets: (bars, symbols) => [{ name: 'kline', requests: symbols * Math.ceil(bars / 1000), limit: 600, windowMs: 5_000 }],
+    client: (url) => pointed(new ccxt.bybit({ enableRateLimit: true, options: { fetchMarkets: { types: ['spot', 'linear'] } } }), url),
+  },
+  okx: {
+    venue: 'okx', page: 300,
+    off: Object.fromEntries(OKX_ENDPOINTS.map((e) => [e, { limit: 1e12 }])),
+    // the latest 1,440 bars from `candles` (40 per 2 s), the rest from `history-candles` (20 per 2 s)
+    buckets: (bars, symbols) => [
+      { name: 'candles', requests: symbols * Math.ceil(Math.min(bars, 1440) / 300), limit: 40, windowMs: 2_000 },
+      { name: 'history-candles', requests: symbols * Math.ceil(Math.max(0, bars - 1440) / 300), limit: 20, windowMs: 2_000 },
+    ],
+    client: (url) => pointed(new ccxt.okx({ enableRateLimit: true, options: { fetchMarkets: { types: ['spot', 'swap'] } } }), url),
+  },
+};
+
+function pointed(ex: Exchange, url: string): Exchange {
+  const api = ex.urls['api'] as Record<string, unknown>;
+  const swap = (v: unknown): unknown => typeof v === 'string' ? v.replace(/^https:\/\/[^/]+/, url)
+    : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
+  for (const k of Object.keys(api)) api[k] = swap(api[k]);
+  return ex;
+}
+
+async function venueSim(v: VenueBench, symbols: string[], limited: boolean): Promise<RunningSim> {
+  return startSim({ port: 0, now: NOW, seed: 9, symbols, venues: [v.venue], ...(limited ? {} : { rateLimits: v.off as never }) });
+}
+
+function venueRun(sim: RunningSim, ms: number): Run {
+  const requests = [...sim.requests.values()].reduce((a, b) => a + b, 0);
+  // the simulator's limiters refuse with Bybit's 403 and OKX's 50011 as an HTTP 429
+  return { ms, requests, weight: requests, r429: sim.statuses.get(429) ?? 0, r418: sim.statuses.get(403) ?? 0, startOffsetMs: 0 };
+}
+
+async function oursOn(v: VenueBench, symbols: string[], days: number, limited: boolean): Promise<Run> {
+  const sim = await venueSim(v, symbols, limited);
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-fetch-'));
+  // Limits off on our side too: these venues publish no limit, so our scheduler spends the profile's budget
+  // unless the data folder holds a learned limit for the origin; the limits-off run gets huge ones.
+  if (!limited) {
+    const families = Object.keys(venueProfile(v.venue).budget?.limits ?? {});
+    writeFileSync(join(dir, '.qml-limits.json'), JSON.stringify({ [`${sim.url}#${v.venue}`]: Object.fromEntries(families.map((f) => [f, { limit: 1e12, windowMs: 1000 }])) }));
+  }
+  const { ms } = await timedCli(['build', '--exchange', v.venue, '--symbol', symbols.join(','), '--timeframes', '5m', '--days', String(days), '--api-url', sim.url, '--data-dir', dir]);
+  const run = venueRun(sim, ms);
+  await sim.close();
+  return run;
+}
+
+async function ccxtOn(v: VenueBench, symbols: string[], days: number): Promise<Run> {
+  const sim = await venueSim(v, symbols, true);
+  const ex = v.client(sim.url);
+  const t0 = Date.now();
+  await ex.loadMarkets();
+  const until = NOW - (NOW % FIVE_MIN);
+  await Promise.all(symbols.map(async (symbol) => {
+    for (let since = until - days * DAY; since < until;) {
+      const rows = (await ex.fetchOHLCV(symbol, '5m', since, v.page)).filter((r) => Number(r[0]) >= since && Number(r[0]) < until);
+      if (rows.length === 0) break;
+      since = Number(rows[rows.length - 1]![0]) + FIVE_MIN;
+    }
+  }));
+  const run = venueRun(sim, Date.now() - t0);
+  await ex.close();
+  await sim.close();
+  return run;
+}
+
+/** 20 perpetuals × 90 d × 5m on each venue other than Binance, at its real limits, beside plain ccxt and the rule minimum. */
+export async function venueFetchSection(venues: readonly string[] = Object.keys(VENUE_BENCH), withCcxt = true): Promise<void> {
+  const symbols = ['BTC', 'ETH', 'SOL', 'XRP', 'DOGE', 'ADA', 'AVAX', 'LINK', 'DOT', 'LTC', 'BCH', 'TRX', 'NEAR', 'ATOM', 'UNI', 'APT', 'ARB', 'OP', 'FIL', 'ETC'].map((c) => `${c}/USDT:USDT`);
+  const days = 90;
+  for (const name of venues) {
+    const v = VENUE_BENCH[name]!;
+    console.log(`\n${name}: 20 USDT perpetuals × ${days} d × 5m, the simulator enforcing ${name}'s real limits`);
+    const off = await oursOn(v, symbols, days, false);
+    const run = await oursOn(v, symbols, days, true);
+    const buckets = v.buckets(days * 288, symbols.length);
+    const min = minimumUnderBuckets(buckets, off.ms);
+    const fmtV = (r: Run) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  refused ${r.r429 + r.r418}`;
+    console.log(`  qml-data:         ${fmtV(run)}  ratio to minimum ${(run.ms / min).toFixed(2)} (target ≤ 1.15)`);
+    console.log(`  minimum:          ${(min / 1000).toFixed(1).padStart(6)} s  (${buckets.map((b) => `${b.name} ${b.requests} req at ${b.limit}/${b.windowMs / 1000} s`).join(', ')}; limits off: ${(off.ms / 1000).toFixed(1)} s)`);
+    if (withCcxt) {
+      const base = await ccxtOn(v, symbols, days);
+      console.log(`  plain ccxt:       ${fmtV(base)}  (${(base.ms / run.ms).toFixed(1)}× qml-data)`);
     }
   }
 }

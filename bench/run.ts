@@ -16,7 +16,7 @@ import { startSim } from '../src/sim/server.js';
 import { readMaster } from '../src/store/store-read.js';
 import { encodeSeries } from '../src/store/parquet-codec.js';
 import { OHLCV } from '../src/datasets/ohlcv.js';
-import { collectSection, fetchSection } from './fetch.js';
+import { collectSection, fetchSection, venueFetchSection } from './fetch.js';
 import { liquidationsSection } from './liquidations.js';
 import { futuresSection } from './futures.js';
 import { databaseSection } from './database.js';
@@ -195,7 +195,11 @@ async function simThroughput(): Promise<void> {
 const fetchJobs = process.env['QML_BENCH_FETCH']?.split(',');
 const SECTIONS: Record<string, () => Promise<void>> = {
   core: coreAndParquet, update: updateEndToEnd, 'update-cost': updateCostFlat, startup, sim: simThroughput,
-  fetch: () => fetchSection(fetchJobs, process.env['QML_BENCH_CCXT'] !== '0'),
+  fetch: async () => {
+    const venues = process.env['QML_BENCH_VENUES']?.split(',');
+    if (!venues || venues.includes('binance')) await fetchSection(fetchJobs, process.env['QML_BENCH_CCXT'] !== '0');
+    await venueFetchSection(venues?.filter((v) => v !== 'binance'), process.env['QML_BENCH_CCXT'] !== '0');
+  },
   collect: collectSection, liquidations: liquidationsSection, futures: futuresSection, database: databaseSection, archives: archivesSection,
 };
 // `npm run bench -- update-cost sim` runs only the sections named; no name runs them all.
