@@ -20,6 +20,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   import: ['qml-data import exports/', 'qml-data import BTCUSDT-1m-2024-01.zip', 'qml-data import mine.csv --symbol ETH/USDT --timeframe 1h'],
   'clean-up': ['qml-data clean-up', 'qml-data clean-up --apply'],
   'migrate-layout': ['qml-data migrate-layout', 'qml-data migrate-layout --apply', 'qml-data migrate-layout --data-dir /srv/market --json'],
+  venues: ['qml-data venues', 'qml-data venues --json', 'qml-data venues --markdown'],
   config: ['qml-data config show', 'qml-data config show --json'],
   completion: ['qml-data completion bash >> ~/.bashrc', 'qml-data completion zsh > "${fpath[1]}/_qml-data"'],
   sim: ['qml-data sim', 'qml-data sim --port 8787 --now 2024-06-01 --faults 500@klines#3', 'qml-data sim --universe'],
@@ -33,7 +34,7 @@ export const GROUPS: readonly [string, readonly string[]][] = [
   ['Database', ['db']],
   ['Files', ['export', 'import']],
   ['Simulator', ['sim', 'demo']],
-  ['Setup', ['config', 'completion']],
+  ['Setup', ['venues', 'config', 'completion']],
 ];
 
 /** Examples after every command's help; the commands grouped in the main help. */

@@ -24,6 +24,8 @@ export interface VenueDataset {
   readonly timeframes?: readonly string[];
   /** The markets it exists for: perpetuals only, or spot markets too. */
   readonly markets: 'perpetual' | 'any';
+  /** What the venue sends and how it becomes the store's columns (units, conversions), for `qml-data venues` and the docs. */
+  readonly served: string;
   /**
    * The earliest open time the venue still serves at `now` (a rolling window of history, and a floor of
    * its own); undefined: from listing. What a store misses before it is recorded as unrecoverable.
@@ -47,6 +49,8 @@ export interface BudgetObservation {
 export interface VenueBudget {
   /** The budgets known up front, by name. */
   readonly limits: Readonly<Record<string, WindowLimit>>;
+  /** The rules in a line, for `qml-data venues` and the docs. */
+  readonly summary: string;
   /** A budget made on demand (per endpoint and instrument); undefined: the request is not limited. */
   limitOf?(family: string): WindowLimit | undefined;
   /** The budget a request spends, and its weight; undefined: not counted. */

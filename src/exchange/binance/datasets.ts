@@ -24,6 +24,7 @@ const FUNDING_PAGE = 1000;
 /** Candles: klines from the REST API, and past months and days from the archives where the run allows. */
 const OHLCV: VenueDataset = {
   markets: 'any',
+  served: 'klines (spot /api/v3, USDT-M /fapi/v1), 1,000 a page; volume in the base coin; also from data.binance.vision archives',
   pager: (src, tf, until) => {
     const rest = klinePager(src.client, src.market, tf, until);
     const archives = src.archives as BinanceArchives | undefined;
@@ -64,6 +65,7 @@ function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbo
  */
 const FUNDING: VenueDataset = {
   markets: 'perpetual',
+  served: 'fundingRate: every settlement with its mark price',
   pager: ({ client, market }, _tf, until) => ({
     describe: (cursor) => `${market.symbol} funding ${isoUtc(cursor)} → ${isoUtc(until)}`,
     fetch: async (cursor) => {
@@ -91,7 +93,7 @@ const FUNDING: VenueDataset = {
  * never has more rows than it returns (an over-full range would give only the latest rows and leave a
  * hole); ranges before the market listed are stepped over.
  */
-function statistic(method: string, fields: Readonly<Record<string, string>>): VenueDataset {
+function statistic(method: string, fields: Readonly<Record<string, string>>, served: string): VenueDataset {
   const keys = Object.keys(fields);
   const toFrame = (rows: readonly Record<string, unknown>[]): SeriesFrame => {
     const out: Record<string, Float64Array> = { time: Float64Array.from(rows, (r) => Number(r['timestamp'])) };
@@ -100,6 +102,7 @@ function statistic(method: string, fields: Readonly<Record<string, string>>): Ve
   };
   return {
     markets: 'perpetual',
+    served,
     timeframes: STATISTICS_PERIODS,
     // one period in from the window's edge: the period at the edge may already be dropped
     servedFrom: (now, tf) => Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms,
@@ -136,6 +139,7 @@ function priceKlines(price: 'mark' | 'index' | 'premiumIndex'): VenueDataset {
   const ohlc = (f: CandleFrame): SeriesFrame => ({ time: f.time, open: f.open, high: f.high, low: f.low, close: f.close });
   return {
     markets: 'perpetual',
+    served: `${price}PriceKlines: open, high, low, close`,
     pager: (src: VenueSource, tf, until) => {
       const candles = klinePager(src.client, src.market, tf, until, price);
       return { ...candles, fetch: async (cursor) => ohlc(await candles.fetch(cursor)), next: (p) => candles.next(p as CandleFrame), suspicious: undefined };
@@ -149,11 +153,11 @@ const LONG_SHORT = { long: 'longAccount', short: 'shortAccount', ratio: 'longSho
 export const BINANCE_DATASETS: Readonly<Record<string, VenueDataset>> = {
   ohlcv: OHLCV,
   funding: FUNDING,
-  'open-interest': statistic('fapiDataGetOpenInterestHist', { contracts: 'sumOpenInterest', value: 'sumOpenInterestValue' }),
-  'long-short-global': statistic('fapiDataGetGlobalLongShortAccountRatio', LONG_SHORT),
-  'long-short-top-accounts': statistic('fapiDataGetTopLongShortAccountRatio', LONG_SHORT),
-  'long-short-top-positions': statistic('fapiDataGetTopLongShortPositionRatio', LONG_SHORT),
-  'taker-volume': statistic('fapiDataGetTakerlongshortRatio', { buySellRatio: 'buySellRatio', buyVolume: 'buyVol', sellVolume: 'sellVol' }),
+  'open-interest': statistic('fapiDataGetOpenInterestHist', { contracts: 'sumOpenInterest', value: 'sumOpenInterestValue' }, 'openInterestHist: in the base coin and in USDT'),
+  'long-short-global': statistic('fapiDataGetGlobalLongShortAccountRatio', LONG_SHORT, 'globalLongShortAccountRatio: shares of accounts long and short, and their ratio'),
+  'long-short-top-accounts': statistic('fapiDataGetTopLongShortAccountRatio', LONG_SHORT, 'topLongShortAccountRatio: shares and ratio'),
+  'long-short-top-positions': statistic('fapiDataGetTopLongShortPositionRatio', LONG_SHORT, 'topLongShortPositionRatio: shares and ratio'),
+  'taker-volume': statistic('fapiDataGetTakerlongshortRatio', { buySellRatio: 'buySellRatio', buyVolume: 'buyVol', sellVolume: 'sellVol' }, 'takerlongshortRatio: buy and sell volume in the base coin, their ratio'),
   'mark-price': priceKlines('mark'),
   'index-price': priceKlines('index'),
   'premium-index': priceKlines('premiumIndex'),

@@ -118,6 +118,7 @@ export function binanceContractKind(info: Record<string, unknown> | undefined): 
  */
 export const BINANCE_BUDGET: VenueBudget = {
   limits: BINANCE_LIMITS,
+  summary: 'request weight per minute: spot 6,000, USDT-M 2,400, read from each answer\'s used-weight header; a breach is an HTTP 429, then 418 bans',
   cost: binanceRequestCost,
   observe: ({ status, url, headers, body }) => {
     const header = Object.keys(headers).find((k) => weightHeaderWindowMs(k) !== undefined);

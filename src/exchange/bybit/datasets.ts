@@ -50,9 +50,10 @@ function klineFrame(list: unknown[], from: number, to: number, withVolume: boole
  * Klines (`/v5/market/kline` and the mark, index and premium series): 1,000 a page in windows of exactly
  * a page, newest first, reversed here; the trade klines' `volume` is the base coin (linear and spot).
  */
-function klines(method: string, kind: 'trade' | 'price'): VenueDataset {
+function klines(method: string, kind: 'trade' | 'price', served: string): VenueDataset {
   return {
     markets: kind === 'trade' ? 'any' : 'perpetual',
+    served,
     pager: ({ client, market }: VenueSource, tf, until) => windowPager({
       what: `${market.symbol} ${method} ${tf.name}`, until, floor: listedOpen(market, tf), windowEnd: periods(tf, KLINE_PAGE), next: (p) => nextOpen(tf, p.time[p.time.length - 1]!),
       rows: async (from, to) => klineFrame(await listOf(client, method, { category: categoryOf(market), symbol: market.id, interval: INTERVAL[tf.name], start: from, end: to, limit: KLINE_PAGE },
@@ -69,6 +70,7 @@ function klines(method: string, kind: 'trade' | 'price'): VenueDataset {
  */
 const FUNDING: VenueDataset = {
   markets: 'perpetual',
+  served: 'funding/history: the settled rate (no mark price: null)',
   pager: ({ client, market }, _tf, until) => windowPager({
     what: `${market.symbol} funding`, until, floor: market.listedAt === undefined ? 0 : Math.floor(market.listedAt / HOUR) * HOUR,
     windowEnd: (from) => from + (FUNDING_PAGE - 1) * HOUR,
@@ -82,9 +84,10 @@ const FUNDING: VenueDataset = {
 };
 
 /** A statistic with a period (`intervalTime` or `period`), in windows of a page. */
-function statistic(method: string, periodParam: string, page: number, toRow: (r: Record<string, unknown>) => Record<string, number>, floor = 0): VenueDataset {
+function statistic(method: string, periodParam: string, page: number, served: string, toRow: (r: Record<string, unknown>) => Record<string, number>, floor = 0): VenueDataset {
   return {
     markets: 'perpetual',
+    served,
     timeframes: Object.keys(PERIOD),
     ...(floor > 0 ? { servedFrom: (_now: number, tf: Timeframe) => Math.ceil(floor / tf.ms) * tf.ms } : {}),
     pager: ({ client, market }, tf, until) => windowPager({
@@ -103,17 +106,17 @@ function statistic(method: string, periodParam: string, page: number, toRow: (r:
 
 /** Every dataset Bybit serves, by dataset name. It has no taker volume and no top-trader ratios. */
 export const BYBIT_DATASETS: Readonly<Record<string, VenueDataset>> = {
-  ohlcv: klines('publicGetV5MarketKline', 'trade'),
+  ohlcv: klines('publicGetV5MarketKline', 'trade', 'kline: 1,000 a page, newest first; volume in the base coin'),
   funding: FUNDING,
   // `openInterest` is both sides in the base coin for linear contracts; Bybit sends no value
-  'open-interest': statistic('publicGetV5MarketOpenInterest', 'intervalTime', 200, (r) => ({ contracts: numberOrNaN(r['openInterest']) })),
+  'open-interest': statistic('publicGetV5MarketOpenInterest', 'intervalTime', 200, 'open-interest: in the base coin (no value: null)', (r) => ({ contracts: numberOrNaN(r['openInterest']) })),
   // the shares of accounts long and short; the ratio follows from them
-  'long-short-global': statistic('publicGetV5MarketAccountRatio', 'period', 500, (r) => {
+  'long-short-global': statistic('publicGetV5MarketAccountRatio', 'period', 500, 'account-ratio: buyRatio and sellRatio as the shares, their ratio derived', (r) => {
     const long = numberOrNaN(r['buyRatio']);
     const short = numberOrNaN(r['sellRatio']);
     return { long, short, ratio: short > 0 ? long / short : NaN };
   }, ACCOUNT_RATIO_FROM),
-  'mark-price': klines('publicGetV5MarketMarkPriceKline', 'price'),
-  'index-price': klines('publicGetV5MarketIndexPriceKline', 'price'),
-  'premium-index': klines('publicGetV5MarketPremiumIndexPriceKline', 'price'),
+  'mark-price': klines('publicGetV5MarketMarkPriceKline', 'price', 'mark-price-kline: open, high, low, close'),
+  'index-price': klines('publicGetV5MarketIndexPriceKline', 'price', 'index-price-kline: open, high, low, close'),
+  'premium-index': klines('publicGetV5MarketPremiumIndexPriceKline', 'price', 'premium-index-price-kline: open, high, low, close'),
 };

@@ -22,6 +22,7 @@ export const profile: VenueProfile = {
   // request may also be refused with retCode 10006 in an HTTP 200
   budget: {
     limits: { ip: { limit: 600, windowMs: WINDOW_MS, rolling: true } },
+    summary: '600 requests per rolling 5 s per IP, no header; a breach is an HTTP 403 and a ban of 10 min or more, or retCode 10006',
     cost: (url) => (/\/v5\//.test(url) ? { family: 'ip', weight: 1 } : undefined),
     observe: ({ status, headers, body }) => {
       const after = Number(headers['retry-after'] ?? headers['Retry-After']);

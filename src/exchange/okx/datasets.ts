@@ -51,6 +51,8 @@ function candles(kind: 'trade' | 'mark' | 'index', page: number): VenueDataset {
     : ['publicGetMarketIndexCandles', 'publicGetMarketHistoryIndexCandles'];
   return {
     markets: kind === 'trade' ? 'any' : 'perpetual',
+    served: kind === 'trade' ? 'candles (latest 1,440 bars) and history-candles, 300 a page, newest first; a swap\'s volume from volCcy (coins; vol counts contracts), a pair\'s from vol; utc bars from 6h'
+      : `${kind}-candles and history-${kind}-candles: open, high, low, close`,
     pager: ({ client, market }: VenueSource, tf, until) => {
       const instId = kind === 'index' ? market.id.replace(/-SWAP$/, '') : market.id;
       const swap = market.type === 'swap';
@@ -79,6 +81,7 @@ function candles(kind: 'trade' | 'mark' | 'index', page: number): VenueDataset {
  */
 const FUNDING: VenueDataset = {
   markets: 'perpetual',
+  served: 'funding-rate-history: realizedRate, the rate settled (fundingRate is the prediction); no mark price: null',
   servedFrom: (now) => Math.ceil((now - FUNDING_DAYS * DAY) / HOUR) * HOUR,
   pager: ({ client, market }, _tf, until) => windowPager({
     what: `${market.symbol} funding`, until, floor: market.listedAt === undefined ? 0 : Math.floor(market.listedAt / HOUR) * HOUR,
@@ -96,10 +99,11 @@ const FUNDING: VenueDataset = {
  * A trading statistic of a swap (rubik), per instrument: only the latest 1,440 entries exist, and none
  * before the statistic starts; windows of 100 periods, `begin`/`end` exclusive, newest first.
  */
-function rubik(method: string, floor: number, toRow: (r: string[]) => Record<string, number>, params: Record<string, unknown> = {}): VenueDataset {
+function rubik(method: string, floor: number, served: string, toRow: (r: string[]) => Record<string, number>, params: Record<string, unknown> = {}): VenueDataset {
   const start = (tf: Timeframe) => (tf.name === '1d' ? Math.max(floor, RUBIK_DAILY_FROM) : floor);
   return {
     markets: 'perpetual',
+    served,
     timeframes: Object.keys(PERIOD),
     // one period in from the oldest entry kept: it may roll off while the run fetches
     servedFrom: (now, tf) => Math.max(floorOpen(tf, now) - RUBIK_ENTRIES * tf.ms + tf.ms, start(tf)),
@@ -129,12 +133,12 @@ export const OKX_DATASETS: Readonly<Record<string, VenueDataset>> = {
   ohlcv: candles('trade', 300),
   funding: FUNDING,
   // open interest in coins (`oiCcy`; `oi` counts contracts) and in USD
-  'open-interest': rubik('publicGetRubikStatContractsOpenInterestHistory', RUBIK_FROM, (r) => ({ contracts: numberOrNaN(r[2]), value: numberOrNaN(r[3]) })),
-  'long-short-global': rubik('publicGetRubikStatContractsLongShortAccountRatioContract', RUBIK_FROM, ratio),
-  'long-short-top-accounts': rubik('publicGetRubikStatContractsLongShortAccountRatioContractTopTrader', TOP_TRADER_FROM, ratio),
-  'long-short-top-positions': rubik('publicGetRubikStatContractsLongShortPositionRatioContractTopTrader', TOP_TRADER_FROM, ratio),
+  'open-interest': rubik('publicGetRubikStatContractsOpenInterestHistory', RUBIK_FROM, 'open-interest-history: oiCcy in coins (oi counts contracts) and oiUsd in USD', (r) => ({ contracts: numberOrNaN(r[2]), value: numberOrNaN(r[3]) })),
+  'long-short-global': rubik('publicGetRubikStatContractsLongShortAccountRatioContract', RUBIK_FROM, 'long-short-account-ratio-contract: the ratio; shares derived from it', ratio),
+  'long-short-top-accounts': rubik('publicGetRubikStatContractsLongShortAccountRatioContractTopTrader', TOP_TRADER_FROM, 'long-short-account-ratio-contract-top-trader: the ratio; shares derived', ratio),
+  'long-short-top-positions': rubik('publicGetRubikStatContractsLongShortPositionRatioContractTopTrader', TOP_TRADER_FROM, 'long-short-position-ratio-contract-top-trader: the ratio; shares derived', ratio),
   // in coins (`unit` 0): sell volume, buy volume
-  'taker-volume': rubik('publicGetRubikStatTakerVolumeContract', RUBIK_FROM, (r) => {
+  'taker-volume': rubik('publicGetRubikStatTakerVolumeContract', RUBIK_FROM, 'taker-volume-contract with unit 0: buy and sell volume in coins, their ratio derived', (r) => {
     const sell = numberOrNaN(r[1]);
     const buy = numberOrNaN(r[2]);
     return { buySellRatio: sell > 0 ? buy / sell : NaN, buyVolume: buy, sellVolume: sell };

@@ -47,6 +47,7 @@ export const profile: VenueProfile = {
   // a budget per endpoint (and instrument) per 2 s, as OKX counts them: requests to different endpoints and
   // instruments go in parallel, where ccxt's one throttle would send them one after another
   budget: {
+    summary: 'per endpoint per 2 s (candles 40, history-candles 20), some per instrument too (funding 10, statistics 5 to 10); no header; 50011 as HTTP 429 or inside a 200',
     limits: Object.fromEntries(Object.entries(BUDGETS).filter(([, b]) => !b.per).map(([e, b]) => [e, { limit: b.limit, windowMs: WINDOW_MS, rolling: true }])),
     limitOf: (family) => {
       const b = BUDGETS[family.split(':')[0]!];
