@@ -30,21 +30,22 @@ const SPOT = 'ETH/USDT';
 const DATASETS = ['funding', 'open-interest', 'long-short-global', 'mark-price', 'index-price', 'premium-index'];
 const TFS = ['1m', '5m', '1h', '1d'];
 
+const SIM = { port: 0, seed: 17, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], venues: ['bybit'] };
 let sim: RunningSim;
 beforeAll(async () => {
-  sim = await startSim({ port: 0, now: T1, seed: 17, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], venues: ['bybit'] });
+  sim = await startSim({ ...SIM, now: T1 });
 });
 afterAll(async () => { await sim.close(); });
 
-const bybit = (dir: string) => ['--exchange', 'bybit', ...simArgs(sim.url, dir)];
+const bybit = (dir: string, url = sim.url) => ['--exchange', 'bybit', ...simArgs(url, dir)];
 
 /** Builds of the candles and of every dataset Bybit serves. */
-async function buildAll(dir: string): Promise<void> {
+async function buildAll(dir: string, url = sim.url): Promise<void> {
   for (const symbol of [PERP, SPOT]) {
-    const r = await runBinary(['build', '--symbol', symbol, '--timeframes', ...TFS, '--since', SINCE, ...bybit(dir)]);
+    const r = await runBinary(['build', '--symbol', symbol, '--timeframes', ...TFS, '--since', SINCE, ...bybit(dir, url)]);
     expect(r.code, r.stderr).toBe(0);
   }
-  const r = await runBinary(['build', '--symbol', PERP, '--datasets', DATASETS.join(','), '--timeframes', '5m', '1h', '--since', SINCE, ...bybit(dir)]);
+  const r = await runBinary(['build', '--symbol', PERP, '--datasets', DATASETS.join(','), '--timeframes', '5m', '1h', '--since', SINCE, ...bybit(dir, url)]);
   expect(r.code, r.stderr).toBe(0);
 }
 
@@ -162,13 +163,14 @@ describe('Bybit through the binary against its simulator dialect', () => {
     const { cp } = await import('node:fs/promises');
     await cp(built, dir, { recursive: true });
     sim.setNow(T2);
+    // the fresh build at T2 beside the update, on a simulator of its own at T2 (Bybit's budget is per IP)
+    const other = await startSim({ ...SIM, now: T2 });
     try {
-      const u = await runBinary(['update', '--datasets', 'all', '--json', ...bybit(dir)]);
+      const fresh = await tempDir();
+      const [u] = await Promise.all([runBinary(['update', '--datasets', 'all', '--json', ...bybit(dir)]), buildAll(fresh, other.url)]);
       expect(u.code, u.stderr).toBe(0);
       const outcomes = (JSON.parse(u.stdout) as { stores: { status: string; fetched: number }[] }).stores;
       expect(outcomes.every((o) => o.status === 'written')).toBe(true);
-      const fresh = await tempDir();
-      await buildAll(fresh);
       const a = await allStoreColumns(dir);
       const b = await allStoreColumns(fresh);
       expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
@@ -176,6 +178,7 @@ describe('Bybit through the binary against its simulator dialect', () => {
       for (const k of Object.keys(a)) expect(a[k], k).toEqual(b[k]);
     } finally {
       sim.setNow(T1);
+      await other.close();
     }
   }, 120_000);
 });

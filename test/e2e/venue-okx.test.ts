@@ -30,20 +30,21 @@ const SPOT = 'ETH/USDT';
 const DATASETS = ['funding', 'open-interest', 'long-short-global', 'long-short-top-accounts', 'long-short-top-positions', 'taker-volume', 'mark-price', 'index-price'];
 const TFS = ['1m', '5m', '1h', '1d'];
 
+const SIM = { port: 0, seed: 19, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], venues: ['okx'] };
 let sim: RunningSim;
 beforeAll(async () => {
-  sim = await startSim({ port: 0, now: T1, seed: 19, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], venues: ['okx'] });
+  sim = await startSim({ ...SIM, now: T1 });
 });
 afterAll(async () => { await sim.close(); });
 
-const okx = (dir: string) => ['--exchange', 'okx', ...simArgs(sim.url, dir)];
+const okx = (dir: string, url = sim.url) => ['--exchange', 'okx', ...simArgs(url, dir)];
 
-async function buildAll(dir: string): Promise<void> {
+async function buildAll(dir: string, url = sim.url): Promise<void> {
   for (const symbol of [PERP, SPOT]) {
-    const r = await runBinary(['build', '--symbol', symbol, '--timeframes', ...TFS, '--since', SINCE, ...okx(dir)]);
+    const r = await runBinary(['build', '--symbol', symbol, '--timeframes', ...TFS, '--since', SINCE, ...okx(dir, url)]);
     expect(r.code, r.stderr).toBe(0);
   }
-  const r = await runBinary(['build', '--symbol', PERP, '--datasets', DATASETS.join(','), '--timeframes', '5m', '1h', '--since', SINCE, ...okx(dir)]);
+  const r = await runBinary(['build', '--symbol', PERP, '--datasets', DATASETS.join(','), '--timeframes', '5m', '1h', '--since', SINCE, ...okx(dir, url)]);
   expect(r.code, r.stderr).toBe(0);
 }
 
@@ -164,12 +165,14 @@ describe('OKX through the binary against its simulator dialect', () => {
     const { cp } = await import('node:fs/promises');
     await cp(built, dir, { recursive: true });
     sim.setNow(T2);
+    // the fresh build at T2 runs beside the update, against a simulator of its own (the same market, at
+    // T2): OKX's budgets are per IP, and two processes on one simulator would share them unseen
+    const other = await startSim({ ...SIM, now: T2 });
     try {
-      const u = await runBinary(['update', '--datasets', 'all', '--json', ...okx(dir)]);
+      const fresh = await tempDir();
+      const [u] = await Promise.all([runBinary(['update', '--datasets', 'all', '--json', ...okx(dir)]), buildAll(fresh, other.url)]);
       expect(u.code, u.stderr).toBe(0);
       expect((JSON.parse(u.stdout) as { stores: { status: string }[] }).stores.every((o) => o.status === 'written')).toBe(true);
-      const fresh = await tempDir();
-      await buildAll(fresh);
       const a = await allStoreColumns(dir);
       const b = await allStoreColumns(fresh);
       expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
@@ -185,6 +188,7 @@ describe('OKX through the binary against its simulator dialect', () => {
       expect(kept).toBe(5); // the 5m statistics
     } finally {
       sim.setNow(T1);
+      await other.close();
     }
   }, 180_000);
 });
