@@ -53,15 +53,18 @@ export const LONG_SHORT_TOP_ACCOUNTS = longShort('long-short-top-accounts');
 /** Long/short ratio of the top traders' positions. */
 export const LONG_SHORT_TOP_POSITIONS = longShort('long-short-top-positions');
 
-/** Taker buy and sell volume (base coin) and their ratio (buy / sell), per period. */
+/**
+ * Taker buy and sell volume (base coin) and their ratio (buy / sell), per period. The volumes are null
+ * where the source gives the ratio only (Binance's metrics archive).
+ */
 export const TAKER_VOLUME: DatasetDescriptor = {
   name: 'taker-volume',
   rowName: 'period',
   columns: [
     { key: 'time', name: 'time', type: 'timestamp', nullable: false },
     { key: 'buySellRatio', name: 'buy_sell_ratio', type: 'double', nullable: false },
-    { key: 'buyVolume', name: 'buy_volume', type: 'double', nullable: false },
-    { key: 'sellVolume', name: 'sell_volume', type: 'double', nullable: false },
+    { key: 'buyVolume', name: 'buy_volume', type: 'double', nullable: true },
+    { key: 'sellVolume', name: 'sell_volume', type: 'double', nullable: true },
   ],
   series: 'grid',
   merge: 'append',

@@ -123,4 +123,12 @@ export const MIGRATIONS: readonly { readonly version: number; readonly what: str
       `ALTER TABLE ${UNIVERSE_TABLE} ADD PRIMARY KEY (date, exchange, rank)`,
     ],
   },
+  {
+    version: 6,
+    what: 'taker volume without buy and sell volumes where the source gives the ratio only (Binance\'s metrics archive)',
+    sql: [
+      'ALTER TABLE taker_volume ALTER COLUMN buy_volume DROP NOT NULL',
+      'ALTER TABLE taker_volume ALTER COLUMN sell_volume DROP NOT NULL',
+    ],
+  },
 ];

@@ -32,7 +32,9 @@ export interface VenueRow {
 export function venueRows(p: VenueProfile, now: number, periodless: (dataset: string) => boolean = () => false): VenueRow {
   const datasets = Object.entries(p.datasets).map(([dataset, d]): VenueDatasetRow => {
     const periods = periodless(dataset) ? [] : d.timeframes ?? p.timeframes;
-    return { venue: p.id, dataset, periods, markets: d.markets, depth: depthOf(periods, d.servedFrom, now), served: d.served };
+    const archived = periods.flatMap((name) => { const from = d.archiveFrom?.(parseTimeframe(name)); return from === undefined ? [] : [`${name} since ${new Date(from).toISOString().slice(0, 10)}`]; });
+    const depth = depthOf(periods, d.servedFrom, now) + (archived.length ? ` (archives: ${archived.join(', ')})` : '');
+    return { venue: p.id, dataset, periods, markets: d.markets, depth, served: d.served };
   });
   return {
     venue: p.id, name: p.name, ccxtId: p.ccxtId, timeframes: p.timeframes, budget: p.budget?.summary ?? 'none',
@@ -73,7 +75,9 @@ export function venuesMarkdown(rows: readonly VenueRow[]): string {
 /** Datasets × venues, each cell the history served (short), for the README. */
 export function venuesMatrix(rows: readonly VenueRow[]): string {
   const names = [...new Set(rows.flatMap((v) => v.datasets.map((d) => d.dataset)))];
-  const short = (depth: string) => {
+  const short = (depth: string): string => {
+    const [rest, archive] = depth.split(' (archives: ');
+    if (archive) return `${short(rest!)}; archives: ${archive.replace(/\)$/, '')}`;
     const parts = depth.split('; ');
     if (parts.length === 1) return depth.replace(/^last /, '');
     const tail = (s: string) => s.replace(/^.*: /, '').replace(/^last /, '');

@@ -31,6 +31,8 @@ export interface VenueDataset {
    * its own); undefined: from listing. What a store misses before it is recorded as unrecoverable.
    */
   servedFrom?(now: number, tf: Timeframe): number;
+  /** The earliest open the venue's archive holds at `tf` (when a run reads archives); undefined: none. */
+  archiveFrom?(tf: Timeframe): number | undefined;
   /** A pager over its rows in [cursor, until): one request a page, rows ascending, limited to the span. */
   pager(src: VenueSource, tf: Timeframe, until: number): Pager<SeriesFrame>;
 }

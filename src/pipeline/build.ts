@@ -57,7 +57,7 @@ export async function runBuild(o: BuildOptions, s: RunSettings, deps: RunDeps): 
   // every plan first: a timeframe a dataset is not served at is a usage error before anything is fetched
   const targets = await Promise.all(wanted.map(async ({ d, symbol, tf }) => {
     const grid = tf === undefined ? parseTimeframe('1h') : parseTimeframe(tf);
-    const job = plannedJob(d.name, grid, s.exchange, now, (t) => o.reach?.(d.name, grid, t) ?? { since: buildSpan(o, grid, t).since, until: o.range.until });
+    const job = plannedJob(d.name, grid, s.exchange, now, (t) => o.reach?.(d.name, grid, t) ?? { since: buildSpan(o, grid, t).since, until: o.range.until }, deps.archives?.has(s.exchange) ?? false);
     const path = await resolveStorePath(s.dataDir, job.exchange, d, symbol, grid.name);
     const identity = { dataset: d.name, exchange: job.exchange, exchangeAliases: exchangeNames(job.exchange), source: s.source, symbol, timeframe: d.perTimeframe ? grid.name : undefined };
     const foreign = o.erase || o.dryRun ? undefined : await foreignStore(path, identity);

@@ -23,14 +23,15 @@ export interface Reach {
  * - `klines` (candles, mark/index/premium): closed candles of `tf` from `since` (a start is required).
  * - `settlements` (funding: one store per symbol, settlements on whole hours): from `since`, or from
  *   listing; a stored history is only extended forward unless an earlier `since` is asked.
- * - `statistic` at period `tf`: never before what the venue still serves (its `servedFrom`); a stored
+ * - `statistic` at period `tf`: never before what the venue still serves (its `servedFrom`, or its archive's
+ *   `archiveFrom` when the run reads archives); a stored
  *   series is only extended forward unless an earlier `since` is asked; what a store misses further back
  *   is recorded as unrecoverable.
  * - `days` (CoinGecko market data): whole days from `since`.
  * A timeframe the venue does not serve the dataset at, or a dataset it does not serve, is a usage error
  * naming both before anything is fetched.
  */
-export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reachOf: Reach | ((now: number) => Reach)): PlannedJob {
+export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clock: () => Promise<number>, reachOf: Reach | ((now: number) => Reach), archived = false): PlannedJob {
   const record = recordOf(dataset);
   if (!record) throw new UsageError(`--datasets: unknown dataset "${dataset}"`);
   // the exchange's clock is asked only when the job wants its window: after the store passed its checks
@@ -77,7 +78,10 @@ export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clo
     spec, tf, exchange,
     window: async (stored) => {
       const { now, until } = await at();
-      const servedFrom = served.servedFrom?.(now, tf);
+      // with the venue's archives read, history reaches back to the archive's first period
+      const archiveFrom = archived ? served.archiveFrom?.(tf) : undefined;
+      const rest = served.servedFrom?.(now, tf);
+      const servedFrom = archiveFrom !== undefined && rest !== undefined ? Math.min(archiveFrom, rest) : rest;
       // a kept series grows forward (update, the daily collect) unless an earlier start is asked
       const since = reach.since === undefined && stored ? undefined : Math.max(reach.since ?? servedFrom ?? 0, servedFrom ?? 0);
       return { since, until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), ...(servedFrom !== undefined ? { servedFrom } : {}) };

@@ -49,7 +49,7 @@ export async function runUpdate(o: UpdateOptions, s: RunSettings, deps: RunDeps)
     let exchange: string;
     try {
       exchange = canonicalExchange(o.exchange ?? ref.exchange ?? (await readStoreMeta(ref.path)).exchange ?? s.exchange);
-      const job = plannedJob(ref.dataset, tf, exchange, () => clockOf(exchange), {});
+      const job = plannedJob(ref.dataset, tf, exchange, () => clockOf(exchange), {}, deps.archives?.has(exchange) ?? false);
       return await runStoreJob({ ...job, symbol: ref.symbol, path: ref.path, erase: false, dryRun: false, mustExist: true }, s, deps, retry);
     } catch (e) {
       return failedOutcome({ ...ref, timeframe: tf.name }, e);

@@ -49,7 +49,24 @@ export class BinanceArchives {
 
   /** The candles of a period, or undefined when Binance has not published it (then REST serves the span). */
   async candles(symbol: string, tf: Timeframe, p: ArchivePeriod): Promise<CandleFrame | undefined> {
-    const path = this.pathOf(symbol, tf, p);
+    return this.read(this.pathOf(symbol, tf, p), (csv, path) => parseCandleText(csv, path).frame);
+  }
+
+  /**
+   * A day of a perpetual's 5m statistics from the `metrics` archive (from 2021-12-01), or undefined when
+   * Binance has not published it. Columns as the archive names them, by period open (`create_time`, UTC).
+   */
+  async metrics(symbol: string, day: number): Promise<MetricsFrame | undefined> {
+    const s = parseSymbol(symbol);
+    const id = `${s.base}${s.quote}`;
+    return this.read(`futures/um/daily/metrics/${id}/${id}-metrics-${new Date(day).toISOString().slice(0, 10)}.zip`, parseMetricsCsv);
+  }
+
+  /**
+   * An archive's CSV, parsed; undefined when it is not published (an error with --archives only). A file
+   * that cannot be read is dropped from the cache and fetched once more, then refused.
+   */
+  private async read<T>(path: string, parse: (csv: string, path: string) => T): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const zip = await this.verifiedZip(path);
       if (zip === undefined) {
@@ -57,7 +74,7 @@ export class BinanceArchives {
         return undefined;
       }
       try {
-        return parseCandleText(csvOfZip(zip, path), path).frame;
+        return parse(csvOfZip(zip, path), path);
       } catch (e) {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);
@@ -74,8 +91,20 @@ export class BinanceArchives {
     return `${s.settle ? 'futures/um' : 'spot'}/${p.kind}/klines/${id}/${interval}/${id}-${interval}-${p.label}.zip`;
   }
 
+  /** Downloads under way in this run, by path: stores that need the same file (three statistics of one symbol) share one. */
+  private readonly inFlight = new Map<string, Promise<Uint8Array | undefined>>();
+
   /** The zip, from the cache or downloaded, checked against its `.CHECKSUM` (downloaded once more if it does not match). */
-  private async verifiedZip(path: string): Promise<Uint8Array | undefined> {
+  private verifiedZip(path: string): Promise<Uint8Array | undefined> {
+    let p = this.inFlight.get(path);
+    if (!p) {
+      this.inFlight.set(path, p = this.fetchVerified(path));
+      void p.finally(() => this.inFlight.delete(path)).catch(() => undefined);
+    }
+    return p;
+  }
+
+  private async fetchVerified(path: string): Promise<Uint8Array | undefined> {
     const file = join(this.cacheDir, path);
     const cached = await readFile(file).catch(() => undefined);
     const cachedSum = await readFile(`${file}.CHECKSUM`, 'utf8').catch(() => undefined);
@@ -88,10 +117,13 @@ export class BinanceArchives {
       const want = new TextDecoder().decode(sum).trim().split(/\s+/)[0];
       if (sha256(zip) === want) {
         if (this.writeCache) {
+          // a name of its own for each writer: another run may be caching the same file at the same time
+          const part = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
           await mkdir(dirname(file), { recursive: true });
-          await writeFile(`${file}.part`, zip);
-          await rename(`${file}.part`, file);
-          await writeFile(`${file}.CHECKSUM`, new TextDecoder().decode(sum));
+          await writeFile(`${part}.CHECKSUM`, new TextDecoder().decode(sum));
+          await writeFile(part, zip);
+          await rename(part, file);
+          await rename(`${part}.CHECKSUM`, `${file}.CHECKSUM`);
         }
         return zip;
       }
@@ -129,4 +161,54 @@ export class BinanceArchives {
 function causeText(e: unknown): string {
   const err = e as Error & { cause?: Error };
   return err.cause?.message ? `${err.message} (${err.cause.message})` : err.message;
+}
+
+/** A day of the `metrics` archive, one typed array per column (missing values NaN). */
+export interface MetricsFrame {
+  readonly time: Float64Array;
+  /** `sum_open_interest`: open interest in the base coin. */
+  readonly openInterest: Float64Array;
+  /** `sum_open_interest_value`: its value in USDT. */
+  readonly openInterestValue: Float64Array;
+  /** `count_toptrader_long_short_ratio`: the top traders' accounts, long to short. */
+  readonly topAccountsRatio: Float64Array;
+  /** `sum_toptrader_long_short_ratio`: the top traders' positions, long to short. */
+  readonly topPositionsRatio: Float64Array;
+  /** `count_long_short_ratio`: every account, long to short. */
+  readonly globalRatio: Float64Array;
+  /** `sum_taker_long_short_vol_ratio`: taker buy volume to sell volume. */
+  readonly takerRatio: Float64Array;
+}
+
+const METRICS_COLUMNS: Readonly<Record<Exclude<keyof MetricsFrame, 'time'>, string>> = {
+  openInterest: 'sum_open_interest', openInterestValue: 'sum_open_interest_value', topAccountsRatio: 'count_toptrader_long_short_ratio',
+  topPositionsRatio: 'sum_toptrader_long_short_ratio', globalRatio: 'count_long_short_ratio', takerRatio: 'sum_taker_long_short_vol_ratio',
+};
+
+/** The metrics CSV (header row, `create_time` as `YYYY-MM-DD HH:MM:SS` UTC) by column name, rows in time order. */
+export function parseMetricsCsv(text: string, name: string): MetricsFrame {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const header = (lines[0] ?? '').split(',');
+  const at = (col: string) => {
+    const i = header.indexOf(col);
+    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
+    return i;
+  };
+  const timeAt = at('create_time');
+  const idx = Object.fromEntries(Object.entries(METRICS_COLUMNS).map(([k, c]) => [k, at(c)])) as Record<keyof typeof METRICS_COLUMNS, number>;
+  const n = lines.length - 1;
+  const time = new Float64Array(n);
+  const cols = Object.fromEntries(Object.keys(METRICS_COLUMNS).map((k) => [k, new Float64Array(n)])) as Record<keyof typeof METRICS_COLUMNS, Float64Array>;
+  for (let r = 0; r < n; r++) {
+    const f = lines[r + 1]!.split(',');
+    const t = Date.parse(`${f[timeAt]!.replace(' ', 'T')}Z`);
+    if (!Number.isFinite(t)) throw new ExchangeError(`${name}: row ${r + 2} has no time (${f[timeAt]})`);
+    time[r] = t;
+    for (const k of Object.keys(idx) as (keyof typeof idx)[]) {
+      const v = f[idx[k]];
+      cols[k][r] = v === undefined || v === '' ? NaN : Number(v);
+    }
+  }
+  for (let r = 1; r < n; r++) if (time[r]! <= time[r - 1]!) throw new ExchangeError(`${name}: rows out of time order at row ${r + 2}`);
+  return { time, ...cols };
 }

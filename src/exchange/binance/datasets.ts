@@ -8,7 +8,10 @@ import { isoUtc } from '../../core/time-format.js';
 import { nextOpen, type Timeframe } from '../../core/timeframe.js';
 import { klinePager } from '../kline-pager.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
-import type { BinanceArchives } from './archives.js';
+import type { BinanceArchives, MetricsFrame } from './archives.js';
+
+/** The first day of the `metrics` archive: 5m statistics of every USDT-M perpetual from then on. */
+export const METRICS_FROM = Date.parse('2021-12-01T00:00:00Z');
 
 const DAY = 86_400_000;
 
@@ -93,7 +96,7 @@ const FUNDING: VenueDataset = {
  * never has more rows than it returns (an over-full range would give only the latest rows and leave a
  * hole); ranges before the market listed are stepped over.
  */
-function statistic(method: string, fields: Readonly<Record<string, string>>, served: string): VenueDataset {
+function statistic(method: string, fields: Readonly<Record<string, string>>, served: string, fromArchive: (m: MetricsFrame, rows: number[]) => Record<string, Float64Array>): VenueDataset {
   const keys = Object.keys(fields);
   const toFrame = (rows: readonly Record<string, unknown>[]): SeriesFrame => {
     const out: Record<string, Float64Array> = { time: Float64Array.from(rows, (r) => Number(r['timestamp'])) };
@@ -106,7 +109,26 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
     timeframes: STATISTICS_PERIODS,
     // one period in from the window's edge: the period at the edge may already be dropped
     servedFrom: (now, tf) => Math.ceil((now - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms,
-    pager: ({ client, market }, tf, until) => {
+    // the metrics archive holds 5m periods only (coarser ones are not the 5m ones summed or sampled: REST only)
+    archiveFrom: (tf) => (tf.name === '5m' ? METRICS_FROM : undefined),
+    pager: ({ client, market, archives }, tf, until) => {
+      const archive = archives && tf.name === '5m' ? archives as BinanceArchives : undefined;
+      // where REST's 30 days begin, by the exchange's clock: before it, days come from the archive
+      let restFrom: number | undefined;
+      const fromArchives = async (cursor: number): Promise<SeriesFrame | undefined> => {
+        restFrom ??= Math.ceil((await client.serverTime() - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
+        const end = Math.min(until, restFrom);
+        // no archive before the market listed: those days are not asked
+        for (let day = Math.floor(Math.max(cursor, market.listedAt ?? 0) / DAY) * DAY; day < end; day += DAY) {
+          const m = await archive!.metrics(market.symbol, day);
+          // a day not published (or a hole in the archive) stays a gap: REST does not serve it either
+          if (!m) continue;
+          const rows: number[] = [];
+          for (let i = 0; i < m.time.length; i++) if (m.time[i]! >= cursor && m.time[i]! < end) rows.push(i);
+          if (rows.length > 0) return { time: Float64Array.from(rows, (i) => m.time[i]!), ...fromArchive(m, rows) } as SeriesFrame;
+        }
+        return cursor < end ? { time: new Float64Array(0) } as SeriesFrame : undefined;
+      };
       const page = async (from: number, to: number) => {
         const rows = await client.request(method, { symbol: market.id, period: tf.name, startTime: from, endTime: to - 1, limit: STATISTICS_PAGE }, `fetch ${market.symbol} ${method}`);
         if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${market.symbol} ${method}: the answer is not a list of rows`);
@@ -115,7 +137,10 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
       return {
         describe: (cursor) => `${market.symbol} ${method} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
         fetch: async (cursor) => {
-          for (let from = cursor; ;) {
+          const old = archive ? await fromArchives(cursor) : undefined;
+          if (old && old.time.length > 0) return old;
+          for (let from = Math.max(cursor, old ? Math.min(until, restFrom!) : cursor); ;) {
+            if (from >= until) return toFrame([]);
             const to = Math.min(until, from + STATISTICS_PAGE * tf.ms);
             let rows = await page(from, to);
             // a range with no rows is stepped over (before listing, or a hole the exchange has), once it is
@@ -153,12 +178,26 @@ const LONG_SHORT = { long: 'longAccount', short: 'shortAccount', ratio: 'longSho
 export const BINANCE_DATASETS: Readonly<Record<string, VenueDataset>> = {
   ohlcv: OHLCV,
   funding: FUNDING,
-  'open-interest': statistic('fapiDataGetOpenInterestHist', { contracts: 'sumOpenInterest', value: 'sumOpenInterestValue' }, 'openInterestHist: in the base coin and in USDT'),
-  'long-short-global': statistic('fapiDataGetGlobalLongShortAccountRatio', LONG_SHORT, 'globalLongShortAccountRatio: shares of accounts long and short, and their ratio'),
-  'long-short-top-accounts': statistic('fapiDataGetTopLongShortAccountRatio', LONG_SHORT, 'topLongShortAccountRatio: shares and ratio'),
-  'long-short-top-positions': statistic('fapiDataGetTopLongShortPositionRatio', LONG_SHORT, 'topLongShortPositionRatio: shares and ratio'),
-  'taker-volume': statistic('fapiDataGetTakerlongshortRatio', { buySellRatio: 'buySellRatio', buyVolume: 'buyVol', sellVolume: 'sellVol' }, 'takerlongshortRatio: buy and sell volume in the base coin, their ratio'),
+  'open-interest': statistic('fapiDataGetOpenInterestHist', { contracts: 'sumOpenInterest', value: 'sumOpenInterestValue' }, 'openInterestHist: in the base coin and in USDT; before the last 30 days (5m) the metrics archive\'s sum_open_interest(_value)',
+    (m, rows) => ({ contracts: pick(m.openInterest, rows), value: pick(m.openInterestValue, rows) })),
+  'long-short-global': statistic('fapiDataGetGlobalLongShortAccountRatio', LONG_SHORT, 'globalLongShortAccountRatio: shares of accounts long and short, and their ratio; before the last 30 days (5m) the archive\'s count_long_short_ratio, shares derived',
+    (m, rows) => shares(pick(m.globalRatio, rows))),
+  'long-short-top-accounts': statistic('fapiDataGetTopLongShortAccountRatio', LONG_SHORT, 'topLongShortAccountRatio: shares and ratio; before the last 30 days (5m) the archive\'s count_toptrader_long_short_ratio, shares derived',
+    (m, rows) => shares(pick(m.topAccountsRatio, rows))),
+  'long-short-top-positions': statistic('fapiDataGetTopLongShortPositionRatio', LONG_SHORT, 'topLongShortPositionRatio: shares and ratio; before the last 30 days (5m) the archive\'s sum_toptrader_long_short_ratio, shares derived',
+    (m, rows) => shares(pick(m.topPositionsRatio, rows))),
+  'taker-volume': statistic('fapiDataGetTakerlongshortRatio', { buySellRatio: 'buySellRatio', buyVolume: 'buyVol', sellVolume: 'sellVol' }, 'takerlongshortRatio: buy and sell volume in the base coin, their ratio; before the last 30 days (5m) the archive\'s sum_taker_long_short_vol_ratio, volumes null',
+    (m, rows) => ({ buySellRatio: pick(m.takerRatio, rows), buyVolume: new Float64Array(rows.length).fill(NaN), sellVolume: new Float64Array(rows.length).fill(NaN) })),
   'mark-price': priceKlines('mark'),
   'index-price': priceKlines('index'),
   'premium-index': priceKlines('premiumIndex'),
 };
+
+function pick(col: Float64Array, rows: readonly number[]): Float64Array {
+  return Float64Array.from(rows, (i) => col[i]!);
+}
+
+/** The shares of longs and shorts a long/short ratio implies: long = r / (1 + r), short = 1 / (1 + r). */
+function shares(ratio: Float64Array): Record<string, Float64Array> {
+  return { ratio, long: ratio.map((r) => r / (1 + r)), short: ratio.map((r) => 1 / (1 + r)) };
+}

@@ -4,6 +4,8 @@ import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.j
 import type { BaseBars } from '../base-bars.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
 import { selectKlines } from '../select-klines.js';
+import { statisticAt } from './futures-data.js';
+import { fundingArchiveCsv } from './funding.js';
 import type { Router, SimResponse } from '../router.js';
 
 const DAY = 86_400_000;
@@ -28,7 +30,13 @@ export interface ArchiveContext {
   readonly catalog: MarketCatalog;
   readonly now: () => number;
   readonly faults?: ArchiveFaults;
+  /** The model's seed: the statistics archives hold the values the REST endpoints serve. */
+  readonly seed: number;
 }
+
+/** The first day of Binance's `metrics` archive (5m statistics of USDT-M perpetuals). */
+export const METRICS_FROM = Date.parse('2021-12-01T00:00:00Z');
+export const METRICS_HEADER = 'create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio';
 
 /**
  * Binance's public archives (data.binance.vision) on the simulator: `/data/spot|futures/um/monthly|daily/
@@ -82,6 +90,108 @@ export function addArchiveRoutes(router: Router, ctx: ArchiveContext): void {
       return { status: 200, body: zip, contentType: 'application/zip' };
     },
   });
+  addMetricsRoutes(router, ctx);
+  addFundingArchiveRoutes(router, ctx);
+}
+
+/** A perpetual's archive of one kind: its folder, its file's period, and the CSV of a period. */
+interface PerpArchive {
+  /** `monthly/fundingRate`, `daily/metrics`. */
+  readonly folder: string;
+  /** `fundingRate`, `metrics`: the file's name is `<SYM>-<kind>-<label>.zip`. */
+  readonly kind: string;
+  /** The label's pattern (`\d{4}-\d{2}`). */
+  readonly label: string;
+  /** The span a label covers and when it is published; undefined when no such file exists. */
+  span(label: string): { from: number; to: number; published: number } | undefined;
+  csv(m: SimMarket, from: number, to: number): string;
+}
+
+/** `/data/futures/um/<folder>/<SYM>/<SYM>-<kind>-<label>.zip` and its `.CHECKSUM`: 404 until published, and before listing. */
+function addPerpArchiveRoutes(router: Router, ctx: ArchiveContext, a: PerpArchive): void {
+  const pattern = new RegExp(`^/data/futures/um/${a.folder}/([A-Z0-9]+)/([A-Z0-9]+)-${a.kind}-(${a.label})\\.zip(\\.CHECKSUM)?$`);
+  // a zip is asked for twice (its .CHECKSUM, then itself): keep the recent ones
+  const zips = new Map<string, Uint8Array>();
+  router.addPattern('GET', pattern, {
+    family: 'archive',
+    weight: () => 0,
+    handle: (_req, m) => {
+      const [, sym, sym2, label, checksum] = m as unknown as string[];
+      const market = ctx.catalog.perp.get(sym!);
+      const span = a.span(label!);
+      if (sym !== sym2 || !market || !span || ctx.now() < span.published || span.to <= market.source.listedAt) return notFound();
+      const name = `${sym}-${a.kind}-${label}.zip`;
+      let zip = zips.get(name);
+      if (!zip) {
+        zips.set(name, zip = zipOf(name, a.csv(market, Math.max(span.from, market.source.listedAt), span.to)));
+        if (zips.size > 64) zips.delete(zips.keys().next().value!);
+      }
+      return zipReply(name, zip, checksum !== undefined);
+    },
+  });
+}
+
+/**
+ * `futures/um/monthly/fundingRate/<SYM>/<SYM>-fundingRate-<YYYY-MM>.zip`: a month's settlements, published
+ * a day after the month ends.
+ */
+function addFundingArchiveRoutes(router: Router, ctx: ArchiveContext): void {
+  addPerpArchiveRoutes(router, ctx, {
+    folder: 'monthly/fundingRate', kind: 'fundingRate', label: '\\d{4}-\\d{2}',
+    span: (label) => {
+      const from = Date.parse(`${label}-01T00:00:00Z`);
+      if (!Number.isFinite(from)) return undefined;
+      const to = nextOpen(parseTimeframe('1M'), from);
+      return { from, to, published: to + MONTHLY_DELAY };
+    },
+    csv: (m, from, to) => fundingArchiveCsv(m, ctx.seed, from, to),
+  });
+}
+
+/**
+ * `futures/um/daily/metrics/<SYM>/<SYM>-metrics-<YYYY-MM-DD>.zip`: a day of 5m statistics of a perpetual,
+ * one row per period with a header, times as `YYYY-MM-DD HH:MM:SS` UTC, from 2021-12-01 (or the listing)
+ * on, published 8 h after the day. The values are the REST endpoints' for the same period, as they print
+ * them: open interest in the base coin and its value in USDT; the top traders' account ratio
+ * (count_toptrader…), their position ratio (sum_toptrader…), every account's ratio (count_long_short…)
+ * and the taker buy/sell volume ratio.
+ */
+function addMetricsRoutes(router: Router, ctx: ArchiveContext): void {
+  addPerpArchiveRoutes(router, ctx, {
+    folder: 'daily/metrics', kind: 'metrics', label: '\\d{4}-\\d{2}-\\d{2}',
+    span: (label) => {
+      const from = Date.parse(`${label}T00:00:00Z`);
+      return Number.isFinite(from) && from >= METRICS_FROM ? { from, to: from + DAY, published: from + DAY + DAILY_DELAY } : undefined;
+    },
+    csv: (m, from, to) => metricsCsv(m, ctx.seed, from, to),
+  });
+}
+
+/** The 5m statistics of [from, to) in the metrics archive's columns (the REST endpoints' rows, field by field). */
+export function metricsCsv(m: SimMarket, seed: number, from: number, to: number): string {
+  const lines = [METRICS_HEADER];
+  const step = 300_000;
+  for (let t = Math.ceil(from / step) * step; t < to; t += step) {
+    const oi = statisticAt('openInterestHist', m, seed, t);
+    const top = statisticAt('topLongShortAccountRatio', m, seed, t);
+    const pos = statisticAt('topLongShortPositionRatio', m, seed, t);
+    const all = statisticAt('globalLongShortAccountRatio', m, seed, t);
+    const taker = statisticAt('takerlongshortRatio', m, seed, t);
+    const time = new Date(t).toISOString().replace('T', ' ').slice(0, 19);
+    lines.push([time, m.id, oi['sumOpenInterest'], oi['sumOpenInterestValue'], top['longShortRatio'], pos['longShortRatio'], all['longShortRatio'], taker['buySellRatio']].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** One CSV in a zip, named as the zip (deflate level 1: the simulator's CPU is what a client waits on). */
+function zipOf(name: string, csv: string): Uint8Array {
+  return zipSync({ [name.replace(/\.zip$/, '.csv')]: new TextEncoder().encode(csv) }, { level: 1 });
+}
+
+/** The zip, or its `.CHECKSUM` (`<sha256>  <file name>`). */
+function zipReply(name: string, zip: Uint8Array, checksum: boolean): SimResponse {
+  if (checksum) return { status: 200, body: `${createHash('sha256').update(zip).digest('hex')}  ${name}\n`, contentType: 'text/plain' };
+  return { status: 200, body: zip, contentType: 'application/zip' };
 }
 
 function notFound(): SimResponse {

@@ -45,7 +45,7 @@ export const dialect: SimDialect = {
     addFuturesRoutes(router, { catalog: ctx.catalog, now: ctx.now, rateLimit: limits.futures, pageCache: ctx.pageCache });
     addFundingRoutes(router, { catalog: ctx.catalog, now: ctx.now, seed: ctx.seed });
     addFuturesDataRoutes(router, { catalog: ctx.catalog, now: ctx.now, seed: ctx.seed });
-    addArchiveRoutes(router, { catalog: ctx.catalog, now: ctx.now, faults: ctx.options?.['archiveFaults'] as ArchiveFaults | undefined });
+    addArchiveRoutes(router, { catalog: ctx.catalog, now: ctx.now, seed: ctx.seed, faults: ctx.options?.['archiveFaults'] as ArchiveFaults | undefined });
     const stream = liquidationStream(BINANCE_LIQUIDATION_FORMAT, ctx.catalog, ctx.seed, ctx.now, ctx.liquidationRate);
     const familyOf = (path: string): BinanceFamily => (path.startsWith('/data/') ? 'archive'
       : /\/funding(Rate|Info)$/.test(path) ? 'funding'

@@ -69,3 +69,20 @@ function fundingRate(ctx: FundingContext, q: URLSearchParams): SimResponse {
   const rows = settlements(m, ctx.seed, start ?? 0, end, limit, start === undefined);
   return json(rows.map((r) => ({ symbol: m.id, fundingTime: r.t, fundingRate: r.rate.toFixed(8), markPrice: r.mark === undefined ? '' : r.mark.toFixed(8), rateType: 'Regular' })));
 }
+
+/**
+ * A month of a perpetual's settlements as Binance's `fundingRate` archive holds them
+ * (futures/um/monthly/fundingRate): a header, then `calc_time` (the scheduled settlement time, ms: the REST
+ * answer's `fundingTime` is the moment it was served, a few ms later), `funding_interval_hours` and
+ * `last_funding_rate` (the rate the REST answer gives, as it prints it).
+ */
+export function fundingArchiveCsv(m: SimMarket, seed: number, from: number, to: number): string {
+  const lines = ['calc_time,funding_interval_hours,last_funding_rate'];
+  const schedule = fundingSchedule(m, seed);
+  for (const [i, step] of schedule.entries()) {
+    const end = Math.min(to, schedule[i + 1]?.from ?? Infinity);
+    const ms = step.hours * HOUR;
+    for (let t = Math.max(step.from, Math.ceil(from / ms) * ms); t < end; t += ms) lines.push(`${t},${step.hours},${fundingRateAt(m, seed, t).toFixed(8)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
