@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
+import { inflateRawSync } from 'node:zlib';
 import { UsageError } from '../core/errors.js';
 import { compressionRegistry, CompressionType, tableFromIPC, type Table } from 'apache-arrow';
 import lz4 from 'lz4js';
@@ -8,6 +9,24 @@ import { finish, parseCandleText, type ParsedCandles, type ParseOptions } from '
 
 /** The CSV inside a zip (an exchange archive holds one). */
 export function csvOfZip(zip: Uint8Array, name: string): string {
+  return new TextDecoder().decode(csvBytesOfZip(zip, name));
+}
+
+/**
+ * The bytes of the CSV inside a zip. A single deflated (or stored) entry, as exchange archives are, is
+ * inflated by Node's zlib (native: several times fflate's JavaScript inflate); any other zip by fflate.
+ */
+export function csvBytesOfZip(zip: Uint8Array, name: string): Uint8Array {
+  const one = singleEntry(zip);
+  if (one && one.name.toLowerCase().endsWith('.csv')) {
+    try {
+      const data = zip.subarray(one.start, one.start + one.size);
+      const out = one.method === 0 ? data : inflateRawSync(data);
+      if (out.length === one.unpacked) return out;
+    } catch {
+      // not what the directory says: fflate reads it, or says why it cannot
+    }
+  }
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(zip);
@@ -16,7 +35,26 @@ export function csvOfZip(zip: Uint8Array, name: string): string {
   }
   const csv = Object.entries(files).find(([n]) => n.toLowerCase().endsWith('.csv'));
   if (!csv) throw new UsageError(`${name} holds no .csv file`);
-  return new TextDecoder().decode(csv[1]);
+  return csv[1];
+}
+
+/** A zip's only entry, from its central directory: name, method (0 stored, 8 deflate), where its data lies. */
+function singleEntry(zip: Uint8Array): { name: string; method: number; start: number; size: number; unpacked: number } | undefined {
+  if (zip.length < 22) return undefined;
+  const v = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  const end = zip.length - 22; // the end record without a comment
+  if (v.getUint32(end, true) !== 0x06054b50 || v.getUint16(end + 10, true) !== 1) return undefined;
+  const cd = v.getUint32(end + 16, true);
+  if (cd + 46 > zip.length || v.getUint32(cd, true) !== 0x02014b50) return undefined;
+  const method = v.getUint16(cd + 10, true);
+  const size = v.getUint32(cd + 20, true);
+  const unpacked = v.getUint32(cd + 24, true);
+  const nameLength = v.getUint16(cd + 28, true);
+  const local = v.getUint32(cd + 42, true);
+  if ((method !== 0 && method !== 8) || local + 30 > zip.length || v.getUint32(local, true) !== 0x04034b50) return undefined;
+  const start = local + 30 + v.getUint16(local + 26, true) + v.getUint16(local + 28, true);
+  if (start + size > zip.length) return undefined;
+  return { name: new TextDecoder().decode(zip.subarray(cd + 46, cd + 46 + nameLength)), method, start, size, unpacked };
 }
 
 export function sha256(bytes: Uint8Array): string {

@@ -5,7 +5,8 @@ import type { CandleFrame } from '../../core/frame.js';
 import { parseSymbol } from '../../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { parseCandleText } from '../../files/parse-candles.js';
-import { csvOfZip, sha256 } from '../../files/read-candle-file.js';
+import { csvBytesOfZip, sha256 } from '../../files/read-candle-file.js';
+import { parseKlineCsv } from '../../files/kline-csv.js';
 import type { Log } from '../../core/log.js';
 
 const DAY = 86_400_000;
@@ -49,7 +50,8 @@ export class BinanceArchives {
 
   /** The candles of a period, or undefined when Binance has not published it (then REST serves the span). */
   async candles(symbol: string, tf: Timeframe, p: ArchivePeriod): Promise<CandleFrame | undefined> {
-    return this.read(this.pathOf(symbol, tf, p), (csv, path) => parseCandleText(csv, path).frame);
+    // the archive's strict shape at the speed of the machine; anything else through the general parser
+    return this.read(this.pathOf(symbol, tf, p), (bytes, path) => parseKlineCsv(bytes) ?? parseCandleText(new TextDecoder().decode(bytes), path).frame);
   }
 
   /**
@@ -59,14 +61,14 @@ export class BinanceArchives {
   async metrics(symbol: string, day: number): Promise<MetricsFrame | undefined> {
     const s = parseSymbol(symbol);
     const id = `${s.base}${s.quote}`;
-    return this.read(`futures/um/daily/metrics/${id}/${id}-metrics-${new Date(day).toISOString().slice(0, 10)}.zip`, parseMetricsCsv);
+    return this.read(`futures/um/daily/metrics/${id}/${id}-metrics-${new Date(day).toISOString().slice(0, 10)}.zip`, (bytes, path) => parseMetricsCsv(new TextDecoder().decode(bytes), path));
   }
 
   /**
    * An archive's CSV, parsed; undefined when it is not published (an error with --archives only). A file
    * that cannot be read is dropped from the cache and fetched once more, then refused.
    */
-  private async read<T>(path: string, parse: (csv: string, path: string) => T): Promise<T | undefined> {
+  private async read<T>(path: string, parse: (csv: Uint8Array, path: string) => T): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const zip = await this.verifiedZip(path);
       if (zip === undefined) {
@@ -74,7 +76,7 @@ export class BinanceArchives {
         return undefined;
       }
       try {
-        return parse(csvOfZip(zip, path), path);
+        return parse(csvBytesOfZip(zip, path), path);
       } catch (e) {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);
