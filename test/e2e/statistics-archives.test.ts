@@ -99,3 +99,31 @@ describe('statistics from the metrics archive (--archives auto)', () => {
     expect(t[0]!).toBeLessThan(NOW - 29 * DAY);
   });
 });
+
+describe('mark, index and premium klines from their archives', () => {
+  it('a build reading the archives writes the stores a REST-only build writes, bit for bit, the archive files asked for every past month and published day', async () => {
+    const withArchives = await tempDir();
+    const restOnly = await tempDir();
+    const args = ['build', '--symbol', 'SOL/USDT:USDT', '--datasets', 'mark-price,index-price,premium-index', '--timeframes', '1h', '5m', '--since', '2026-03-15'];
+    const before = new Map(sim.requests);
+    const a = await runBinary([...args, '--archives', 'auto', ...simArgs(sim.url, withArchives)]);
+    expect(a.code, a.stderr).toBe(0);
+    const asked = (re: RegExp) => [...sim.requests].filter(([p]) => re.test(p)).reduce((n, [p, c]) => n + c - (before.get(p) ?? 0), 0);
+    // March and April from the monthly files, May 1–30 from the daily ones (May 31's appears at 08:00 on June 1)
+    for (const series of ['markPriceKlines', 'indexPriceKlines', 'premiumIndexKlines']) {
+      expect(asked(new RegExp(`/data/futures/um/monthly/${series}/SOLUSDT/1h/SOLUSDT-1h-2026-0[34]\\.zip$`)), series).toBe(2);
+      expect(asked(new RegExp(`/data/futures/um/daily/${series}/SOLUSDT/1h/SOLUSDT-1h-2026-05-\\d\\d\\.zip$`)), series).toBe(30);
+    }
+    const b = await runBinary([...args, '--archives', 'off', ...simArgs(sim.url, restOnly)]);
+    expect(b.code, b.stderr).toBe(0);
+    for (const dataset of ['mark-price', 'index-price', 'premium-index']) {
+      const d = recordOf(dataset)!.descriptor;
+      for (const tf of ['1h', '5m']) {
+        const x = (await readStoreColumns(d, storePath(withArchives, 'binance', d, 'SOL/USDT:USDT', tf))).columns;
+        const y = (await readStoreColumns(d, storePath(restOnly, 'binance', d, 'SOL/USDT:USDT', tf))).columns;
+        expect(x['time']!.length, `${dataset} ${tf}`).toBeGreaterThan(1000);
+        for (const k of Object.keys(y)) expect(Buffer.from(x[k]!.buffer).equals(Buffer.from(y[k]!.buffer)), `${dataset} ${tf} ${k}`).toBe(true);
+      }
+    }
+  }, 120_000);
+});

@@ -12,6 +12,9 @@ import type { Log } from '../../core/log.js';
 const DAY = 86_400_000;
 const MONTH = parseTimeframe('1M');
 
+/** The kline series Binance archives: traded candles, and for USDT-M perpetuals the mark, index and premium index. */
+export type ArchiveSeries = 'klines' | 'markPriceKlines' | 'indexPriceKlines' | 'premiumIndexKlines';
+
 /** A span one archive file covers: a whole UTC month or day. */
 export interface ArchivePeriod {
   readonly kind: 'monthly' | 'daily';
@@ -38,20 +41,24 @@ export class BinanceArchives {
     private readonly writeCache = true,
   ) {}
 
-  /** The archive period `cursor` falls in, when that period is over before `today` (a UTC midnight). */
-  periodAt(cursor: number, today: number): ArchivePeriod | undefined {
+  /**
+   * The archive period `cursor` falls in, when that period is over before `today` (a UTC midnight): its
+   * month, or its day (in the current month, or with `days` where the month's file is not published yet).
+   */
+  periodAt(cursor: number, today: number, days = false): ArchivePeriod | undefined {
     const month = Date.UTC(new Date(cursor).getUTCFullYear(), new Date(cursor).getUTCMonth(), 1);
     const monthEnd = nextOpen(MONTH, month);
-    if (monthEnd <= today) return { kind: 'monthly', label: new Date(month).toISOString().slice(0, 7), from: month, to: monthEnd };
+    if (monthEnd <= today && !days) return { kind: 'monthly', label: new Date(month).toISOString().slice(0, 7), from: month, to: monthEnd };
     const day = Math.floor(cursor / DAY) * DAY;
     if (day + DAY <= today) return { kind: 'daily', label: new Date(day).toISOString().slice(0, 10), from: day, to: day + DAY };
     return undefined;
   }
 
   /** The candles of a period, or undefined when Binance has not published it (then REST serves the span). */
-  async candles(symbol: string, tf: Timeframe, p: ArchivePeriod): Promise<CandleFrame | undefined> {
-    // the archive's strict shape at the speed of the machine; anything else through the general parser
-    return this.read(this.pathOf(symbol, tf, p), (bytes, path) => parseKlineCsv(bytes) ?? parseCandleText(new TextDecoder().decode(bytes), path).frame);
+  async candles(symbol: string, tf: Timeframe, p: ArchivePeriod, series: ArchiveSeries = 'klines'): Promise<CandleFrame | undefined> {
+    // the archive's strict shape at the speed of the machine; anything else through the general parser;
+    // a month not published yet is no error even with --archives only: its days are (the caller asks them)
+    return this.read(this.pathOf(symbol, tf, p, series), (bytes, path) => parseKlineCsv(bytes) ?? parseCandleText(new TextDecoder().decode(bytes), path).frame, p.kind === 'monthly');
   }
 
   /**
@@ -68,11 +75,11 @@ export class BinanceArchives {
    * An archive's CSV, parsed; undefined when it is not published (an error with --archives only). A file
    * that cannot be read is dropped from the cache and fetched once more, then refused.
    */
-  private async read<T>(path: string, parse: (csv: Uint8Array, path: string) => T): Promise<T | undefined> {
+  private async read<T>(path: string, parse: (csv: Uint8Array, path: string) => T, mayLack = false): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const zip = await this.verifiedZip(path);
       if (zip === undefined) {
-        if (this.mode === 'only') throw new ExchangeError(`archive ${path} is not published (--archives only)`);
+        if (this.mode === 'only' && !mayLack) throw new ExchangeError(`archive ${path} is not published (--archives only)`);
         return undefined;
       }
       try {
@@ -86,11 +93,11 @@ export class BinanceArchives {
   }
 
   /** `spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.zip` (USDT-M: `futures/um/…`; a month timeframe is `1mo`). */
-  pathOf(symbol: string, tf: Timeframe, p: ArchivePeriod): string {
+  pathOf(symbol: string, tf: Timeframe, p: ArchivePeriod, series: ArchiveSeries = 'klines'): string {
     const s = parseSymbol(symbol);
     const id = `${s.base}${s.quote}`;
     const interval = tf.calendarMonth ? '1mo' : tf.name;
-    return `${s.settle ? 'futures/um' : 'spot'}/${p.kind}/klines/${id}/${interval}/${id}-${interval}-${p.label}.zip`;
+    return `${s.settle ? 'futures/um' : 'spot'}/${p.kind}/${series}/${id}/${interval}/${id}-${interval}-${p.label}.zip`;
   }
 
   /** Downloads under way in this run, by path: stores that need the same file (three statistics of one symbol) share one. */

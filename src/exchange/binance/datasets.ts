@@ -8,7 +8,7 @@ import { isoUtc } from '../../core/time-format.js';
 import { nextOpen, type Timeframe } from '../../core/timeframe.js';
 import { klinePager } from '../kline-pager.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
-import type { BinanceArchives, MetricsFrame } from './archives.js';
+import type { ArchiveSeries, BinanceArchives, MetricsFrame } from './archives.js';
 
 /** The first day of the `metrics` archive: 5m statistics of every USDT-M perpetual from then on. */
 export const METRICS_FROM = Date.parse('2021-12-01T00:00:00Z');
@@ -41,16 +41,23 @@ const OHLCV: VenueDataset = {
  * Pages are the archive's rows from the cursor to the end of its period, so the paging loop, cleaning
  * and ATR are the REST path's, and the store is the one a REST-only build writes.
  */
-function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbol: string, tf: Timeframe, until: number): Pager<CandleFrame> {
+function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbol: string, tf: Timeframe, until: number, series: ArchiveSeries = 'klines'): Pager<CandleFrame> {
   const today = Math.floor(until / DAY) * DAY;
   let held: { label: string; rows: CandleFrame | undefined } | undefined;
+  // months whose file is not published yet (a month's appears about a day after it ends): their days' files are
+  const unpublished = new Set<number>();
+  const monthOf = (t: number) => Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth(), 1);
   return {
     ...rest,
     fetch: async (cursor) => {
       for (let at = cursor; at < until;) {
-        const p = archives.periodAt(at, today);
+        const p = archives.periodAt(at, today, unpublished.has(monthOf(at)));
         if (!p) return rest.fetch(at);
-        if (held?.label !== p.label) held = { label: p.label, rows: await archives.candles(symbol, tf, p) };
+        if (held?.label !== p.label) held = { label: p.label, rows: await archives.candles(symbol, tf, p, series) };
+        if (!held.rows && p.kind === 'monthly') {
+          unpublished.add(p.from);
+          continue;
+        }
         if (!held.rows) return rest.fetch(at);
         const a = lowerBoundTime(held.rows.time, at);
         const b = lowerBoundTime(held.rows.time, Math.min(p.to, until));
@@ -159,14 +166,21 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
   };
 }
 
-/** Mark, index or premium klines: the candles' paging (their own cheapest page, the same grid), O/H/L/C only. */
+/**
+ * Mark, index or premium klines: the candles' paging (their own cheapest page, the same grid), O/H/L/C
+ * only; past months and days from their archives (markPriceKlines, indexPriceKlines, premiumIndexKlines)
+ * where the run reads archives.
+ */
 function priceKlines(price: 'mark' | 'index' | 'premiumIndex'): VenueDataset {
   const ohlc = (f: CandleFrame): SeriesFrame => ({ time: f.time, open: f.open, high: f.high, low: f.low, close: f.close });
   return {
     markets: 'perpetual',
-    served: `${price}PriceKlines: open, high, low, close`,
+    served: `${price === 'premiumIndex' ? 'premiumIndexKlines' : `${price}PriceKlines`}: open, high, low, close; also from data.binance.vision archives`,
     pager: (src: VenueSource, tf, until) => {
-      const candles = klinePager(src.client, src.market, tf, until, price);
+      const rest = klinePager(src.client, src.market, tf, until, price);
+      const archives = src.archives as BinanceArchives | undefined;
+      const series = `${price}${price === 'premiumIndex' ? '' : 'Price'}Klines` as ArchiveSeries;
+      const candles = archives && !tf.calendarMonth && tf.ms <= DAY ? archivePager(rest, archives, src.market.symbol, tf, until, series) : rest;
       return { ...candles, fetch: async (cursor) => ohlc(await candles.fetch(cursor)), next: (p) => candles.next(p as CandleFrame), suspicious: undefined };
     },
   };

@@ -4,6 +4,7 @@ import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.j
 import type { BaseBars } from '../base-bars.js';
 import type { MarketCatalog, SimMarket } from '../market-catalog.js';
 import { selectKlines } from '../select-klines.js';
+import { indexPriceBars, markPriceBars, premiumIndexBars } from '../price-series.js';
 import { statisticAt } from './futures-data.js';
 import { fundingArchiveCsv } from './funding.js';
 import type { Router, SimResponse } from '../router.js';
@@ -48,13 +49,14 @@ export const METRICS_HEADER = 'create_time,symbol,sum_open_interest,sum_open_int
 export function addArchiveRoutes(router: Router, ctx: ArchiveContext): void {
   const zips = new Map<string, Uint8Array>();
   const served = new Map<string, number>();
-  const pattern = /^\/data\/(spot|futures\/um)\/(monthly|daily)\/klines\/([A-Z0-9]+)\/(\w+)\/([A-Z0-9]+)-(\w+)-(\d{4}-\d{2}(?:-\d{2})?)\.zip(\.CHECKSUM)?$/;
+  const pattern = /^\/data\/(spot|futures\/um)\/(monthly|daily)\/(klines|markPriceKlines|indexPriceKlines|premiumIndexKlines)\/([A-Z0-9]+)\/(\w+)\/([A-Z0-9]+)-(\w+)-(\d{4}-\d{2}(?:-\d{2})?)\.zip(\.CHECKSUM)?$/;
   router.addPattern('GET', pattern, {
     family: 'archive',
     weight: () => 0,
     handle: (_req, m) => {
-      const [, kind, period, sym, tfName, sym2, tf2, label, checksum] = m as unknown as string[];
-      if (sym !== sym2 || tfName !== tf2) return notFound();
+      const [, kind, period, series, sym, tfName, sym2, tf2, label, checksum] = m as unknown as string[];
+      const variant = PRICE_SERIES[series!];
+      if (sym !== sym2 || tfName !== tf2 || (variant && kind === 'spot')) return notFound();
       const market = (kind === 'spot' ? ctx.catalog.spot : ctx.catalog.perp).get(sym!);
       const tf = timeframeOf(tfName!);
       if (!market || !tf) return notFound();
@@ -62,11 +64,11 @@ export function addArchiveRoutes(router: Router, ctx: ArchiveContext): void {
       const to = period === 'monthly' ? nextOpen(parseTimeframe('1M'), from) : from + DAY;
       if (!Number.isFinite(from) || ctx.now() < to + (period === 'monthly' ? MONTHLY_DELAY : DAILY_DELAY) || to <= market.source.listedAt) return notFound();
       const name = `${sym}-${tfName}-${label}.zip`;
-      const key = `${kind}|${name}`;
+      const key = `${kind}|${series}|${name}`;
       let zip = zips.get(key);
       if (!zip) {
         // deflate level 1: the simulator's CPU is what a client waits on here, not bytes on loopback
-        zip = zipSync({ [name.replace(/\.zip$/, '.csv')]: new TextEncoder().encode(archiveCsv(market, kind === 'spot', tf, from, to, ctx.now())) }, { level: 1 });
+        zip = zipSync({ [name.replace(/\.zip$/, '.csv')]: new TextEncoder().encode(archiveCsv(market, kind === 'spot', tf, from, to, ctx.now(), variant)) }, { level: 1 });
         zips.set(key, zip);
         // a zip is asked for twice (its .CHECKSUM, then itself): keep the recent ones only
         if (zips.size > 64) zips.delete(zips.keys().next().value!);
@@ -206,13 +208,19 @@ function timeframeOf(name: string): Timeframe | undefined {
   }
 }
 
-/** The period's candles as Binance's archive CSV (the same values the REST API serves). */
-function archiveCsv(m: SimMarket, spot: boolean, tf: Timeframe, from: number, to: number, now: number): string {
+/** The price series archived beside the klines: derived from the traded candles as the REST endpoints derive them, 8 decimals. */
+const PRICE_SERIES: Readonly<Record<string, ((bars: BaseBars, m: SimMarket, tf: Timeframe) => BaseBars) | undefined>> = {
+  markPriceKlines: markPriceBars, indexPriceKlines: indexPriceBars, premiumIndexKlines: premiumIndexBars,
+};
+
+/** The period's candles (or a price series of them) as Binance's archive CSV (the same values the REST API serves). */
+function archiveCsv(m: SimMarket, spot: boolean, tf: Timeframe, from: number, to: number, now: number, variant?: (bars: BaseBars, m: SimMarket, tf: Timeframe) => BaseBars): string {
   const count = Math.ceil((to - from) / tf.ms) + 1;
-  const bars = selectKlines(m.source, tf, { startTime: from, endTime: to - 1, limit: count }, now);
+  const traded = selectKlines(m.source, tf, { startTime: from, endTime: to - 1, limit: count }, now);
+  const bars = variant ? variant(traded, m, tf) : traded;
   const micros = spot && from >= SPOT_MICROS_FROM;
   const lines = !spot && from >= FUTURES_HEADER_FROM ? [HEADER] : [];
-  const d = m.source.priceDecimals;
+  const d = variant ? 8 : m.source.priceDecimals;
   const t = (ms: number) => (micros ? `${ms}000` : String(ms));
   const price = (v: number) => v.toFixed(d);
   const qty = (v: number) => fixed8(v);
