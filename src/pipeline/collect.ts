@@ -89,15 +89,16 @@ export interface CycleDeps extends RunDeps {
 }
 
 /**
- * How far each dataset reaches in a collect: candles and price klines over the range; funding from
- * listing; the futures statistics over what the exchange still serves, then forward; CoinGecko's data
- * over `marketDays` days. Once kept, every series is only extended forward.
+ * How far each dataset reaches in a collect: candles, price klines and the futures statistics over the
+ * range (`--days`; a statistic never before what the venue serves, its archive included when the run
+ * reads archives: Binance's metrics reach 2021-12-01 at 5m, its REST 30 days); funding from listing;
+ * CoinGecko's data over `marketDays` days. Once kept, every series is only extended forward.
  */
 export function collectReach(r: CollectRequest): (dataset: string, _tf: unknown, now: number) => Reach | undefined {
   return (dataset, _tf, now) => {
     if (dataset === 'coingecko-market') return { since: Math.floor(now / DAY) * DAY - r.marketDays * DAY };
-    if (dataset === 'ohlcv' || dataset === 'mark-price' || dataset === 'premium-index' || dataset === 'index-price') return undefined;
-    return {};
+    if (dataset === 'funding') return {};
+    return undefined;
   };
 }
 

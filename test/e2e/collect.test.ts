@@ -224,6 +224,26 @@ describe('collect: the daily job over the universe', () => {
     }
   });
 
+  it('with --archives auto, --days 60 reaches past the exchange\'s 30 days through the metrics archive, every member, no hole', async () => {
+    const dir = await tempDir();
+    sim.setNow(NOW);
+    const r = await runCli(['collect', '--size', '3', '--datasets', 'open-interest', '--timeframes', '5m', '--days', '60', '--archives', 'auto', '--max-age', '100000', '--json', '--api-url', sim.url, '--data-dir', dir], { QML_ARCHIVES: 'auto' });
+    expect(r.code, r.stderr).toBe(0);
+    const members = (JSON.parse(await readFile(join(dir, 'binance', 'universe', 'current.json'), 'utf8')) as { members: { market: string }[] }).members.map((m) => m.market);
+    expect(members.length).toBe(3);
+    const step = 300_000;
+    for (const symbol of members) {
+      const { frame } = await readStore(OPEN_INTEREST, join(dir, 'binance', symbol.replace(/[/:]/g, '_'), 'open-interest_5m.parquet'), { symbol });
+      const market = sim.catalog.perp.get(symbol.replace(/\/|:USDT$/g, ''))!;
+      expect(frame.time[0], symbol).toBe(Math.max(Math.ceil((NOW - 60 * DAY) / step) * step, Math.ceil(market.source.listedAt / step) * step));
+      for (let i = 1; i < frame.time.length; i++) if (frame.time[i]! - frame.time[i - 1]! !== step) throw new Error(`${symbol}: hole after ${new Date(frame.time[i - 1]!).toISOString()}`);
+      // an archive day's value (45 days back) is the model's, as the archive and the API both serve it
+      const i = frame.time.indexOf(Math.floor((NOW - 45 * DAY) / DAY) * DAY);
+      expect(frame['contracts']![i], symbol).toBe(openInterestAt(market, 4, frame.time[i]!).contracts);
+    }
+    expect([...sim.requests.keys()].some((p) => /\/data\/futures\/um\/daily\/metrics\//.test(p))).toBe(true);
+  });
+
   it('accumulates open interest past the exchange\'s 30 days: D−30 … D+40 with no hole; a skipped stretch is logged as unrecoverable', async () => {
     const dir = await tempDir();
     const run = async (at: number) => {
