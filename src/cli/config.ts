@@ -45,6 +45,7 @@ const ConfigSchema = z.object({
   coingecko_calls_per_min: z.number().int().min(1),
   sink: z.enum(['none', 'postgres']),
   archives: z.enum(['auto', 'off', 'only']),
+  archive_downloads: z.number().int().min(1).max(64),
   db_url: z.string().min(1).nullable(),
 }).strict();
 

@@ -74,7 +74,7 @@ export function archivesFor(
   if (m === 'off') return undefined;
   const out = new Map<string, object>();
   for (const v of allVenues()) {
-    if (v.archives) out.set(v.id, v.archives.open({ base: ex.apiUrl ?? v.archives.realBase, cacheDir: join(dataDir, '.archives'), mode: m, log, writeCache: !dryRun }));
+    if (v.archives) out.set(v.id, v.archives.open({ base: ex.apiUrl ?? v.archives.realBase, cacheDir: join(dataDir, '.archives'), mode: m, log, writeCache: !dryRun, downloads: cfg.archive_downloads }));
   }
   return out;
 }

@@ -65,7 +65,7 @@ export interface VenueBudget {
 export interface VenueArchives {
   /** The public host, when no --api-url points elsewhere. */
   readonly realBase: string;
-  open(o: { readonly base: string; readonly cacheDir: string; readonly mode: 'auto' | 'only'; readonly log: Log; readonly writeCache: boolean }): object;
+  open(o: { readonly base: string; readonly cacheDir: string; readonly mode: 'auto' | 'only'; readonly log: Log; readonly writeCache: boolean; readonly downloads: number }): object;
 }
 
 /**

@@ -39,6 +39,8 @@ export class BinanceArchives {
     private readonly log: Log,
     /** A dry run reads the cache but never writes it: nothing lands in the data folder. */
     private readonly writeCache = true,
+    /** Archive files one store fetches at once: the one it reads and those after it (config `archive_downloads`). */
+    readonly downloads = 8,
   ) {}
 
   /**

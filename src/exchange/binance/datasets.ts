@@ -122,12 +122,26 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
       const archive = archives && tf.name === '5m' ? archives as BinanceArchives : undefined;
       // where REST's 30 days begin, by the exchange's clock: before it, days come from the archive
       let restFrom: number | undefined;
+      // the days being fetched: the one read and up to `downloads - 1` after it, side by side
+      const ahead = new Map<number, Promise<MetricsFrame | undefined>>();
+      const metricsOf = (day: number, end: number): Promise<MetricsFrame | undefined> => {
+        for (let d = day; d < Math.min(end, day + archive!.downloads * DAY); d += DAY) {
+          if (!ahead.has(d)) {
+            const p = archive!.metrics(market.symbol, d);
+            p.catch(() => undefined); // a day fetched ahead and never read must not be an unhandled rejection
+            ahead.set(d, p);
+          }
+        }
+        const p = ahead.get(day)!;
+        for (const d of ahead.keys()) if (d <= day) ahead.delete(d);
+        return p;
+      };
       const fromArchives = async (cursor: number): Promise<SeriesFrame | undefined> => {
         restFrom ??= Math.ceil((await client.serverTime() - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
         const end = Math.min(until, restFrom);
         // no archive before the market listed: those days are not asked
         for (let day = Math.floor(Math.max(cursor, market.listedAt ?? 0) / DAY) * DAY; day < end; day += DAY) {
-          const m = await archive!.metrics(market.symbol, day);
+          const m = await metricsOf(day, end);
           // a day not published (or a hole in the archive) stays a gap: REST does not serve it either
           if (!m) continue;
           const rows: number[] = [];

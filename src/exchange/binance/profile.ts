@@ -33,7 +33,7 @@ export const profile: VenueProfile = {
   coinAliases: { raydium: 'RAYSOL', 'terra-luna-2': 'LUNA2', 'beam-2': 'BEAMX', 'neiro-ethereum': 'NEIROETH' },
   archives: {
     realBase: 'https://data.binance.vision',
-    open: (o) => new BinanceArchives(o.base, o.cacheDir, o.mode, o.log, o.writeCache),
+    open: (o) => new BinanceArchives(o.base, o.cacheDir, o.mode, o.log, o.writeCache, o.downloads),
   },
   liquidations: BINANCE_LIQUIDATIONS,
 };
