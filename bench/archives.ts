@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { startSim } from '../src/sim/server.js';
 import { timedCli } from './fetch.js';
 
+const SYMBOLS = ['BTC', 'ETH', 'BNB', 'LTC', 'ADA', 'XRP', 'TRX', 'LINK', 'DOGE', 'SOL'].map((b) => `${b}/USDT`);
+
 export async function archivesSection(): Promise<void> {
-  const symbols = ['BTC', 'ETH', 'BNB', 'LTC', 'ADA', 'XRP', 'TRX', 'LINK', 'DOGE', 'SOL'].map((b) => `${b}/USDT`);
+  const symbols = SYMBOLS;
   console.log('\n2 years of 1m candles for 10 spot symbols (10.5 M candles), the simulator at Binance\'s limits (6,000 weight/min)');
   for (const mode of ['auto', 'off'] as const) {
     const sim = await startSim({ port: 0, now: Date.parse('2025-03-10T12:34:00Z'), symbols });
@@ -30,7 +32,7 @@ export async function archivesSection(): Promise<void> {
  * the stores removed, then built again from the cache alone (unzip, parse, clean, ATR, write).
  */
 export async function archivesCachedSection(): Promise<void> {
-  const symbols = ['BTC', 'ETH', 'BNB', 'LTC', 'ADA', 'XRP', 'TRX', 'LINK', 'DOGE', 'SOL'].map((b) => `${b}/USDT`);
+  const symbols = SYMBOLS;
   const sim = await startSim({ port: 0, now: Date.parse('2025-03-10T12:34:00Z'), symbols });
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-archives-'));
   const args = ['build', '--symbol', symbols.join(','), '--timeframes', '1m', '--since', '2023-03-01', '--until', '2025-03-01', '--archives', 'only', '--api-url', sim.url, '--data-dir', dir];

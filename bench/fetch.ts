@@ -243,13 +243,15 @@ async function venueSim(v: VenueBench, symbols: string[], limited: boolean): Pro
   return startSim({ port: 0, now: NOW, seed: 9, symbols, venues: [v.venue], ...(limited ? {} : { rateLimits: v.off as never }) });
 }
 
-function venueRun(sim: RunningSim, ms: number): Run {
+interface VenueRun { readonly ms: number; readonly requests: number; readonly refused: number }
+
+/** A run on a venue's dialect: its requests, and those the simulator's limiters refused (Bybit's 403, OKX's 50011 as an HTTP 429). */
+function venueRun(sim: RunningSim, ms: number): VenueRun {
   const requests = [...sim.requests.values()].reduce((a, b) => a + b, 0);
-  // the simulator's limiters refuse with Bybit's 403 and OKX's 50011 as an HTTP 429
-  return { ms, requests, weight: requests, r429: sim.statuses.get(429) ?? 0, r418: sim.statuses.get(403) ?? 0, startOffsetMs: 0 };
+  return { ms, requests, refused: (sim.statuses.get(429) ?? 0) + (sim.statuses.get(403) ?? 0) };
 }
 
-async function oursOn(v: VenueBench, symbols: string[], days: number, limited: boolean): Promise<Run> {
+async function oursOn(v: VenueBench, symbols: string[], days: number, limited: boolean): Promise<VenueRun> {
   const sim = await venueSim(v, symbols, limited);
   const dir = mkdtempSync(join(tmpdir(), 'qml-bench-fetch-'));
   // Limits off on our side too: these venues publish no limit, so our scheduler spends the profile's budget
@@ -264,7 +266,7 @@ async function oursOn(v: VenueBench, symbols: string[], days: number, limited: b
   return run;
 }
 
-async function ccxtOn(v: VenueBench, symbols: string[], days: number): Promise<Run> {
+async function ccxtOn(v: VenueBench, symbols: string[], days: number): Promise<VenueRun> {
   const sim = await venueSim(v, symbols, true);
   const ex = v.client(sim.url);
   const t0 = Date.now();
@@ -294,7 +296,7 @@ export async function venueFetchSection(venues: readonly string[] = Object.keys(
     const run = await oursOn(v, symbols, days, true);
     const buckets = v.buckets(days * 288, symbols.length);
     const min = minimumUnderBuckets(buckets, off.ms);
-    const fmtV = (r: Run) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  refused ${r.r429 + r.r418}`;
+    const fmtV = (r: VenueRun) => `${(r.ms / 1000).toFixed(1).padStart(6)} s  ${String(r.requests).padStart(5)} req  refused ${r.refused}`;
     console.log(`  qml-data:         ${fmtV(run)}  ratio to minimum ${(run.ms / min).toFixed(2)} (target ≤ 1.15)`);
     console.log(`  minimum:          ${(min / 1000).toFixed(1).padStart(6)} s  (${buckets.map((b) => `${b.name} ${b.requests} req at ${b.limit}/${b.windowMs / 1000} s`).join(', ')}; limits off: ${(off.ms / 1000).toFixed(1)} s)`);
     if (withCcxt) {

@@ -55,7 +55,7 @@ export const LONG_SHORT_TOP_POSITIONS = longShort('long-short-top-positions');
 
 /**
  * Taker buy and sell volume (base coin) and their ratio (buy / sell), per period. The volumes are null
- * where the source gives the ratio only (Binance's metrics archive).
+ * where the source gives the ratio only (a venue's archive of 5m statistics).
  */
 export const TAKER_VOLUME: DatasetDescriptor = {
   name: 'taker-volume',

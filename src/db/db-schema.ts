@@ -125,7 +125,7 @@ export const MIGRATIONS: readonly { readonly version: number; readonly what: str
   },
   {
     version: 6,
-    what: 'taker volume without buy and sell volumes where the source gives the ratio only (Binance\'s metrics archive)',
+    what: 'taker volume without buy and sell volumes where the source gives the ratio only (an archive of the statistics)',
     sql: [
       'ALTER TABLE taker_volume ALTER COLUMN buy_volume DROP NOT NULL',
       'ALTER TABLE taker_volume ALTER COLUMN sell_volume DROP NOT NULL',

@@ -11,6 +11,8 @@ export interface VenueDatasetRow {
   readonly markets: 'perpetual' | 'any';
   /** How much history the venue serves: from listing, since a date, or the last so many days, by period. */
   readonly depth: string;
+  /** The same, short (the README's table). */
+  readonly depthShort: string;
   readonly served: string;
 }
 
@@ -33,8 +35,15 @@ export function venueRows(p: VenueProfile, now: number, periodless: (dataset: st
   const datasets = Object.entries(p.datasets).map(([dataset, d]): VenueDatasetRow => {
     const periods = periodless(dataset) ? [] : d.timeframes ?? p.timeframes;
     const archived = periods.flatMap((name) => { const from = d.archiveFrom?.(parseTimeframe(name)); return from === undefined ? [] : [`${name} since ${new Date(from).toISOString().slice(0, 10)}`]; });
-    const depth = depthOf(periods, d.servedFrom, now) + (archived.length ? ` (archives: ${archived.join(', ')})` : '');
-    return { venue: p.id, dataset, periods, markets: d.markets, depth, served: d.served };
+    const groups = depthGroups(periods, d.servedFrom, now);
+    const archives = archived.length ? archived.join(', ') : undefined;
+    const depth = (groups.length === 1 ? groups[0]!.text : groups.map((g) => `${g.periods.join(' ')}: ${g.text}`).join('; ')) + (archives ? ` (archives: ${archives})` : '');
+    // the README's short form: the shallowest and the deepest period, days without "last"
+    const bare = (g: DepthGroup) => g.text.replace(/^last /, '');
+    const first = groups[0]!;
+    const last = groups[groups.length - 1]!;
+    const depthShort = (groups.length === 1 ? bare(first) : `${bare(first)} (${first.periods[0]}) to ${bare(last)} (${last.periods[last.periods.length - 1]})`) + (archives ? `; archives: ${archives}` : '');
+    return { venue: p.id, dataset, periods, markets: d.markets, depth, depthShort, served: d.served };
   });
   return {
     venue: p.id, name: p.name, ccxtId: p.ccxtId, timeframes: p.timeframes, budget: p.budget?.summary ?? 'none',
@@ -42,9 +51,11 @@ export function venueRows(p: VenueProfile, now: number, periodless: (dataset: st
   };
 }
 
-function depthOf(periods: readonly string[], servedFrom: ((now: number, tf: ReturnType<typeof parseTimeframe>) => number) | undefined, now: number): string {
-  if (!servedFrom) return 'from listing';
-  // periods with the same depth together: "5m 5 d; 1h 60 d; 1d since 2024-01-01"
+interface DepthGroup { readonly periods: readonly string[]; readonly text: string }
+
+/** Periods with the same depth together, shallowest first: "5m: last 5 d", "1d: since 2024-01-01"; one group "from listing" when the venue serves all. */
+function depthGroups(periods: readonly string[], servedFrom: ((now: number, tf: ReturnType<typeof parseTimeframe>) => number) | undefined, now: number): DepthGroup[] {
+  if (!servedFrom) return [{ periods, text: 'from listing' }];
   const groups = new Map<string, string[]>();
   // settlements have no period: their depth at an hour's grid
   for (const name of periods.length ? periods : ['1h']) {
@@ -54,8 +65,7 @@ function depthOf(periods: readonly string[], servedFrom: ((now: number, tf: Retu
     const text = later === from ? `since ${new Date(from).toISOString().slice(0, 10)}` : `last ${Math.round((now - from) / DAY)} d`;
     groups.set(text, [...(groups.get(text) ?? []), name]);
   }
-  if (groups.size === 1) return [...groups.keys()][0]!;
-  return [...groups].map(([text, tfs]) => `${tfs.join(' ')}: ${text}`).join('; ');
+  return [...groups].map(([text, tfs]) => ({ periods: tfs, text }));
 }
 
 /** The venues as one Markdown table, a row per venue and dataset (the docs hold it; a test keeps them equal). */
@@ -75,16 +85,8 @@ export function venuesMarkdown(rows: readonly VenueRow[]): string {
 /** Datasets × venues, each cell the history served (short), for the README. */
 export function venuesMatrix(rows: readonly VenueRow[]): string {
   const names = [...new Set(rows.flatMap((v) => v.datasets.map((d) => d.dataset)))];
-  const short = (depth: string): string => {
-    const [rest, archive] = depth.split(' (archives: ');
-    if (archive) return `${short(rest!)}; archives: ${archive.replace(/\)$/, '')}`;
-    const parts = depth.split('; ');
-    if (parts.length === 1) return depth.replace(/^last /, '');
-    const tail = (s: string) => s.replace(/^.*: /, '').replace(/^last /, '');
-    return `${tail(parts[0]!)} (${parts[0]!.split(':')[0]!.split(' ')[0]}) to ${tail(parts[parts.length - 1]!)} (${parts[parts.length - 1]!.split(':')[0]!.split(' ').pop()})`;
-  };
   const lines = [`| dataset | ${rows.map((v) => v.name).join(' | ')} |`, `| --- |${rows.map(() => ' --- |').join('')}`];
-  for (const n of names) lines.push(`| ${n} | ${rows.map((v) => { const d = v.datasets.find((x) => x.dataset === n); return d ? short(d.depth) : '—'; }).join(' | ')} |`);
+  for (const n of names) lines.push(`| ${n} | ${rows.map((v) => { const d = v.datasets.find((x) => x.dataset === n); return d ? d.depthShort : '—'; }).join(' | ')} |`);
   lines.push(`| liquidations | ${rows.map((v) => (v.liquidations === 'none' ? '—' : `live, ${v.liquidations}`)).join(' | ')} |`);
   return lines.join('\n');
 }

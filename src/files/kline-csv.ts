@@ -1,7 +1,7 @@
 import type { CandleFrame } from '../core/frame.js';
 
 /**
- * Binance's kline archive CSV (12 columns: open time, open, high, low, close, volume, …; a header row or
+ * A kline archive CSV (the 12-column layout of exchange archives: open time, open, high, low, close, volume, …; a header row or
  * none; times in ms, or µs in spot files from 2025), parsed from its bytes into columns at the speed of
  * the machine. Only the strict shape is taken: rows in ascending time, no duplicate, every field a plain
  * decimal. Anything else returns undefined, and the caller reads the file with the general parser

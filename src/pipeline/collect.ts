@@ -91,7 +91,7 @@ export interface CycleDeps extends RunDeps {
 /**
  * How far each dataset reaches in a collect: candles, price klines and the futures statistics over the
  * range (`--days`; a statistic never before what the venue serves, its archive included when the run
- * reads archives: Binance's metrics reach 2021-12-01 at 5m, its REST 30 days); funding from listing;
+ * reads archives: the venue profile's `archiveFrom`, else its `servedFrom`); funding from listing;
  * CoinGecko's data over `marketDays` days. Once kept, every series is only extended forward.
  */
 export function collectReach(r: CollectRequest): (dataset: string, _tf: unknown, now: number) => Reach | undefined {

@@ -79,3 +79,34 @@ export class FaultPlan {
     return hit;
   }
 }
+
+/** The faults that spoil an answer's rows rather than replace the answer. */
+export const ROW_FAULTS: readonly FaultKind[] = ['empty', 'shuffle', 'bad-values'];
+
+/**
+ * Spoil an answer's rows in place, the same way in every dialect: emptied, shuffled, or (rows of `[time,
+ * open, high, low, close, …]`) one row each with null, NaN, an empty string, zero and negative prices, and
+ * one with High < Low. Other kinds leave the rows as they are.
+ */
+export function spoilRows(kind: FaultKind, rows: unknown[], rng: () => number): void {
+  if (kind === 'empty') rows.length = 0;
+  else if (kind === 'shuffle') {
+    for (let i = rows.length - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [rows[i], rows[j]] = [rows[j], rows[i]];
+    }
+  } else if (kind === 'bad-values' && Array.isArray(rows[0])) {
+    const spoilers: ((r: unknown[]) => void)[] = [
+      (r) => { r[1] = null; },
+      (r) => { r[4] = 'NaN'; },
+      (r) => { r[2] = ''; },
+      (r) => { r[3] = '0'; },
+      (r) => { r[4] = '-1.5'; },
+      (r) => { [r[2], r[3]] = [r[3], r[2]]; },
+    ];
+    for (const spoil of spoilers) {
+      const r = rows[Math.floor(rng() * rows.length)] as unknown[] | undefined;
+      if (r) spoil(r);
+    }
+  }
+}

@@ -58,7 +58,7 @@ export interface RollingLimitConfig {
 
 /**
  * Rolling-window counter: a request is admitted while fewer than `limit` were admitted in the last
- * `windowMs`. A breach is refused, and bans the client for `banMs` when set (Bybit: HTTP 403, at least
+ * `windowMs`. A breach is refused, and bans the client for `banMs` when set (a venue's ban: an HTTP 403 for at least
  * ten minutes). Refused requests are not counted.
  */
 export class RollingLimiter {

@@ -11,6 +11,7 @@ import { storePath } from '../../src/store/store-path.js';
 import { readStoreColumns } from '../../src/store/store-read.js';
 import { runBinary, runCli, simArgs, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { buildVenue, venueArgs } from '../helpers/venue-builds.js';
 import { readLiquidationDay } from '../helpers/liquidation-days.js';
 import { allStoreColumns } from '../helpers/store-columns.js';
 
@@ -37,17 +38,10 @@ beforeAll(async () => {
 });
 afterAll(async () => { await sim.close(); });
 
-const bybit = (dir: string, url = sim.url) => ['--exchange', 'bybit', ...simArgs(url, dir)];
+const bybit = (dir: string, url = sim.url) => venueArgs('bybit', url, dir);
 
 /** Builds of the candles and of every dataset Bybit serves. */
-async function buildAll(dir: string, url = sim.url): Promise<void> {
-  for (const symbol of [PERP, SPOT]) {
-    const r = await runBinary(['build', '--symbol', symbol, '--timeframes', ...TFS, '--since', SINCE, ...bybit(dir, url)]);
-    expect(r.code, r.stderr).toBe(0);
-  }
-  const r = await runBinary(['build', '--symbol', PERP, '--datasets', DATASETS.join(','), '--timeframes', '5m', '1h', '--since', SINCE, ...bybit(dir, url)]);
-  expect(r.code, r.stderr).toBe(0);
-}
+const buildAll = (dir: string, url = sim.url) => buildVenue({ venue: 'bybit', perp: PERP, spot: SPOT, timeframes: TFS, datasets: DATASETS, since: SINCE }, url, dir);
 
 /** A v5 answer's list, checked as Bybit sends it. */
 async function v5(path: string, q: Record<string, string | number>): Promise<unknown[]> {

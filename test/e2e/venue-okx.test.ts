@@ -11,6 +11,7 @@ import { storePath } from '../../src/store/store-path.js';
 import { readStoreColumns } from '../../src/store/store-read.js';
 import { runBinary, runCli, simArgs, tempDir } from '../helpers/cli.js';
 import { ROOT } from '../helpers/fixtures.js';
+import { buildVenue, venueArgs } from '../helpers/venue-builds.js';
 import { readLiquidationDay } from '../helpers/liquidation-days.js';
 import { allStoreColumns } from '../helpers/store-columns.js';
 
@@ -37,16 +38,9 @@ beforeAll(async () => {
 });
 afterAll(async () => { await sim.close(); });
 
-const okx = (dir: string, url = sim.url) => ['--exchange', 'okx', ...simArgs(url, dir)];
+const okx = (dir: string, url = sim.url) => venueArgs('okx', url, dir);
 
-async function buildAll(dir: string, url = sim.url): Promise<void> {
-  for (const symbol of [PERP, SPOT]) {
-    const r = await runBinary(['build', '--symbol', symbol, '--timeframes', ...TFS, '--since', SINCE, ...okx(dir, url)]);
-    expect(r.code, r.stderr).toBe(0);
-  }
-  const r = await runBinary(['build', '--symbol', PERP, '--datasets', DATASETS.join(','), '--timeframes', '5m', '1h', '--since', SINCE, ...okx(dir, url)]);
-  expect(r.code, r.stderr).toBe(0);
-}
+const buildAll = (dir: string, url = sim.url) => buildVenue({ venue: 'okx', perp: PERP, spot: SPOT, timeframes: TFS, datasets: DATASETS, since: SINCE }, url, dir);
 
 /** An OKX answer's data, checked as OKX sends it. */
 async function v5(path: string, q: Record<string, string | number>): Promise<unknown[]> {

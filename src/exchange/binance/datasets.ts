@@ -136,9 +136,10 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
         for (const d of ahead.keys()) if (d <= day) ahead.delete(d);
         return p;
       };
+      const restStart = async () => (restFrom ??= Math.ceil((await client.serverTime() - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms);
+      // the archive's rows from the cursor to the end of the first day that has some, before REST's window
       const fromArchives = async (cursor: number): Promise<SeriesFrame | undefined> => {
-        restFrom ??= Math.ceil((await client.serverTime() - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms;
-        const end = Math.min(until, restFrom);
+        const end = Math.min(until, await restStart());
         // no archive before the market listed: those days are not asked
         for (let day = Math.floor(Math.max(cursor, market.listedAt ?? 0) / DAY) * DAY; day < end; day += DAY) {
           const m = await metricsOf(day, end);
@@ -148,7 +149,7 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
           for (let i = 0; i < m.time.length; i++) if (m.time[i]! >= cursor && m.time[i]! < end) rows.push(i);
           if (rows.length > 0) return { time: Float64Array.from(rows, (i) => m.time[i]!), ...fromArchive(m, rows) } as SeriesFrame;
         }
-        return cursor < end ? { time: new Float64Array(0) } as SeriesFrame : undefined;
+        return undefined;
       };
       const page = async (from: number, to: number) => {
         const rows = await client.request(method, { symbol: market.id, period: tf.name, startTime: from, endTime: to - 1, limit: STATISTICS_PAGE }, `fetch ${market.symbol} ${method}`);
@@ -158,9 +159,14 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
       return {
         describe: (cursor) => `${market.symbol} ${method} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
         fetch: async (cursor) => {
-          const old = archive ? await fromArchives(cursor) : undefined;
-          if (old && old.time.length > 0) return old;
-          for (let from = Math.max(cursor, old ? Math.min(until, restFrom!) : cursor); ;) {
+          let from = cursor;
+          if (archive) {
+            const old = await fromArchives(cursor);
+            if (old) return old;
+            // nothing archived from the cursor on: REST from the start of its window
+            from = Math.max(cursor, Math.min(until, await restStart()));
+          }
+          for (;;) {
             if (from >= until) return toFrame([]);
             const to = Math.min(until, from + STATISTICS_PAGE * tf.ms);
             let rows = await page(from, to);

@@ -1,6 +1,6 @@
 import { parseTimeframe, TIMEFRAME_NAMES } from '../../core/timeframe.js';
 import type { DialectContext, RunningDialect, SimDialect } from '../dialect.js';
-import type { FaultKind } from '../faults.js';
+import { ROW_FAULTS, spoilRows, type FaultKind } from '../faults.js';
 import { liquidationStream } from '../liquidation-stream.js';
 import { WeightLimiter, type RateLimitConfig } from '../rate-limiter.js';
 import { Router, type SimResponse } from '../router.js';
@@ -116,32 +116,8 @@ function faultReply(kind: FaultKind, retryAfter: number): (SimResponse & { heade
 
 /** Faults that mangle a successful kline answer: rows dropped, shuffled, or given impossible values. */
 function mangleRows(kind: FaultKind, reply: SimResponse, rng: () => number): SimResponse {
-  if (reply.status !== 200 || !['empty', 'shuffle', 'bad-values'].includes(kind)) return reply;
-  if (kind === 'empty') return { status: 200, body: '[]' };
+  if (reply.status !== 200 || !ROW_FAULTS.includes(kind)) return reply;
   const rows = JSON.parse(Buffer.from(reply.body).toString('utf8')) as unknown[][];
-  if (kind === 'shuffle') {
-    for (let i = rows.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-    }
-  } else {
-    spoilRows(rows, rng);
-  }
+  spoilRows(kind, rows, rng);
   return { status: 200, body: JSON.stringify(rows) };
-}
-
-/** One row each with null, NaN, empty string, zero and negative prices, and one with High < Low. */
-export function spoilRows(rows: unknown[][], rng: () => number, at: { open: number; high: number; low: number; close: number } = { open: 1, high: 2, low: 3, close: 4 }): void {
-  const spoilers: ((r: unknown[]) => void)[] = [
-    (r) => { r[at.open] = null; },
-    (r) => { r[at.close] = 'NaN'; },
-    (r) => { r[at.high] = ''; },
-    (r) => { r[at.low] = '0'; },
-    (r) => { r[at.close] = '-1.5'; },
-    (r) => { [r[at.high], r[at.low]] = [r[at.low], r[at.high]]; },
-  ];
-  spoilers.forEach((spoil) => {
-    const r = rows[Math.floor(rng() * rows.length)];
-    if (r) spoil(r);
-  });
 }

@@ -2,7 +2,7 @@ import { floorOpen, nextOpen, parseTimeframe, type Timeframe } from '../../core/
 import { aggregateBars } from '../aggregate.js';
 import { concatBars, type BaseBars } from '../base-bars.js';
 import type { DialectContext, RunningDialect, SimDialect } from '../dialect.js';
-import type { FaultKind } from '../faults.js';
+import { ROW_FAULTS, spoilRows, type FaultKind } from '../faults.js';
 import { fundingRateAt, fundingSlots } from '../funding-model.js';
 import { liquidationStream } from '../liquidation-stream.js';
 import { longShareAt, openInterestAt, takerVolumesAt } from '../market-stats.js';
@@ -129,22 +129,9 @@ function faultReply(kind: FaultKind, retryAfter: number): (SimResponse & { heade
 }
 
 function mangle(kind: FaultKind, reply: SimResponse, rng: () => number): SimResponse {
-  if (reply.status !== 200 || !['empty', 'shuffle', 'bad-values'].includes(kind)) return reply;
+  if (reply.status !== 200 || !ROW_FAULTS.includes(kind)) return reply;
   const body = JSON.parse(Buffer.from(reply.body).toString('utf8')) as { data: unknown[] };
-  const rows = body.data as unknown[][];
-  if (kind === 'empty') rows.length = 0;
-  else if (kind === 'shuffle') {
-    for (let i = rows.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-    }
-  } else if (Array.isArray(rows[0])) {
-    const spoil: ((r: unknown[]) => void)[] = [(r) => { r[1] = null; }, (r) => { r[4] = 'NaN'; }, (r) => { r[2] = ''; }, (r) => { r[3] = '0'; }, (r) => { r[4] = '-1.5'; }, (r) => { [r[2], r[3]] = [r[3], r[2]]; }];
-    for (const s of spoil) {
-      const r = rows[Math.floor(rng() * rows.length)];
-      if (r) s(r);
-    }
-  }
+  spoilRows(kind, body.data, rng);
   return { status: 200, body: JSON.stringify(body) };
 }
 
