@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -25,5 +25,9 @@ describe('installed as users install a CLI', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
     const demo = await run(bin, ['demo'], { cwd: app, env: { ...process.env, QML_LOG_LEVEL: 'warn' }, timeout: 120_000, maxBuffer: 16 << 20 });
     expect(demo.stdout).toMatch(/\$ qml-data update\n(.|\n)*\$ qml-data validate\n(.|\n)*2 store\(s\): \d+ ok, \d+ warn, 0 fail/);
+    // the path it tells the user to read is a store that exists
+    const hint = /pd\.read_parquet\('([^']+)'\)/.exec(demo.stdout)?.[1];
+    expect(hint).toBeDefined();
+    expect((await stat(hint!)).isFile()).toBe(true);
   }, 300_000);
 });

@@ -9,7 +9,7 @@ import { runBuild } from '../../pipeline/build.js';
 import { findStores, validateStores } from '../../pipeline/store-reports.js';
 import { runUpdate } from '../../pipeline/update.js';
 import { startSim } from '../../sim/server.js';
-import { checkDataDir } from '../../store/store-path.js';
+import { checkDataDir, masterPath } from '../../store/store-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
@@ -64,7 +64,7 @@ async function runDemo(flags: { dataDir?: string; days: string }, c: CommandCont
       if (failure) throw failure;
     });
     const health = await validateStores(await findStores(dataDir, {}), sim.now());
-    c.print(`$ qml-data validate\n${renderHealthText(health)}\n\nRead them: python -c "import pandas as pd; print(pd.read_parquet('${join(dataDir, 'ETH_USDT', '1h_master.parquet')}').tail())"`);
+    c.print(`$ qml-data validate\n${renderHealthText(health)}\n\nRead them: python -c "import pandas as pd; print(pd.read_parquet('${masterPath(dataDir, defaultVenue().id, 'ETH/USDT', '1h')}').tail())"`);
     if (health.some((h) => h.status === 'fail')) throw new JobFailedError('a demo store failed validation');
   } finally {
     await sim.close();
