@@ -8,7 +8,7 @@ export function renderOutcomes(outcomes: readonly StoreOutcome[]): string {
     const head = `${o.status.padEnd(14)} ${o.symbol} ${what}`.trimEnd();
     if (o.status === 'failed') return `${head}  ${o.error?.message ?? ''}`;
     const range = o.first ? `${o.first} → ${o.last}` : 'no rows';
-    return `${head}  ${o.rows.toLocaleString('en-US')} rows  ${range}  fetched ${o.fetched.toLocaleString('en-US')}${addedText(o)}${fixesText(o)}  gaps ${o.gaps}  ${o.path}`;
+    return `${head}  ${o.rows.toLocaleString('en-US')} rows  ${range}  fetched ${o.fetched.toLocaleString('en-US')}${addedText(o)}${fixesText(o)}  gaps ${o.gaps}  ${o.path}${o.note ? `\n${' '.repeat(15)}${o.note}` : ''}`;
   });
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   lines.push(`${outcomes.length} store(s), ${failed} failed`);

@@ -23,4 +23,9 @@ export interface Pager<F extends SeriesFrame> {
    * so no request is spent confirming the end; optional.
    */
   isLastPage?(page: F): boolean;
+  /**
+   * Where a page's rows came from, for a dataset read from more than one source (`archive`, `rest`); the
+   * store records it per span. Optional: a pager with one source says nothing.
+   */
+  origin?(page: F): string | undefined;
 }

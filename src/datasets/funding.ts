@@ -42,7 +42,7 @@ export const FUNDING_RECORD: DatasetRecord = {
   descriptor: FUNDING,
   source: 'venue',
   plan: 'settlements',
-  derive: (stored, fresh) => ({ frame: withIntervals(uniqueByTime(stored ? concatSeries([stored, fresh]) : fresh)) }),
+  derive: (stored, fresh) => ({ frame: withIntervals(uniqueByTime(stored ? concatSeries([stored, newSettlements(stored, fresh)]) : fresh)) }),
   deriveAfter: (tail, fresh) => {
     const rows = withIntervals(concatSeries([tail, uniqueByTime(fresh)]));
     rows['intervalHours']!.set(tail['intervalHours']!.subarray(0, tail.time.length), 0);
@@ -54,6 +54,19 @@ export const FUNDING_RECORD: DatasetRecord = {
     behind: () => null,
   },
 };
+
+/**
+ * The fresh rows of settlements the store does not hold. One settlement may come with two times: as
+ * served (REST: a few ms after the hour) and as scheduled (an archive: the hour); the stored row stays.
+ */
+function newSettlements(stored: SeriesFrame, fresh: SeriesFrame): SeriesFrame {
+  const held = new Set(Array.from(stored.time, settlementSlot));
+  const times = new Set(stored.time);
+  const keep: number[] = [];
+  for (let i = 0; i < fresh.time.length; i++) if (!held.has(settlementSlot(fresh.time[i]!)) || times.has(fresh.time[i]!)) keep.push(i);
+  if (keep.length === fresh.time.length) return fresh;
+  return Object.fromEntries(Object.entries(fresh).map(([k, col]) => [k, Float64Array.from(keep, (i) => col[i]!)])) as SeriesFrame;
+}
 
 /**
  * Hours since the previous settlement: the interval in force (null for the first one known). Settlement

@@ -62,7 +62,7 @@ function depthGroups(periods: readonly string[], servedFrom: ((now: number, tf: 
     const tf = parseTimeframe(name);
     const from = servedFrom(now, tf);
     const later = servedFrom(now + 30 * DAY, tf);
-    const text = later === from ? `since ${new Date(from).toISOString().slice(0, 10)}` : `last ${Math.round((now - from) / DAY)} d`;
+    const text = later === from ? `since ${new Date(from).toISOString().slice(0, 10)}` : `last ${Math.ceil((now - from) / DAY)} d`;
     groups.set(text, [...(groups.get(text) ?? []), name]);
   }
   return [...groups].map(([text, tfs]) => ({ periods: tfs, text }));

@@ -4,6 +4,7 @@ import type { StoreIdentity } from '../store/store-read.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import { readCheckpointFile, removeCheckpointFile, writeCheckpointFile } from '../store/store-writer.js';
 import type { Interval } from './fetch-plan.js';
+import { rowSourcesFromJson, type RowSources } from '../core/row-sources.js';
 import type { Log } from '../core/log.js';
 
 /**
@@ -19,6 +20,8 @@ export interface CheckpointTag {
   /** The footer parameters the rows were fetched for (the ATR period), as JSON. */
   readonly params: string;
   readonly covered: readonly Interval[];
+  /** Where the kept rows came from (`qml.row_sources` JSON), when the pager says. */
+  readonly sources?: string;
 }
 
 export interface StoreSummaryTag { readonly rows: number; readonly first: number; readonly last: number }
@@ -26,6 +29,7 @@ export interface StoreSummaryTag { readonly rows: number; readonly first: number
 export interface Checkpoint<F extends SeriesFrame> {
   readonly rows: F;
   readonly covered: readonly Interval[];
+  readonly sources: RowSources;
 }
 
 /** The checkpoint for this store when it extends exactly the store as it is now; else it is removed, saying why. */
@@ -49,7 +53,7 @@ export async function takeCheckpoint<F extends SeriesFrame>(
     return undefined;
   }
   log.info({ path, rows: found.frame.time.length }, 'resuming from checkpoint');
-  return { rows: found.frame, covered: tag.covered };
+  return { rows: found.frame, covered: tag.covered, sources: rowSourcesFromJson(tag.sources) };
 }
 
 function parseTag(text: string | undefined): CheckpointTag | undefined {

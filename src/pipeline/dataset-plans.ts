@@ -1,5 +1,6 @@
 import type { SeriesFrame } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
+import { isoUtc } from '../core/time-format.js';
 import { floorOpen, parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { recordOf } from '../datasets/registry.js';
 import { servedDataset, venueProfile } from '../exchange/venue.js';
@@ -84,7 +85,12 @@ export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clo
       const servedFrom = archiveFrom !== undefined && rest !== undefined ? Math.min(archiveFrom, rest) : rest;
       // a kept series grows forward (update, the daily collect) unless an earlier start is asked
       const since = reach.since === undefined && stored ? undefined : Math.max(reach.since ?? servedFrom ?? 0, servedFrom ?? 0);
-      return { since, until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), ...(servedFrom !== undefined ? { servedFrom } : {}) };
+      // asked for more than the API serves, where the venue's archive would hold it: say so
+      const held = served.archiveFrom?.(tf);
+      const note = !archived && held !== undefined && reach.since !== undefined && servedFrom !== undefined && reach.since < servedFrom && (!stored || reach.since < stored.first)
+        ? `starts ${isoUtc(servedFrom)}: ${venue.name}'s API serves ${dataset} ${tf.name} from then only; its archive holds it from ${isoUtc(Math.max(held, reach.since))} (--archives auto)`
+        : undefined;
+      return { since, until: Math.min(until, Math.floor(now / tf.ms) * tf.ms), ...(servedFrom !== undefined ? { servedFrom } : {}), ...(note ? { note } : {}) };
     },
   };
 }

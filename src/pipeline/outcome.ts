@@ -38,6 +38,8 @@ export interface StoreOutcome {
   readonly gaps: number;
   readonly bytes?: number;
   readonly clean?: CleanReport;
+  /** What the user should know of the span served (history cut to what the venue's API still serves). */
+  readonly note?: string;
   /** For failed stores: the error's kind and one-line message. */
   readonly error?: { readonly kind: string; readonly message: string };
 }

@@ -1,6 +1,7 @@
 import type { SeriesFrame } from '../core/dataset.js';
 import { TemporaryExchangeError } from '../core/errors.js';
 import type { Pager } from '../core/pager.js';
+import { addSource, type RowSources } from '../core/row-sources.js';
 import { throwIfAborted, withRetry, type RetryContext } from '../core/retry.js';
 
 export type { Pager } from '../core/pager.js';
@@ -22,6 +23,8 @@ export interface PageSink<F extends SeriesFrame> {
   readonly pages: F[];
   /** Called after each page with the cursor reached; the caller may write a resume checkpoint. */
   afterPage?(reached: number): Promise<void>;
+  /** Where each page's rows came from, as the pager names it: the span [first row, next cursor). */
+  sources?: RowSources;
 }
 
 /**
@@ -40,7 +43,10 @@ export async function fetchSeries<F extends SeriesFrame>(
     if (page.time.length === 0) break;
     sink.pages.push(page);
     rows += page.time.length;
-    cursor = pager.next(page);
+    const next = pager.next(page);
+    const origin = pager.origin?.(page);
+    if (origin) sink.sources = addSource(sink.sources ?? {}, origin, { from: page.time[0]!, to: next });
+    cursor = next;
     onPage?.(cursor, rows);
     await sink.afterPage?.(cursor);
     if (pager.isLastPage?.(page)) break;

@@ -6,6 +6,7 @@ import type { Timeframe } from '../core/timeframe.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import type { StoreIdentity } from '../store/store-read.js';
 import { withStoreForWrite, type StoredInfo, type StoreHandle } from '../store/store-writer.js';
+import { laySources, rowSourcesFromJson, rowSourcesToJson, type RowSources } from '../core/row-sources.js';
 import { exchangeNames } from '../exchange/venue.js';
 import { CheckpointClock, removeCheckpoint, saveCheckpoint, takeCheckpoint, type Checkpoint, type StoreSummaryTag } from './checkpoint.js';
 import type { DatasetJob, Derived, OpenSource } from './dataset-job.js';
@@ -32,7 +33,7 @@ export interface StoreJob<F extends SeriesFrame> {
    * The span wanted, asked only once the store has passed its checks (update asks the exchange's clock);
    * it sees what the store holds (a series kept from its start asks nothing before a stored first row).
    */
-  readonly window: (stored?: { readonly first: number; readonly last: number }) => Promise<{ readonly since?: number; readonly until: number; readonly servedFrom?: number }>;
+  readonly window: (stored?: { readonly first: number; readonly last: number }) => Promise<{ readonly since?: number; readonly until: number; readonly servedFrom?: number; readonly note?: string }>;
   /** Replace the store instead of extending it (`--erase`). */
   readonly erase: boolean;
   /** Fetch and compute, write nothing, take no lock. */
@@ -89,27 +90,30 @@ async function extendStore<F extends SeriesFrame>(
   const params = job.spec.params(stored?.meta, s);
   const span: StoreSummaryTag | null = stored ? { rows: stored.rows, first: stored.first, last: stored.last } : null;
   const resumed = await takeCheckpoint<F>(job.spec.dataset, job.path, expect, span, JSON.stringify(params), deps.log);
-  const { since, until, servedFrom } = await job.window(stored);
+  const { since, until, servedFrom, note } = await job.window(stored);
+  if (note) deps.log.warn({ symbol: job.symbol, dataset: job.spec.dataset.name, timeframe: job.tf.name }, note);
+  const noted = note ? { note } : {};
   const { plan, lost } = servable(job, servedFrom ?? job.servedFrom, planFetch({ tf: job.tf, stored: stored ?? undefined, since, until, covered: resumed?.covered, events: job.spec.dataset.series === 'events' }), deps);
-  if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)));
+  if (plan.length === 0 && !resumed) return outcomeOf({ ...base, status: stored ? 'up-to-date' : 'empty' }, await storedShape(h, gridOf(job)), noted);
   const source = await job.spec.open(job, deps, retry);
   checkMarketType(job.path, stored, job.symbol, source.marketType);
   const id: WriteIdentity = {
     exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params,
     ...unrecoverableAfter(stored?.meta.unrecoverable, lost),
   };
-  const fetched = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
+  const { rows: fetched, sources } = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
   if (fresh.time.length === 0) {
     await removeCheckpoint(job.path);
-    return outcomeOf({ ...base, status: stored ? 'no-new-candles' : 'empty' }, await storedShape(h, gridOf(job)), { fetched: 0 });
+    return outcomeOf({ ...base, status: stored ? 'no-new-candles' : 'empty' }, await storedShape(h, gridOf(job)), { fetched: 0, ...noted });
   }
-  const written = await writeRows(job, h, stored, fresh, id);
+  const rowSources = rowSourcesToJson(laySources(rowSourcesFromJson(stored?.meta.rowSources), sources));
+  const written = await writeRows(job, h, stored, fresh, { ...id, ...(rowSources ? { rowSources } : {}) });
   await removeCheckpoint(job.path);
   deps.log.info({ symbol: job.symbol, timeframe: job.tf.name, prepended: written.prepended, appended: written.appended, path: job.path }, 'store written');
   return outcomeOf({ ...base, status: 'written' }, written.shape, {
     fetched: fetched.time.length, write: written.write, clean: written.report, bytes: written.bytes, prepended: written.prepended, appended: written.appended,
-    ...(resumed ? { resumed: resumed.rows.time.length } : {}),
+    ...(resumed ? { resumed: resumed.rows.time.length } : {}), ...noted,
   });
 }
 
@@ -175,7 +179,7 @@ async function dryRun<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, d
   const { since, until } = await job.window();
   const source = await job.spec.open(job, deps, retry);
   const plan = planFetch({ tf: job.tf, since, until });
-  const fetched = await fetchPlan(job, source, plan, undefined, s, deps, retry);
+  const { rows: fetched } = await fetchPlan(job, source, plan, undefined, s, deps, retry);
   const params = job.spec.params(undefined, s);
   const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, ...params });
   return outcomeOf({ dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, gridOf(job)), { fetched: fetched.time.length, clean: report });
@@ -204,14 +208,15 @@ interface CheckpointTarget<F extends SeriesFrame> {
 async function fetchPlan<F extends SeriesFrame>(
   job: StoreJob<F>, source: OpenSource<F>, plan: readonly Interval[], target: CheckpointTarget<F> | undefined,
   s: RunSettings, deps: RunDeps, retry: RetryContext,
-): Promise<F> {
+): Promise<{ rows: F; sources: RowSources }> {
   const d = job.spec.dataset;
   const pages: F[] = [];
+  const sink: { pages: F[]; sources: RowSources } = { pages, sources: target?.resumed?.sources ?? {} };
   const done: Interval[] = [...(target?.resumed?.covered ?? [])];
   let reached: Interval | undefined;
   const clock = new CheckpointClock(s.checkpointMs);
   const save = (t: CheckpointTarget<F>) => saveCheckpoint(d, job.path, t.id, concatSeries([...(t.resumed ? [t.resumed.rows] : []), ...pages]),
-    { v: 3, base: t.base, params: t.params, covered: mergeIntervals(reached ? [...done, reached] : done) });
+    { v: 3, base: t.base, params: t.params, covered: mergeIntervals(reached ? [...done, reached] : done), ...withSources(sink.sources) });
   try {
     for (const want of plan) {
       const pager = source.pager(job.tf, want.to);
@@ -222,7 +227,7 @@ async function fetchPlan<F extends SeriesFrame>(
       const onPage = (cursor: number, rows: number) => deps.progress?.page({
         dataset: d.name, symbol: job.symbol, timeframe: job.tf.name, since: want.from, until: want.to, reached: cursor, rows,
       });
-      await fetchSeries(pager, { from: want.from, until: want.to }, retry, { pages, afterPage }, onPage);
+      await fetchSeries(pager, { from: want.from, until: want.to }, retry, Object.assign(sink, { afterPage }), onPage);
       done.push(want);
       reached = undefined;
     }
@@ -235,7 +240,12 @@ async function fetchPlan<F extends SeriesFrame>(
     }
     throw e;
   }
-  return pages.length > 0 ? concatSeries(pages) : emptyLike<F>(job);
+  return { rows: pages.length > 0 ? concatSeries(pages) : emptyLike<F>(job), sources: sink.sources };
+}
+
+function withSources(s: RowSources): { sources?: string } {
+  const text = rowSourcesToJson(s);
+  return text ? { sources: text } : {};
 }
 
 function emptyLike<F extends SeriesFrame>(job: StoreJob<F>): F {

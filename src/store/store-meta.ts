@@ -44,6 +44,11 @@ export interface StoreMeta {
   readonly coverage?: string;
   /** Whether the venue's stream sends every event (`complete`) or some (`sampled`: one a second per contract). */
   readonly feed?: string;
+  /**
+   * Which rows came from which source, for a dataset read from a venue's archive and its API (JSON
+   * `{"archive": [[from, to], …], "rest": […]}`, epoch ms, [from, to)); see core/row-sources.
+   */
+  readonly rowSources?: string;
 }
 
 /** Footer keys, prefixed so they never collide with pandas/arrow metadata. */
@@ -63,8 +68,9 @@ export const META_KEYS: Record<keyof StoreMeta, string> = {
   coverage: 'qml.coverage',
   feed: 'qml.feed',
   rewrittenAt: 'qml.rewritten_at',
+  rowSources: 'qml.row_sources',
 };
 
 /** What a written store records about itself, beyond the tool and schema versions and the write time. */
 export type WriteIdentity = Pick<StoreMeta, 'exchange' | 'source' | 'marketType'>
-  & Partial<Pick<StoreMeta, 'symbol' | 'timeframe' | 'atrPeriod' | 'unrecoverable' | 'coverage' | 'feed'>>;
+  & Partial<Pick<StoreMeta, 'symbol' | 'timeframe' | 'atrPeriod' | 'unrecoverable' | 'coverage' | 'feed' | 'rowSources'>>;

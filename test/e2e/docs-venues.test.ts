@@ -33,3 +33,18 @@ describe('the venues tables of the docs', () => {
     expect(refused.stderr).toMatch(/taker-volume: Bybit does not serve it/);
   });
 });
+
+describe('the depth of history a venue serves, as the tables say it', () => {
+  it('reads the same at any time of day (a rolling window is whole days, not rounded from the clock)', async () => {
+    const { venueRows } = await import('../../src/exchange/venue-table.js');
+    const { allVenues } = await import('../../src/exchange/venue.js');
+    for (const v of allVenues()) {
+      const id = v.id;
+      const at = (iso: string) => venueRows(v, Date.parse(iso)).datasets.map((d) => d.depth);
+      const midnight = at('2026-12-05T00:00:00.001Z');
+      expect(at('2026-12-05T11:59:59Z'), id).toEqual(midnight);
+      expect(at('2026-12-05T12:00:01Z'), id).toEqual(midnight);
+      expect(at('2026-12-05T23:59:59Z'), id).toEqual(midnight);
+    }
+  });
+});

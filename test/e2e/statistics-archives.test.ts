@@ -4,6 +4,7 @@ import { recordOf } from '../../src/datasets/registry.js';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { storePath } from '../../src/store/store-path.js';
 import { readStoreColumns } from '../../src/store/store-read.js';
+import { rowSourcesFromJson } from '../../src/core/row-sources.js';
 import { runBinary, simArgs, tempDir } from '../helpers/cli.js';
 
 /**
@@ -15,7 +16,7 @@ import { runBinary, simArgs, tempDir } from '../helpers/cli.js';
  */
 const NOW = Date.parse('2026-06-01T05:00:00Z');
 const DAY = 86_400_000;
-const SINCE = '2026-03-01';
+const SINCE = '2022-01-01';
 const PERPS = ['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT'];
 
 let sim: RunningSim;
@@ -40,64 +41,141 @@ describe('statistics from the metrics archive (--archives auto)', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await tempDir();
-    const r = await runBinary(['build', '--symbol', PERPS.join(','), '--datasets', 'open-interest,long-short-top-positions,taker-volume', '--timeframes', '5m', '--since', SINCE, '--archives', 'auto', ...simArgs(sim.url, dir)]);
+    // the acceptance build: 3 perpetuals, 5m open interest and top traders' positions since 2022-01-01
+    const r = await runBinary(['build', '--symbol', PERPS.join(','), '--datasets', 'open-interest,long-short-top-positions', '--timeframes', '5m', '--since', SINCE, '--archives', 'auto', ...simArgs(sim.url, dir)]);
     expect(r.code, r.stderr).toBe(0);
-  }, 120_000);
+  }, 150_000);
 
   it('holds every 5m period from --since to the last closed one, for each perpetual and dataset', async () => {
     const last = Math.floor(NOW / 300_000) * 300_000 - 300_000;
     for (const symbol of PERPS) {
-      for (const dataset of ['open-interest', 'long-short-top-positions', 'taker-volume']) {
+      for (const dataset of ['open-interest', 'long-short-top-positions']) {
         const t = (await stored(dir, dataset, symbol))['time']!;
         expect(t[0], `${symbol} ${dataset}`).toBe(Date.parse(`${SINCE}T00:00:00Z`));
         expect(t[t.length - 1], `${symbol} ${dataset}`).toBe(last);
         expect(t.length, `${symbol} ${dataset}: no gap`).toBe((last - t[0]!) / 300_000 + 1);
       }
     }
-    const v = await runBinary(['validate', '--datasets', 'open-interest,long-short-top-positions,taker-volume', '--json', '--now', new Date(NOW).toISOString(), '--data-dir', dir]);
+    const v = await runBinary(['validate', '--datasets', 'open-interest,long-short-top-positions', '--json', '--now', new Date(NOW).toISOString(), '--data-dir', dir]);
     expect(v.code, v.stdout).toBe(0);
   });
 
-  it('stores the archive\'s values before the last 30 days and the REST answers within them', async () => {
-    const oi = await stored(dir, 'open-interest', 'ETH/USDT:USDT');
-    const pos = await stored(dir, 'long-short-top-positions', 'ETH/USDT:USDT');
-    const taker = await stored(dir, 'taker-volume', 'ETH/USDT:USDT');
-    // an archive day, two months back
-    const day = Date.parse('2026-04-02T00:00:00Z');
-    const arch = await archiveDay('ETHUSDT', day);
-    const at = (t: Float64Array, x: number) => t.indexOf(x);
-    for (const [time, row] of arch) {
-      const i = at(oi['time']!, time);
-      expect(oi['contracts']![i]).toBe(row['sum_open_interest']);
-      expect(oi['value']![i]).toBe(row['sum_open_interest_value']);
-      const j = at(pos['time']!, time);
-      expect(pos['ratio']![j]).toBe(row['sum_toptrader_long_short_ratio']);
-      const r = row['sum_toptrader_long_short_ratio']!;
-      expect(pos['long']![j]).toBe(r / (1 + r));
-      expect(pos['short']![j]).toBe(1 / (1 + r));
-      const k = at(taker['time']!, time);
-      expect(taker['buySellRatio']![k]).toBe(row['sum_taker_long_short_vol_ratio']);
-      expect(Number.isNaN(taker['buyVolume']![k]!)).toBe(true); // the archive has only the ratio
-    }
-    // a day REST serves: its answers, with the shares and volumes the archive lacks
-    const recent = NOW - (NOW % DAY) - 3 * DAY;
-    const rest = await (await fetch(`${sim.url}/futures/data/takerlongshortRatio?symbol=ETHUSDT&period=5m&startTime=${recent}&endTime=${recent + DAY - 1}&limit=500`)).json() as Record<string, string | number>[];
-    expect(rest.length).toBe(288);
-    for (const r of rest) {
-      const k = at(taker['time']!, Number(r['timestamp']));
-      expect(taker['buyVolume']![k]).toBe(Number(r['buyVol']));
-      expect(taker['buySellRatio']![k]).toBe(Number(r['buySellRatio']));
+  it('stores the archive\'s values before the last 30 days and the REST answers within them, and records which rows came from which', async () => {
+    for (const symbol of PERPS) {
+      const sym = symbol.replace('/USDT:USDT', 'USDT');
+      const oi = await stored(dir, 'open-interest', symbol);
+      const pos = await stored(dir, 'long-short-top-positions', symbol);
+      const at = (t: Float64Array, x: number) => t.indexOf(x);
+      // archive days across the years: the first, one in each later year, and the last before REST's window
+      const restFrom = Math.ceil((NOW - 30 * DAY) / 300_000) * 300_000 + 300_000;
+      for (const day of [Date.parse('2022-01-01T00:00:00Z'), Date.parse('2023-07-15T00:00:00Z'), Date.parse('2025-02-28T00:00:00Z'), Math.floor(restFrom / DAY) * DAY - DAY]) {
+        const arch = await archiveDay(sym, day);
+        expect(arch.size, `${sym} ${day}`).toBe(288);
+        for (const [time, row] of arch) {
+          const i = at(oi['time']!, time);
+          expect(oi['contracts']![i]).toBe(row['sum_open_interest']);
+          expect(oi['value']![i]).toBe(row['sum_open_interest_value']);
+          const j = at(pos['time']!, time);
+          expect(pos['ratio']![j]).toBe(row['sum_toptrader_long_short_ratio']);
+          const r = row['sum_toptrader_long_short_ratio']!;
+          expect(pos['long']![j]).toBe(r / (1 + r));
+          expect(pos['short']![j]).toBe(1 / (1 + r));
+        }
+      }
+      // the last 30 days: REST's answers, shares as served
+      const recent = NOW - (NOW % DAY) - 3 * DAY;
+      for (const [endpoint, frame, fields] of [['openInterestHist', oi, { contracts: 'sumOpenInterest', value: 'sumOpenInterestValue' }], ['topLongShortPositionRatio', pos, { ratio: 'longShortRatio', long: 'longAccount', short: 'shortAccount' }]] as const) {
+        const rest = await (await fetch(`${sim.url}/futures/data/${endpoint}?symbol=${sym}&period=5m&startTime=${recent}&endTime=${recent + DAY - 1}&limit=500`)).json() as Record<string, string | number>[];
+        expect(rest.length).toBe(288);
+        for (const r of rest) {
+          const k = at(frame['time']!, Number(r['timestamp']));
+          for (const [key, field] of Object.entries(fields)) expect(frame[key]![k], `${sym} ${endpoint} ${field}`).toBe(Number(r[field]));
+        }
+      }
+      const d = recordOf('open-interest')!.descriptor;
+      const sources = rowSourcesFromJson((await readStoreColumns(d, storePath(dir, 'binance', d, symbol, '5m'))).meta.rowSources);
+      expect(sources['archive']).toEqual([{ from: Date.parse(`${SINCE}T00:00:00Z`), to: restFrom }]);
+      expect(sources['rest']![0]!.from).toBe(restFrom);
     }
   });
 
-  it('without archives the same build starts where REST\'s 30 days do, and records the rest as unrecoverable', async () => {
+  it('without archives the same build starts where REST\'s 30 days do, and says so', async () => {
     const other = await tempDir();
     const r = await runBinary(['build', '--symbol', 'BTC/USDT:USDT', '--datasets', 'open-interest', '--timeframes', '5m', '--since', SINCE, '--archives', 'off', ...simArgs(sim.url, other)]);
     expect(r.code, r.stderr).toBe(0);
     const t = (await stored(other, 'open-interest', 'BTC/USDT:USDT'))['time']!;
     expect(t[0]!).toBeGreaterThan(NOW - 30 * DAY);
     expect(t[0]!).toBeLessThan(NOW - 29 * DAY);
+    expect(r.stdout).toContain(`starts ${new Date(t[0]!).toISOString()}`);
+    expect(r.stdout).toContain('--archives auto');
   });
+
+  it('taker volume from the archive has its ratio and no volumes; REST\'s days have both', async () => {
+    const other = await tempDir();
+    const r = await runBinary(['build', '--symbol', 'ETH/USDT:USDT', '--datasets', 'taker-volume', '--timeframes', '5m', '--since', '2026-04-01', '--archives', 'auto', ...simArgs(sim.url, other)]);
+    expect(r.code, r.stderr).toBe(0);
+    const taker = await stored(other, 'taker-volume', 'ETH/USDT:USDT');
+    const arch = await archiveDay('ETHUSDT', Date.parse('2026-04-02T00:00:00Z'));
+    for (const [time, row] of arch) {
+      const k = taker['time']!.indexOf(time);
+      expect(taker['buySellRatio']![k]).toBe(row['sum_taker_long_short_vol_ratio']);
+      expect(Number.isNaN(taker['buyVolume']![k]!)).toBe(true);
+    }
+    const recent = NOW - (NOW % DAY) - 3 * DAY;
+    const rest = await (await fetch(`${sim.url}/futures/data/takerlongshortRatio?symbol=ETHUSDT&period=5m&startTime=${recent}&endTime=${recent + DAY - 1}&limit=500`)).json() as Record<string, string | number>[];
+    expect(rest.length).toBe(288);
+    for (const x of rest) {
+      const k = taker['time']!.indexOf(Number(x['timestamp']));
+      expect(taker['buyVolume']![k]).toBe(Number(x['buyVol']));
+      expect(taker['buySellRatio']![k]).toBe(Number(x['buySellRatio']));
+    }
+  });
+});
+
+describe('funding from the monthly fundingRate archive', () => {
+  it('since listing equals funding through REST, settlement for settlement; archive rows at the scheduled hour, without a mark price', async () => {
+    const withArchives = await tempDir();
+    const restOnly = await tempDir();
+    const args = ['build', '--symbol', 'BTC/USDT:USDT,SOL/USDT:USDT', '--datasets', 'funding'];
+    const a = await runBinary([...args, '--archives', 'auto', ...simArgs(sim.url, withArchives)]);
+    expect(a.code, a.stderr).toBe(0);
+    const b = await runBinary([...args, '--archives', 'off', ...simArgs(sim.url, restOnly)]);
+    expect(b.code, b.stderr).toBe(0);
+    const d = recordOf('funding')!.descriptor;
+    for (const symbol of ['BTC/USDT:USDT', 'SOL/USDT:USDT']) {
+      const x = await readStoreColumns(d, storePath(withArchives, 'binance', d, symbol));
+      const y = (await readStoreColumns(d, storePath(restOnly, 'binance', d, symbol))).columns;
+      const [xt, yt] = [x.columns['time']!, y['time']!];
+      expect(xt.length, symbol).toBeGreaterThan(3000);
+      expect(xt.length, symbol).toBe(yt.length);
+      for (let i = 0; i < xt.length; i++) {
+        // the same settlement: the REST time is the hour it was scheduled for, served up to 9 ms late
+        expect(yt[i]! - xt[i]!, `${symbol} #${i}`).toBeGreaterThanOrEqual(0);
+        expect(yt[i]! - xt[i]!, `${symbol} #${i}`).toBeLessThan(10);
+        expect(Math.round(yt[i]! / 3_600_000), `${symbol} #${i}`).toBe(Math.round(xt[i]! / 3_600_000));
+        expect(x.columns['rate']![i], `${symbol} #${i}`).toBe(y['rate']![i]);
+        expect(x.columns['intervalHours']![i], `${symbol} #${i}`).toEqual(y['intervalHours']![i]);
+      }
+      // a month read from its zip over HTTP: the store's rows of that month are the file's
+      const sym = symbol.replace('/USDT:USDT', 'USDT');
+      const res = await fetch(`${sim.url}/data/futures/um/monthly/fundingRate/${sym}/${sym}-fundingRate-2024-02.zip`);
+      expect(res.status).toBe(200);
+      const [, ...rows] = new TextDecoder().decode(Object.values(unzipSync(new Uint8Array(await res.arrayBuffer())))[0]).trim().split('\n').map((l) => l.split(','));
+      const from = xt.indexOf(Number(rows[0]![0]));
+      expect(from).toBeGreaterThan(0);
+      rows.forEach((r, k) => {
+        expect(xt[from + k]).toBe(Number(r[0]));
+        expect(x.columns['rate']![from + k]).toBe(Number(r[2]));
+        expect(Number.isNaN(x.columns['markPrice']![from + k]!)).toBe(true);
+      });
+      // which rows came from which source: months from the archive, May (published on June 2) and June from REST
+      const sources = rowSourcesFromJson(x.meta.rowSources);
+      expect(sources['archive']![sources['archive']!.length - 1]!.to).toBe(Date.parse('2026-05-01T00:00:00Z'));
+      expect(sources['rest']![0]!.from).toBeGreaterThanOrEqual(Date.parse('2026-05-01T00:00:00Z'));
+      const v = await runBinary(['validate', '--datasets', 'funding', '--now', new Date(NOW).toISOString(), '--data-dir', withArchives]);
+      expect(v.code, v.stdout).toBe(0);
+    }
+  }, 120_000);
 });
 
 describe('mark, index and premium klines from their archives', () => {

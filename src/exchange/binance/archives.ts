@@ -74,6 +74,17 @@ export class BinanceArchives {
   }
 
   /**
+   * A month of a perpetual's funding settlements from the `fundingRate` archive, or undefined when Binance
+   * has not published it (`mayLack`: no error with --archives only either: a month before the listing, or
+   * one just ended).
+   */
+  async funding(symbol: string, month: number, mayLack = false): Promise<FundingArchiveFrame | undefined> {
+    const s = parseSymbol(symbol);
+    const id = `${s.base}${s.quote}`;
+    return this.read(`futures/um/monthly/fundingRate/${id}/${id}-fundingRate-${new Date(month).toISOString().slice(0, 7)}.zip`, (bytes, path) => parseFundingArchiveCsv(new TextDecoder().decode(bytes), path), mayLack);
+  }
+
+  /**
    * An archive's CSV, parsed; undefined when it is not published (an error with --archives only). A file
    * that cannot be read is dropped from the cache and fetched once more, then refused.
    */
@@ -222,4 +233,41 @@ export function parseMetricsCsv(text: string, name: string): MetricsFrame {
   }
   for (let r = 1; r < n; r++) if (time[r]! <= time[r - 1]!) throw new ExchangeError(`${name}: rows out of time order at row ${r + 2}`);
   return { time, ...cols };
+}
+
+/** A month of the `fundingRate` archive: the scheduled settlement time, the interval in force and the rate. */
+export interface FundingArchiveFrame {
+  /** `calc_time`: the settlement's scheduled time (a whole hour), epoch ms. */
+  readonly time: Float64Array;
+  /** `funding_interval_hours`. */
+  readonly intervalHours: Float64Array;
+  /** `last_funding_rate`. */
+  readonly rate: Float64Array;
+}
+
+/** The fundingRate CSV (header `calc_time,funding_interval_hours,last_funding_rate`; times in ms, or µs), rows in time order. */
+export function parseFundingArchiveCsv(text: string, name: string): FundingArchiveFrame {
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const header = (lines[0] ?? '').split(',');
+  const at = (col: string) => {
+    const i = header.indexOf(col);
+    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
+    return i;
+  };
+  const [ti, hi, ri] = [at('calc_time'), at('funding_interval_hours'), at('last_funding_rate')];
+  const n = lines.length - 1;
+  const out = { time: new Float64Array(n), intervalHours: new Float64Array(n), rate: new Float64Array(n) };
+  for (let r = 0; r < n; r++) {
+    const f = lines[r + 1]!.split(',');
+    const raw = Number(f[ti]);
+    const t = raw > 1e14 ? Math.floor(raw / 1000) : raw;
+    const rate = Number(f[ri]);
+    if (!Number.isFinite(t) || f[ti] === '') throw new ExchangeError(`${name}: row ${r + 2} has no time (${f[ti]})`);
+    if (f[ri] === '' || !Number.isFinite(rate)) throw new ExchangeError(`${name}: row ${r + 2} has no rate (${f[ri]})`);
+    out.time[r] = t;
+    out.intervalHours[r] = f[hi] === '' ? NaN : Number(f[hi]);
+    out.rate[r] = rate;
+    if (r > 0 && t <= out.time[r - 1]!) throw new ExchangeError(`${name}: rows out of time order at row ${r + 2}`);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { numberOrNaN } from '../../core/numbers.js';
 import type { Pager } from '../../core/pager.js';
 import { lowerBoundTime } from '../../core/time-search.js';
 import { isoUtc } from '../../core/time-format.js';
-import { nextOpen, type Timeframe } from '../../core/timeframe.js';
+import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { klinePager } from '../kline-pager.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
 import type { ArchiveSeries, BinanceArchives, MetricsFrame } from './archives.js';
@@ -14,6 +14,7 @@ import type { ArchiveSeries, BinanceArchives, MetricsFrame } from './archives.js
 export const METRICS_FROM = Date.parse('2021-12-01T00:00:00Z');
 
 const DAY = 86_400_000;
+const MONTH = parseTimeframe('1M');
 
 /** How far back Binance serves its futures statistics (`/futures/data/…`). */
 export const STATISTICS_WINDOW = 30 * DAY;
@@ -29,7 +30,7 @@ const OHLCV: VenueDataset = {
   markets: 'any',
   served: 'klines (spot /api/v3, USDT-M /fapi/v1), 1,000 a page; volume in the base coin; also from data.binance.vision archives',
   pager: (src, tf, until) => {
-    const rest = klinePager(src.client, src.market, tf, until);
+    const rest = fromRest(klinePager(src.client, src.market, tf, until));
     const archives = src.archives as BinanceArchives | undefined;
     return archives && !tf.calendarMonth && tf.ms <= DAY ? archivePager(rest, archives, src.market.symbol, tf, until) : rest;
   },
@@ -47,8 +48,11 @@ function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbo
   // months whose file is not published yet (a month's appears about a day after it ends): their days' files are
   const unpublished = new Set<number>();
   const monthOf = (t: number) => Date.UTC(new Date(t).getUTCFullYear(), new Date(t).getUTCMonth(), 1);
+  // the pages read from the archive, by their time column (which a page's reshaping keeps)
+  const archived = new WeakSet<Float64Array>();
   return {
     ...rest,
+    origin: (page) => (archived.has(page.time) ? 'archive' : 'rest'),
     fetch: async (cursor) => {
       for (let at = cursor; at < until;) {
         const p = archives.periodAt(at, today, unpublished.has(monthOf(at)));
@@ -61,7 +65,11 @@ function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbo
         if (!held.rows) return rest.fetch(at);
         const a = lowerBoundTime(held.rows.time, at);
         const b = lowerBoundTime(held.rows.time, Math.min(p.to, until));
-        if (b > a) return sliceFrame(held.rows, a, b);
+        if (b > a) {
+          const page = sliceFrame(held.rows, a, b);
+          archived.add(page.time);
+          return page;
+        }
         at = p.to;
       }
       return allocFrame(0);
@@ -69,33 +77,83 @@ function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbo
   };
 }
 
+/** The first month of the fundingRate archive (USDT-M perpetuals began trading in September 2019). */
+const FUNDING_ARCHIVE_FROM = Date.parse('2019-09-01T00:00:00Z');
+
 /**
  * Funding settlements (`/fapi/v1/fundingRate`), paged by their own cursor: the millisecond after the last
- * settlement, never an assumed 8 h step. Early settlements carry `"markPrice": ""`: missing, not 0.
+ * settlement, never an assumed 8 h step. Early settlements carry `"markPrice": ""`: missing, not 0. Where
+ * the run reads archives, whole past months come from the monthly `fundingRate` archive: each settlement at
+ * its scheduled time (`calc_time`, the whole hour; REST's `fundingTime` is when it was served, a few ms
+ * later), its rate, no mark price (the archive has none); the current month, and a month not published,
+ * from REST.
  */
 const FUNDING: VenueDataset = {
   markets: 'perpetual',
-  served: 'fundingRate: every settlement with its mark price',
-  pager: ({ client, market }, _tf, until) => ({
-    describe: (cursor) => `${market.symbol} funding ${isoUtc(cursor)} → ${isoUtc(until)}`,
-    fetch: async (cursor) => {
-      const rows = await client.request('fapiPublicGetFundingRate', { symbol: market.id, startTime: cursor, endTime: until - 1, limit: FUNDING_PAGE }, `fetch ${market.symbol} funding`) as Record<string, unknown>[];
-      if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${market.symbol} funding: the answer is not a list of settlements`);
-      const kept = rows.filter((r) => Number(r['fundingTime']) >= cursor && Number(r['fundingTime']) < until);
-      return {
-        time: Float64Array.from(kept, (r) => Number(r['fundingTime'])),
-        rate: Float64Array.from(kept, (r) => numberOrNaN(r['fundingRate'])),
-        markPrice: Float64Array.from(kept, (r) => numberOrNaN(r['markPrice'])),
-        intervalHours: new Float64Array(kept.length).fill(NaN),
-      };
-    },
-    next: (page) => page.time[page.time.length - 1]! + 1,
-    // Binance fills a funding page up to its limit: a shorter one holds the last settlements of the span
-    isLastPage: (page) => page.time.length > 0 && page.time.length < FUNDING_PAGE,
-    // an empty page is the end (after listing, settlements stop only at delisting) once asked twice
-    confirmEnd: async () => true,
-  }),
+  served: 'fundingRate: every settlement with its mark price; past months also from the data.binance.vision fundingRate archive (no mark price)',
+  pager: ({ client, market, archives }, _tf, until) => {
+    const archive = archives as BinanceArchives | undefined;
+    const rest: Pager<SeriesFrame> = {
+      describe: (cursor) => `${market.symbol} funding ${isoUtc(cursor)} → ${isoUtc(until)}`,
+      fetch: async (cursor) => {
+        const rows = await client.request('fapiPublicGetFundingRate', { symbol: market.id, startTime: cursor, endTime: until - 1, limit: FUNDING_PAGE }, `fetch ${market.symbol} funding`) as Record<string, unknown>[];
+        if (!Array.isArray(rows)) throw new TemporaryExchangeError(`${market.symbol} funding: the answer is not a list of settlements`);
+        const kept = rows.filter((r) => Number(r['fundingTime']) >= cursor && Number(r['fundingTime']) < until);
+        return {
+          time: Float64Array.from(kept, (r) => Number(r['fundingTime'])),
+          rate: Float64Array.from(kept, (r) => numberOrNaN(r['fundingRate'])),
+          markPrice: Float64Array.from(kept, (r) => numberOrNaN(r['markPrice'])),
+          intervalHours: new Float64Array(kept.length).fill(NaN),
+        };
+      },
+      next: (page) => page.time[page.time.length - 1]! + 1,
+      // Binance fills a funding page up to its limit: a shorter one holds the last settlements of the span
+      isLastPage: (page) => page.time.length > 0 && page.time.length < FUNDING_PAGE,
+      // an empty page is the end (after listing, settlements stop only at delisting) once asked twice
+      confirmEnd: async () => true,
+      origin: () => 'rest',
+    };
+    if (!archive) return rest;
+    // an archive page ends where its month does: the next page starts at the month's end
+    const monthEnds = new WeakMap<Float64Array, number>();
+    let found = false;
+    const fromArchive = async (cursor: number): Promise<SeriesFrame | undefined> => {
+      for (let month = monthStart(Math.max(cursor, market.listedAt ?? FUNDING_ARCHIVE_FROM)); ;) {
+        const end = nextOpen(MONTH, month);
+        // the current month is REST's; a month is published a day or so after it ends
+        if (end > until) return undefined;
+        const f = await archive.funding(market.symbol, month, !found || end + 2 * DAY > until);
+        // a month not published: REST from the cursor (its pages come back here at the next month)
+        if (!f) {
+          if (found || market.listedAt !== undefined) return undefined;
+          month = end;
+          continue;
+        }
+        found = true;
+        const a = lowerBoundTime(f.time, cursor);
+        const b = lowerBoundTime(f.time, Math.min(end, until));
+        if (b > a) {
+          const time = f.time.slice(a, b);
+          monthEnds.set(time, end);
+          return { time, rate: f.rate.slice(a, b), markPrice: new Float64Array(b - a).fill(NaN), intervalHours: new Float64Array(b - a).fill(NaN) };
+        }
+        month = end;
+      }
+    };
+    return {
+      ...rest,
+      fetch: async (cursor) => (await fromArchive(cursor)) ?? rest.fetch(cursor),
+      next: (page) => monthEnds.get(page.time) ?? rest.next(page),
+      isLastPage: (page) => !monthEnds.has(page.time) && rest.isLastPage!(page),
+      origin: (page) => (monthEnds.has(page.time) ? 'archive' : 'rest'),
+    };
+  },
 };
+
+function monthStart(t: number): number {
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+}
 
 /**
  * A futures statistic (`/futures/data/<endpoint>`, through ccxt's method for it), which Binance serves for
@@ -136,6 +194,7 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
         for (const d of ahead.keys()) if (d <= day) ahead.delete(d);
         return p;
       };
+      const archived = new WeakSet<Float64Array>();
       const restStart = async () => (restFrom ??= Math.ceil((await client.serverTime() - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms);
       // the archive's rows from the cursor to the end of the first day that has some, before REST's window
       const fromArchives = async (cursor: number): Promise<SeriesFrame | undefined> => {
@@ -147,7 +206,11 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
           if (!m) continue;
           const rows: number[] = [];
           for (let i = 0; i < m.time.length; i++) if (m.time[i]! >= cursor && m.time[i]! < end) rows.push(i);
-          if (rows.length > 0) return { time: Float64Array.from(rows, (i) => m.time[i]!), ...fromArchive(m, rows) } as SeriesFrame;
+          if (rows.length > 0) {
+            const time = Float64Array.from(rows, (i) => m.time[i]!);
+            archived.add(time);
+            return { time, ...fromArchive(m, rows) } as SeriesFrame;
+          }
         }
         return undefined;
       };
@@ -158,6 +221,7 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
       };
       return {
         describe: (cursor) => `${market.symbol} ${method} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
+        origin: (p) => (archived.has(p.time) ? 'archive' : 'rest'),
         fetch: async (cursor) => {
           let from = cursor;
           if (archive) {
@@ -197,7 +261,7 @@ function priceKlines(price: 'mark' | 'index' | 'premiumIndex'): VenueDataset {
     markets: 'perpetual',
     served: `${price === 'premiumIndex' ? 'premiumIndexKlines' : `${price}PriceKlines`}: open, high, low, close; also from data.binance.vision archives`,
     pager: (src: VenueSource, tf, until) => {
-      const rest = klinePager(src.client, src.market, tf, until, price);
+      const rest = fromRest(klinePager(src.client, src.market, tf, until, price));
       const archives = src.archives as BinanceArchives | undefined;
       const series = `${price}${price === 'premiumIndex' ? '' : 'Price'}Klines` as ArchiveSeries;
       const candles = archives && !tf.calendarMonth && tf.ms <= DAY ? archivePager(rest, archives, src.market.symbol, tf, until, series) : rest;
@@ -226,6 +290,11 @@ export const BINANCE_DATASETS: Readonly<Record<string, VenueDataset>> = {
   'index-price': priceKlines('index'),
   'premium-index': priceKlines('premiumIndex'),
 };
+
+/** A REST pager whose pages say so (for the store's record of which rows came from which source). */
+function fromRest<F extends SeriesFrame>(p: Pager<F>): Pager<F> {
+  return { ...p, origin: () => 'rest' };
+}
 
 function pick(col: Float64Array, rows: readonly number[]): Float64Array {
   return Float64Array.from(rows, (i) => col[i]!);
