@@ -32,7 +32,7 @@ describe('funding settlements from two sources', () => {
   it('a settlement the store holds as served (REST, ms late) is not added again at its scheduled hour (archive)', () => {
     const stored = { time: Float64Array.of(8 * H + 7, 16 * H + 1), rate: Float64Array.of(1e-4, 2e-4), markPrice: Float64Array.of(100, 101), intervalHours: Float64Array.of(NaN, 8) };
     const fresh = { time: Float64Array.of(0, 8 * H, 16 * H), rate: Float64Array.of(3e-4, 9, 9), markPrice: new Float64Array(3).fill(NaN), intervalHours: new Float64Array(3).fill(NaN) };
-    const { frame } = FUNDING_RECORD.derive(stored, fresh, { exchange: 'x', source: 'simulator', marketType: 'swap' });
+    const { frame } = FUNDING_RECORD.derive(stored, fresh, {});
     expect(Array.from(frame.time)).toEqual([0, 8 * H + 7, 16 * H + 1]);
     expect(Array.from(frame['rate']!)).toEqual([3e-4, 1e-4, 2e-4]);
     expect(Array.from(frame['intervalHours']!)).toEqual([NaN, 8, 8]);
