@@ -49,3 +49,28 @@ export async function archivesCachedSection(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Years of futures statistics from the metrics archive, end to end: N perpetuals (QML_BENCH_PERPS, default
+ * 100) × 5m open interest since 2021-12-01, through the binary against the simulator (which makes every
+ * day's zip as it is asked: its CPU shares the machine with the run).
+ */
+export async function archivesOpenInterestSection(): Promise<void> {
+  const n = Number(process.env['QML_BENCH_PERPS'] ?? 100);
+  const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const symbols = Array.from({ length: n }, (_, i) => `Q${letters[Math.floor(i / 26) % 26]}${letters[i % 26]}/USDT`);
+  const now = Date.parse('2026-06-01T05:00:00Z');
+  const sim = await startSim({ port: 0, now, symbols });
+  const dir = mkdtempSync(join(tmpdir(), 'qml-bench-oi-'));
+  try {
+    const perps = symbols.map((s) => `${s}:USDT`);
+    const { ms } = await timedCli(['build', '--symbol', perps.join(','), '--datasets', 'open-interest', '--timeframes', '5m', '--since', '2021-12-01', '--archives', 'auto', '--api-url', sim.url, '--data-dir', dir], { QML_ARCHIVES: 'auto' });
+    const zips = [...sim.requests.entries()].filter(([p]) => p.endsWith('.zip')).reduce((a, [, c]) => a + c, 0);
+    const rest = [...sim.requests.entries()].filter(([p]) => p.startsWith('/futures/data/')).reduce((a, [, c]) => a + c, 0);
+    const rows = Math.round((now - Date.parse('2021-12-01')) / 300_000) * n;
+    console.log(`\n${n} perpetuals × 5m open interest since 2021-12-01 (up to ${(rows / 1e6).toFixed(1)} M rows; later listings start later), end to end: ${(ms / 1000).toFixed(1)} s, ${zips} metrics files, ${rest} REST requests`);
+  } finally {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
