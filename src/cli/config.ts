@@ -47,6 +47,7 @@ const ConfigSchema = z.object({
   archives: z.enum(['auto', 'off', 'only']),
   archive_downloads: z.number().int().min(1).max(64),
   db_url: z.string().min(1).nullable(),
+  db_compress_after: z.string().regex(/^\d+\s*(minutes?|hours?|days?|weeks?|months?|years?)$/, 'an interval such as "30 days"'),
 }).strict();
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { DatabaseError, UsageError } from '../core/errors.js';
 import { redactUrl } from './db-url.js';
+import { pgClient, type SqlClient } from './sql-client.js';
 
 export { dbUrlFrom, redactUrl } from './db-url.js';
 
@@ -8,7 +9,7 @@ export { dbUrlFrom, redactUrl } from './db-url.js';
  * A connected client (TLS and every other libpq URL option as the URL says: `sslmode=require`, …), closed
  * after `fn`. Whatever goes wrong with the server is a DatabaseError naming the server, never the password.
  */
-export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+export async function withDb<T>(url: string, fn: (c: SqlClient) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   client.on('error', () => undefined); // a dropped connection surfaces as the failure of the query in flight
   try {
@@ -17,7 +18,7 @@ export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): 
     throw dbError(e, url, 'cannot connect to');
   }
   try {
-    return await fn(client);
+    return await fn(pgClient(client));
   } catch (e) {
     if (e instanceof UsageError || e instanceof DatabaseError) throw e;
     if (isPgError(e)) throw dbError(e, url, 'failed on');
@@ -31,8 +32,8 @@ export async function withDb<T>(url: string, fn: (c: pg.Client) => Promise<T>): 
  * `n` connected clients for `fn` (a sync spreads stores over them: the server ingests on several cores
  * while this process reads and encodes the next store), all closed after it.
  */
-export async function withDbPool<T>(url: string, n: number, fn: (clients: pg.Client[]) => Promise<T>): Promise<T> {
-  const open = async (held: pg.Client[]): Promise<T> => {
+export async function withDbPool<T>(url: string, n: number, fn: (clients: SqlClient[]) => Promise<T>): Promise<T> {
+  const open = async (held: SqlClient[]): Promise<T> => {
     if (held.length === n) return fn(held);
     return withDb(url, (c) => open([...held, c]));
   };

@@ -1,16 +1,13 @@
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import type pg from 'pg';
-import copyStreams from 'pg-copy-streams';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
-import { STORED_DATASETS } from '../datasets/registry.js';
 import { textOf } from '../core/text-codes.js';
 import { allVenues, exchangeNames } from '../exchange/venue.js';
 import { readStore, readStoreMeta, type StoreRef } from '../store/store-read.js';
 import { universeSnapshotDates, readUniverseSnapshot } from '../store/universe-files.js';
 import { binaryCopyChunks, type CopyValue } from './binary-copy.js';
 import { MIGRATIONS, tableOf, UNIVERSE_TABLE, type DbTable } from './db-schema.js';
+import type { SqlClient } from './sql-client.js';
+import { applyTimescale, hasTimescale, type TimescaleOptions } from './timescale.js';
 
 /** What one store's sync did. */
 export interface SyncOutcome {
@@ -22,12 +19,12 @@ export interface SyncOutcome {
 }
 
 /** Create or migrate the schema: the migrations not yet applied, each in its own transaction. Returns those applied. */
-export async function initSchema(c: pg.Client, log?: (msg: string) => void): Promise<number[]> {
+export async function initSchema(c: SqlClient, log?: (msg: string) => void, timescale: TimescaleOptions = {}): Promise<number[]> {
   await c.query('CREATE TABLE IF NOT EXISTS qml_schema_version (version INTEGER PRIMARY KEY, what TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
   // two `db init` at once: the second waits here, then finds the work done
   await c.query('BEGIN');
   await c.query('SELECT pg_advisory_xact_lock(7290331)');
-  const done = new Set((await c.query<{ version: number }>('SELECT version FROM qml_schema_version')).rows.map((r) => r.version));
+  const done = new Set((await c.query<{ version: number }>('SELECT version FROM qml_schema_version')).rows.map((r) => Number(r.version)));
   const applied: number[] = [];
   try {
     for (const m of MIGRATIONS) {
@@ -41,28 +38,15 @@ export async function initSchema(c: pg.Client, log?: (msg: string) => void): Pro
     await c.query('ROLLBACK');
     throw e;
   }
-  if (await hasTimescale(c)) await makeHypertables(c, log);
+  if (await hasTimescale(c)) await applyTimescale(c, timescale, log);
   return applied;
 }
 
-/** Whether the server offers TimescaleDB (then the time-series tables become hypertables). */
-export async function hasTimescale(c: pg.Client): Promise<boolean> {
-  return (await c.query("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'")).rowCount! > 0;
-}
-
-async function makeHypertables(c: pg.Client, log?: (msg: string) => void): Promise<void> {
-  await c.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
-  for (const t of STORED_DATASETS.map(tableOf)) {
-    await c.query(`SELECT create_hypertable('${t.name}', 'time', if_not_exists => TRUE, migrate_data => TRUE)`);
-  }
-  log?.('TimescaleDB: the time-series tables are hypertables');
-}
-
 /** The schema version the database is at (0: never initialized). */
-export async function schemaVersion(c: pg.Client): Promise<number> {
-  const exists = (await c.query("SELECT to_regclass('qml_schema_version') AS t")).rows[0].t !== null;
+export async function schemaVersion(c: SqlClient): Promise<number> {
+  const exists = (await c.query<{ t: unknown }>("SELECT to_regclass('qml_schema_version')::text AS t")).rows[0]!.t !== null;
   if (!exists) return 0;
-  return Number((await c.query('SELECT coalesce(max(version), 0) AS v FROM qml_schema_version')).rows[0].v);
+  return Number((await c.query<{ v: unknown }>('SELECT coalesce(max(version), 0) AS v FROM qml_schema_version')).rows[0]!.v);
 }
 
 interface SyncState { rewritten_at: string; last_time: Date | null; rows: string }
@@ -74,7 +58,7 @@ interface SyncState { rewritten_at: string; last_time: Date | null; rows: string
  * every row goes to a staging table and is merged: changed rows updated, rows the store no longer holds
  * deleted. Rows go by binary COPY, never one INSERT a row.
  */
-export async function syncStore(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
+export async function syncStore(c: SqlClient, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
   if (d.merge === 'distinct') return syncEvents(c, d, ref);
   const t = tableOf(d);
   const meta = await readStoreMeta(ref.path);
@@ -100,6 +84,7 @@ export async function syncStore(c: pg.Client, d: DatasetDescriptor, ref: StoreRe
       // put them there: looked up by the primary key at the store's first row, not by a scan
       const held = n > 0 && (await c.query(`SELECT 1 FROM ${t.name} WHERE time = $${keyValues.length + 1} AND ${whereStore(t)} LIMIT 1`, [...keyValues, new Date(frame.time[0]!)])).rowCount! > 0;
       if (state === undefined && !held) await copyInto(c, t.name, t, columns, n);
+      else if (await isCompressed(c, t.name)) await replaceAll(c, t, columns, n, keyValues);
       else await mergeAll(c, t, columns, n, keyValues);
     }
     if (n === 0 && !incremental) mode = 'full';
@@ -140,13 +125,29 @@ function copyColumns(t: DbTable, frame: SeriesFrame, keyValues: readonly string[
   });
 }
 
-async function copyInto(c: pg.Client, table: string, t: DbTable, columns: readonly CopyValue[], n: number): Promise<void> {
-  const stream = c.query(copyStreams.from(`COPY ${table} (${t.columns.map((x) => x.name).join(', ')}) FROM STDIN (FORMAT binary)`));
-  await pipeline(Readable.from(binaryCopyChunks(columns, 0, n)), stream);
+async function copyInto(c: SqlClient, table: string, t: DbTable, columns: readonly CopyValue[], n: number): Promise<void> {
+  await c.copyFrom(`COPY ${table} (${t.columns.map((x) => x.name).join(', ')}) FROM STDIN (FORMAT binary)`, binaryCopyChunks(columns, 0, n));
+}
+
+/**
+ * A compressed hypertable (TimescaleDB): the store's rows deleted by its key (whole compressed batches go
+ * at once: the key is the segment-by) and copied again, in the same transaction. A merge would look up
+ * each row in compressed batches, decompressing them one conflict at a time.
+ */
+async function replaceAll(c: SqlClient, t: DbTable, columns: readonly CopyValue[], n: number, keyValues: readonly string[]): Promise<void> {
+  await c.query(`DELETE FROM ${t.name} WHERE ${whereStore(t)}`, [...keyValues]);
+  await copyInto(c, t.name, t, columns, n);
+}
+
+/** Whether a table is a TimescaleDB hypertable with compression on (false on plain PostgreSQL). */
+async function isCompressed(c: SqlClient, table: string): Promise<boolean> {
+  const r = await c.query<{ on: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS on`);
+  if (!r.rows[0]?.on) return false;
+  return (await c.query('SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = $1 AND compression_enabled', [table])).rowCount > 0;
 }
 
 /** Every row through a staging table: inserted, updated where different, and the store's other rows deleted. */
-async function mergeAll(c: pg.Client, t: DbTable, columns: readonly CopyValue[], n: number, keyValues: readonly string[]): Promise<void> {
+async function mergeAll(c: SqlClient, t: DbTable, columns: readonly CopyValue[], n: number, keyValues: readonly string[]): Promise<void> {
   await c.query(`CREATE TEMP TABLE qml_stage (LIKE ${t.name} INCLUDING DEFAULTS) ON COMMIT DROP`);
   await copyInto(c, 'qml_stage', t, columns, n);
   const values = t.columns.filter((x) => !t.key.includes(x.name)).map((x) => x.name);
@@ -160,7 +161,7 @@ async function mergeAll(c: pg.Client, t: DbTable, columns: readonly CopyValue[],
  * synced, nothing is sent; otherwise every row goes to a staging table and is inserted where the table
  * lacks it (its events only grow, and one merged again is the same event).
  */
-async function syncEvents(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
+async function syncEvents(c: SqlClient, d: DatasetDescriptor, ref: StoreRef): Promise<SyncOutcome> {
   const t = tableOf(d);
   const meta = await readStoreMeta(ref.path);
   const keyValues = storeKeyOf(d, ref, meta.exchange);
@@ -187,13 +188,13 @@ async function syncEvents(c: pg.Client, d: DatasetDescriptor, ref: StoreRef): Pr
 }
 
 /** Every venue's universe snapshots not yet in the table (a snapshot never changes once its day is over). */
-export async function syncUniverse(c: pg.Client, dataDir: string): Promise<SyncOutcome[]> {
+export async function syncUniverse(c: SqlClient, dataDir: string): Promise<SyncOutcome[]> {
   const out: SyncOutcome[] = [];
   for (const venue of allVenues()) out.push(...await syncVenueUniverse(c, dataDir, venue.id, exchangeNames(venue.id)));
   return out;
 }
 
-async function syncVenueUniverse(c: pg.Client, dataDir: string, venue: string, names: readonly string[]): Promise<SyncOutcome[]> {
+async function syncVenueUniverse(c: SqlClient, dataDir: string, venue: string, names: readonly string[]): Promise<SyncOutcome[]> {
   const out: SyncOutcome[] = [];
   for (const date of await universeSnapshotDates(dataDir, venue, names)) {
     const u = await readUniverseSnapshot(dataDir, venue, date, names) as unknown as { date: string; createdAt: string; source: string; exchange: string; members: { rank: number; id: string; symbol: string; name: string; market: string; multiplier: number; marketCap: number | null; volume24h: number | null }[] } | undefined;
