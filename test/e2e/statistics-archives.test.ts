@@ -205,3 +205,48 @@ describe('mark, index and premium klines from their archives', () => {
     }
   }, 120_000);
 });
+
+describe('faults on the funding and metrics archives', () => {
+  it('a corrupt zip, a checksum mismatch and a missing month end with the settlements REST serves (auto), or the documented refusal (only); a corrupt metrics day fetched again gives the fault-free store', async () => {
+    const d = recordOf('funding')!.descriptor;
+    const reference = await tempDir();
+    expect((await runBinary(['build', '--symbol', 'SOL/USDT:USDT', '--datasets', 'funding', '--archives', 'off', ...simArgs(sim.url, reference)])).code).toBe(0);
+    const want = (await readStoreColumns(d, storePath(reference, 'binance', d, 'SOL/USDT:USDT'))).columns;
+    const oiRef = await tempDir();
+    const oiArgs = ['build', '--symbol', 'SOL/USDT:USDT', '--datasets', 'open-interest', '--timeframes', '5m', '--since', '2026-04-01', '--archives', 'auto'];
+    expect((await runBinary([...oiArgs, ...simArgs(sim.url, oiRef)])).code).toBe(0);
+    for (const times of [1, 99]) {
+      const faults = { corrupt: ['SOLUSDT-fundingRate-2024-03.zip', 'SOLUSDT-metrics-2026-04-02.zip'], badChecksum: ['SOLUSDT-fundingRate-2024-04.zip'], missing: ['SOLUSDT-fundingRate-2024-05.zip'], times };
+      const s = await startSim({ port: 0, now: NOW, seed: 23, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], dialectOptions: { binance: { archiveFaults: faults } } });
+      try {
+        const dir = await tempDir();
+        const auto = await runBinary(['build', '--symbol', 'SOL/USDT:USDT', '--datasets', 'funding', '--archives', 'auto', ...simArgs(s.url, dir)]);
+        expect(auto.code, auto.stderr).toBe(0);
+        const got = await readStoreColumns(d, storePath(dir, 'binance', d, 'SOL/USDT:USDT'));
+        expect(got.columns['time']!.length, `faults served ${times} time(s)`).toBe(want['time']!.length);
+        got.columns['time']!.forEach((t, i) => {
+          expect(Math.round(t / 3_600_000)).toBe(Math.round(want['time']![i]! / 3_600_000));
+          expect(got.columns['rate']![i]).toBe(want['rate']![i]);
+        });
+        // the missing month (and, when they stay bad, the damaged ones) came from REST, and the footer says so
+        const rest = rowSourcesFromJson(got.meta.rowSources)['rest']!;
+        const inRest = (iso: string) => rest.some((r) => r.from <= Date.parse(iso) && Date.parse(iso) < r.to);
+        expect(inRest('2024-05-15T00:00:00Z')).toBe(true);
+        expect(inRest('2024-03-15T00:00:00Z')).toBe(times > 1);
+        const only = await tempDir();
+        const strict = await runBinary(['build', '--symbol', 'SOL/USDT:USDT', '--datasets', 'funding', '--archives', 'only', ...simArgs(s.url, only)]);
+        expect(strict.code, strict.stderr).toBe(3);
+        expect(strict.stderr).toMatch(/archive futures\/um\/monthly\/fundingRate\/SOLUSDT\/SOLUSDT-fundingRate-2024-0[345]\.zip/);
+        if (times === 1) {
+          const oi = await tempDir();
+          expect((await runBinary([...oiArgs, ...simArgs(s.url, oi)])).code).toBe(0);
+          const x = (await stored(oi, 'open-interest', 'SOL/USDT:USDT'));
+          const y = (await stored(oiRef, 'open-interest', 'SOL/USDT:USDT'));
+          for (const k of Object.keys(y)) expect(Buffer.from(x[k]!.buffer).equals(Buffer.from(y[k]!.buffer)), k).toBe(true);
+        }
+      } finally {
+        await s.close();
+      }
+    }
+  }, 150_000);
+});

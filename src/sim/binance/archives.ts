@@ -24,7 +24,34 @@ export interface ArchiveFaults {
   readonly corrupt?: readonly string[];
   /** Archive file names whose `.CHECKSUM` names another sha256, the first `times` times. */
   readonly badChecksum?: readonly string[];
+  /** Archive file names answered 404 (a hole in the archive), always. */
+  readonly missing?: readonly string[];
   readonly times?: number;
+}
+
+/**
+ * An archive's zip or `.CHECKSUM` as served, with the faults asked for this file name: a `.CHECKSUM` naming
+ * another sha256 or a damaged zip (the first `times` times), or a 404 (always).
+ */
+function faultyReply(ctx: ArchiveContext, served: Map<string, number>, name: string, zip: Uint8Array, checksum: boolean): SimResponse {
+  if (ctx.faults?.missing?.includes(name)) return notFound();
+  const times = ctx.faults?.times ?? 1;
+  const count = (what: string) => {
+    const n = (served.get(`${what}|${name}`) ?? 0) + 1;
+    served.set(`${what}|${name}`, n);
+    return n <= times;
+  };
+  if (checksum) {
+    const bad = ctx.faults?.badChecksum?.includes(name) && count('checksum');
+    const sha = bad ? createHash('sha256').update('not this file').digest('hex') : createHash('sha256').update(zip).digest('hex');
+    return { status: 200, body: `${sha}  ${name}\n`, contentType: 'text/plain' };
+  }
+  if (ctx.faults?.corrupt?.includes(name) && count('zip')) {
+    const broken = zip.slice();
+    broken.fill(0x41, 30, Math.min(broken.length, 200));
+    return { status: 200, body: broken, contentType: 'application/zip' };
+  }
+  return { status: 200, body: zip, contentType: 'application/zip' };
 }
 
 export interface ArchiveContext {
@@ -73,23 +100,7 @@ export function addArchiveRoutes(router: Router, ctx: ArchiveContext): void {
         // a zip is asked for twice (its .CHECKSUM, then itself): keep the recent ones only
         if (zips.size > 64) zips.delete(zips.keys().next().value!);
       }
-      const times = ctx.faults?.times ?? 1;
-      const count = (what: string) => {
-        const n = (served.get(`${what}|${name}`) ?? 0) + 1;
-        served.set(`${what}|${name}`, n);
-        return n <= times;
-      };
-      if (checksum) {
-        const bad = ctx.faults?.badChecksum?.includes(name) && count('checksum');
-        const sha = bad ? createHash('sha256').update('not this file').digest('hex') : createHash('sha256').update(zip).digest('hex');
-        return { status: 200, body: `${sha}  ${name}\n`, contentType: 'text/plain' };
-      }
-      if (ctx.faults?.corrupt?.includes(name) && count('zip')) {
-        const broken = zip.slice();
-        broken.fill(0x41, 30, Math.min(broken.length, 200));
-        return { status: 200, body: broken, contentType: 'application/zip' };
-      }
-      return { status: 200, body: zip, contentType: 'application/zip' };
+      return faultyReply(ctx, served, name, zip, checksum !== undefined);
     },
   });
   addMetricsRoutes(router, ctx);
@@ -114,6 +125,7 @@ function addPerpArchiveRoutes(router: Router, ctx: ArchiveContext, a: PerpArchiv
   const pattern = new RegExp(`^/data/futures/um/${a.folder}/([A-Z0-9]+)/([A-Z0-9]+)-${a.kind}-(${a.label})\\.zip(\\.CHECKSUM)?$`);
   // a zip is asked for twice (its .CHECKSUM, then itself): keep the recent ones
   const zips = new Map<string, Uint8Array>();
+  const served = new Map<string, number>();
   router.addPattern('GET', pattern, {
     family: 'archive',
     weight: () => 0,
@@ -128,7 +140,7 @@ function addPerpArchiveRoutes(router: Router, ctx: ArchiveContext, a: PerpArchiv
         zips.set(name, zip = zipOf(name, a.csv(market, Math.max(span.from, market.source.listedAt), span.to)));
         if (zips.size > 64) zips.delete(zips.keys().next().value!);
       }
-      return zipReply(name, zip, checksum !== undefined);
+      return faultyReply(ctx, served, name, zip, checksum !== undefined);
     },
   });
 }
@@ -188,12 +200,6 @@ export function metricsCsv(m: SimMarket, seed: number, from: number, to: number)
 /** One CSV in a zip, named as the zip (deflate level 1: the simulator's CPU is what a client waits on). */
 function zipOf(name: string, csv: string): Uint8Array {
   return zipSync({ [name.replace(/\.zip$/, '.csv')]: new TextEncoder().encode(csv) }, { level: 1 });
-}
-
-/** The zip, or its `.CHECKSUM` (`<sha256>  <file name>`). */
-function zipReply(name: string, zip: Uint8Array, checksum: boolean): SimResponse {
-  if (checksum) return { status: 200, body: `${createHash('sha256').update(zip).digest('hex')}  ${name}\n`, contentType: 'text/plain' };
-  return { status: 200, body: zip, contentType: 'application/zip' };
 }
 
 function notFound(): SimResponse {
