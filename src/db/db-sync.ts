@@ -7,7 +7,7 @@ import { universeSnapshotDates, readUniverseSnapshot } from '../store/universe-f
 import { binaryCopyChunks, type CopyValue } from './binary-copy.js';
 import { MIGRATIONS, tableOf, UNIVERSE_TABLE, type DbTable } from './db-schema.js';
 import type { SqlClient } from './sql-client.js';
-import { applyTimescale, hasTimescale, type TimescaleOptions } from './timescale.js';
+import { applyTimescale, hasTimescale, isCompressedHypertable, type TimescaleOptions } from './timescale.js';
 
 /** What one store's sync did. */
 export interface SyncOutcome {
@@ -84,7 +84,7 @@ export async function syncStore(c: SqlClient, d: DatasetDescriptor, ref: StoreRe
       // put them there: looked up by the primary key at the store's first row, not by a scan
       const held = n > 0 && (await c.query(`SELECT 1 FROM ${t.name} WHERE time = $${keyValues.length + 1} AND ${whereStore(t)} LIMIT 1`, [...keyValues, new Date(frame.time[0]!)])).rowCount! > 0;
       if (state === undefined && !held) await copyInto(c, t.name, t, columns, n);
-      else if (await isCompressed(c, t.name)) await replaceAll(c, t, columns, n, keyValues);
+      else if (await isCompressedHypertable(c, t.name)) await replaceAll(c, t, columns, n, keyValues);
       else await mergeAll(c, t, columns, n, keyValues);
     }
     if (n === 0 && !incremental) mode = 'full';
@@ -137,13 +137,6 @@ async function copyInto(c: SqlClient, table: string, t: DbTable, columns: readon
 async function replaceAll(c: SqlClient, t: DbTable, columns: readonly CopyValue[], n: number, keyValues: readonly string[]): Promise<void> {
   await c.query(`DELETE FROM ${t.name} WHERE ${whereStore(t)}`, [...keyValues]);
   await copyInto(c, t.name, t, columns, n);
-}
-
-/** Whether a table is a TimescaleDB hypertable with compression on (false on plain PostgreSQL). */
-async function isCompressed(c: SqlClient, table: string): Promise<boolean> {
-  const r = await c.query<{ on: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS on`);
-  if (!r.rows[0]?.on) return false;
-  return (await c.query('SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = $1 AND compression_enabled', [table])).rowCount > 0;
 }
 
 /** Every row through a staging table: inserted, updated where different, and the store's other rows deleted. */

@@ -54,8 +54,7 @@ export async function applyTimescale(c: SqlClient, o: TimescaleOptions, log?: (m
   const age = o.compressAfter ?? DEFAULT_COMPRESS_AFTER;
   // an interval the server cannot read is refused before anything changes
   await c.query('SELECT $1::interval', [age]);
-  const hyper = new Set((await c.query<{ name: string; compressed: boolean }>('SELECT hypertable_name AS name FROM timescaledb_information.hypertables')).rows.map((r) => r.name));
-  const compressed = new Set((await c.query<{ name: string }>('SELECT hypertable_name AS name FROM timescaledb_information.hypertables WHERE compression_enabled')).rows.map((r) => r.name));
+  const hyper = new Map((await c.query<{ name: string; compressed: boolean }>('SELECT hypertable_name AS name, compression_enabled AS compressed FROM timescaledb_information.hypertables')).rows.map((r) => [r.name, r.compressed]));
   for (const t of STORED_DATASETS.map(tableOf)) {
     const interval = chunkInterval(t);
     if (!hyper.has(t.name)) {
@@ -63,7 +62,7 @@ export async function applyTimescale(c: SqlClient, o: TimescaleOptions, log?: (m
     } else {
       await c.query(`SELECT set_chunk_time_interval('${t.name}', INTERVAL '${interval}')`);
     }
-    if (!compressed.has(t.name)) {
+    if (!hyper.get(t.name)) {
       await c.query(`ALTER TABLE ${t.name} SET (timescaledb.compress, timescaledb.compress_segmentby = '${t.storeKey.join(', ')}', timescaledb.compress_orderby = 'time')`);
     }
     const policy = (await c.query<{ id: number; same: boolean }>(
@@ -86,10 +85,20 @@ export async function applyTimescale(c: SqlClient, o: TimescaleOptions, log?: (m
   }
 }
 
+/** Whether the extension is installed in this database (`db init` installs it where the server offers it). */
+export async function timescaleInstalled(c: SqlClient): Promise<boolean> {
+  return (await c.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).rowCount > 0;
+}
+
+/** Whether a table is a hypertable with compression on (false on plain PostgreSQL). */
+export async function isCompressedHypertable(c: SqlClient, table: string): Promise<boolean> {
+  if (!(await timescaleInstalled(c))) return false;
+  return (await c.query('SELECT 1 FROM timescaledb_information.hypertables WHERE hypertable_name = $1 AND compression_enabled', [table])).rowCount > 0;
+}
+
 /** The continuous aggregates this database has (none on plain PostgreSQL). */
 export async function aggregatesIn(c: SqlClient): Promise<string[]> {
-  const has = (await c.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).rowCount > 0;
-  if (!has) return [];
+  if (!(await timescaleInstalled(c))) return [];
   return (await c.query<{ name: string }>('SELECT view_name AS name FROM timescaledb_information.continuous_aggregates ORDER BY 1')).rows.map((r) => r.name);
 }
 
@@ -113,8 +122,7 @@ export interface HypertableStatus {
 /** Every hypertable's chunks, compression and policies; none on plain PostgreSQL. */
 export async function hypertableStatus(c: SqlClient): Promise<Map<string, HypertableStatus>> {
   const out = new Map<string, HypertableStatus>();
-  const has = (await c.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'")).rowCount > 0;
-  if (!has) return out;
+  if (!(await timescaleInstalled(c))) return out;
   const tables = (await c.query<{ name: string; chunks: number; interval: string | null }>(
     `SELECT h.hypertable_name AS name, h.num_chunks AS chunks, d.time_interval::text AS interval FROM timescaledb_information.hypertables h
      LEFT JOIN timescaledb_information.dimensions d ON d.hypertable_name = h.hypertable_name AND d.dimension_number = 1`)).rows;

@@ -207,15 +207,23 @@ const METRICS_COLUMNS: Readonly<Record<Exclude<keyof MetricsFrame, 'time'>, stri
   topPositionsRatio: 'sum_toptrader_long_short_ratio', globalRatio: 'count_long_short_ratio', takerRatio: 'sum_taker_long_short_vol_ratio',
 };
 
-/** The metrics CSV (header row, `create_time` as `YYYY-MM-DD HH:MM:SS` UTC) by column name, rows in time order. */
-export function parseMetricsCsv(text: string, name: string): MetricsFrame {
+/** A CSV with a header row: its non-empty lines (the header first) and a column's index by name (an error naming the file when absent). */
+function headedCsv(text: string, name: string): { lines: string[]; at: (col: string) => number } {
   const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
   const header = (lines[0] ?? '').split(',');
-  const at = (col: string) => {
-    const i = header.indexOf(col);
-    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
-    return i;
+  return {
+    lines,
+    at: (col) => {
+      const i = header.indexOf(col);
+      if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
+      return i;
+    },
   };
+}
+
+/** The metrics CSV (header row, `create_time` as `YYYY-MM-DD HH:MM:SS` UTC) by column name, rows in time order. */
+export function parseMetricsCsv(text: string, name: string): MetricsFrame {
+  const { lines, at } = headedCsv(text, name);
   const timeAt = at('create_time');
   const idx = Object.fromEntries(Object.entries(METRICS_COLUMNS).map(([k, c]) => [k, at(c)])) as Record<keyof typeof METRICS_COLUMNS, number>;
   const n = lines.length - 1;
@@ -247,13 +255,7 @@ export interface FundingArchiveFrame {
 
 /** The fundingRate CSV (header `calc_time,funding_interval_hours,last_funding_rate`; times in ms, or µs), rows in time order. */
 export function parseFundingArchiveCsv(text: string, name: string): FundingArchiveFrame {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const header = (lines[0] ?? '').split(',');
-  const at = (col: string) => {
-    const i = header.indexOf(col);
-    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
-    return i;
-  };
+  const { lines, at } = headedCsv(text, name);
   const [ti, hi, ri] = [at('calc_time'), at('funding_interval_hours'), at('last_funding_rate')];
   const n = lines.length - 1;
   const out = { time: new Float64Array(n), intervalHours: new Float64Array(n), rate: new Float64Array(n) };
