@@ -1,4 +1,5 @@
 import type { SeriesFrame } from './dataset.js';
+import type { Interval } from './interval.js';
 
 /**
  * What a series fetcher plugs into the paging loop: one request from a cursor, where the next page
@@ -28,4 +29,9 @@ export interface Pager<F extends SeriesFrame> {
    * store records it per span. Optional: a pager with one source says nothing.
    */
   origin?(page: F): string | undefined;
+  /**
+   * Spans found while paging that no source serves any more (a day the archive lacks, older than the API's
+   * window): the store records them as unrecoverable, so no later run asks for them again. Optional.
+   */
+  unserved?(): readonly Interval[];
 }

@@ -101,14 +101,15 @@ async function extendStore<F extends SeriesFrame>(
     exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params,
     ...unrecoverableAfter(stored?.meta.unrecoverable, lost),
   };
-  const { rows: fetched, sources } = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
+  const { rows: fetched, sources, unserved } = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
   if (fresh.time.length === 0) {
     await removeCheckpoint(job.path);
     return outcomeOf({ ...base, status: stored ? 'no-new-candles' : 'empty' }, await storedShape(h, gridOf(job)), { fetched: 0, ...noted });
   }
   const rowSources = rowSourcesToJson(laySources(rowSourcesFromJson(stored?.meta.rowSources), sources));
-  const written = await writeRows(job, h, stored, fresh, { ...id, ...(rowSources ? { rowSources } : {}) });
+  const lostInside = lostAfterStart(job, unserved, Math.min(stored?.first ?? Infinity, minTime(fresh.time)), deps);
+  const written = await writeRows(job, h, stored, fresh, { ...id, ...unrecoverableAfter(id.unrecoverable, lostInside), ...(rowSources ? { rowSources } : {}) });
   await removeCheckpoint(job.path);
   deps.log.info({ symbol: job.symbol, timeframe: job.tf.name, prepended: written.prepended, appended: written.appended, path: job.path }, 'store written');
   return outcomeOf({ ...base, status: 'written' }, written.shape, {
@@ -156,6 +157,18 @@ function servable<F extends SeriesFrame>(job: StoreJob<F>, from: number | undefi
     deps.log.warn({ symbol: job.symbol, dataset: job.spec.dataset.name, from: isoUtc(l.from), to: isoUtc(l.to) }, 'unrecoverable: the exchange no longer serves this span');
   }
   return { plan: plan.map((p) => ({ from: Math.max(p.from, from), to: p.to })).filter((p) => p.from < p.to), lost };
+}
+
+/**
+ * The spans a pager found no source serves, from the series' first row on (before it, a missing file may
+ * be before a listing the venue does not state: not lost), logged as unrecoverable.
+ */
+function lostAfterStart<F extends SeriesFrame>(job: StoreJob<F>, unserved: readonly Interval[], first: number, deps: RunDeps): Interval[] {
+  const lost = mergeIntervals(unserved.filter((u) => u.to > first).map((u) => ({ from: Math.max(u.from, first), to: u.to })));
+  for (const l of lost) {
+    deps.log.warn({ symbol: job.symbol, dataset: job.spec.dataset.name, from: isoUtc(l.from), to: isoUtc(l.to) }, 'unrecoverable: neither the archive nor the API serves this span');
+  }
+  return lost;
 }
 
 /** The store's unrecoverable spans with the newly lost ones: the footer value to write, if any. */
@@ -208,8 +221,9 @@ interface CheckpointTarget<F extends SeriesFrame> {
 async function fetchPlan<F extends SeriesFrame>(
   job: StoreJob<F>, source: OpenSource<F>, plan: readonly Interval[], target: CheckpointTarget<F> | undefined,
   s: RunSettings, deps: RunDeps, retry: RetryContext,
-): Promise<{ rows: F; sources: RowSources }> {
+): Promise<{ rows: F; sources: RowSources; unserved: Interval[] }> {
   const d = job.spec.dataset;
+  const unserved: Interval[] = [];
   const pages: F[] = [];
   const sink: { pages: F[]; sources: RowSources } = { pages, sources: target?.resumed?.sources ?? {} };
   const done: Interval[] = [...(target?.resumed?.covered ?? [])];
@@ -228,6 +242,7 @@ async function fetchPlan<F extends SeriesFrame>(
         dataset: d.name, symbol: job.symbol, timeframe: job.tf.name, since: want.from, until: want.to, reached: cursor, rows,
       });
       await fetchSeries(pager, { from: want.from, until: want.to }, retry, Object.assign(sink, { afterPage }), onPage);
+      unserved.push(...(pager.unserved?.() ?? []));
       done.push(want);
       reached = undefined;
     }
@@ -240,7 +255,7 @@ async function fetchPlan<F extends SeriesFrame>(
     }
     throw e;
   }
-  return { rows: pages.length > 0 ? concatSeries(pages) : emptyLike<F>(job), sources: sink.sources };
+  return { rows: pages.length > 0 ? concatSeries(pages) : emptyLike<F>(job), sources: sink.sources, unserved };
 }
 
 function withSources(s: RowSources): { sources?: string } {

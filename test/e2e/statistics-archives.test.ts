@@ -249,4 +249,33 @@ describe('faults on the funding and metrics archives', () => {
       }
     }
   }, 150_000);
+
+  it('a metrics day the archive lacks, older than REST\'s 30 days, is recorded as unrecoverable and not asked again; a day that stays damaged stays a plain gap', async () => {
+    const faults = { corrupt: ['SOLUSDT-metrics-2026-04-02.zip'], missing: ['SOLUSDT-metrics-2026-04-04.zip'], times: 99 };
+    const s = await startSim({ port: 0, now: NOW, seed: 23, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], dialectOptions: { binance: { archiveFaults: faults } } });
+    try {
+      const dir = await tempDir();
+      const args = ['build', '--symbol', 'SOL/USDT:USDT', '--datasets', 'open-interest', '--timeframes', '5m', '--since', '2026-04-01', '--archives', 'auto', ...simArgs(s.url, dir)];
+      const r = await runBinary(args);
+      expect(r.code, r.stderr).toBe(0);
+      const d = recordOf('open-interest')!.descriptor;
+      const got = await readStoreColumns(d, storePath(dir, 'binance', d, 'SOL/USDT:USDT', '5m'));
+      const time = got.columns['time']!;
+      const on = (iso: string) => time.filter((t) => t >= Date.parse(iso) && t < Date.parse(iso) + DAY).length;
+      expect([on('2026-04-01'), on('2026-04-02'), on('2026-04-03'), on('2026-04-04'), on('2026-04-05')]).toEqual([288, 0, 288, 0, 288]);
+      expect(JSON.parse(got.meta.unrecoverable ?? '[]')).toEqual([{ from: Date.parse('2026-04-04'), to: Date.parse('2026-04-05') }]);
+      const v = await runBinary(['validate', '--json', '--datasets', 'open-interest', '--data-dir', dir]);
+      const findings = (JSON.parse(v.stdout) as { stores: { findings: { code: string; items?: { start: string; end: string }[] }[] }[] }).stores[0]!.findings;
+      expect(findings.find((f) => f.code === 'UNRECOVERABLE')?.items).toEqual([{ start: '2026-04-04T00:00:00.000Z', end: '2026-04-04T23:55:00.000Z' }].map((g) => expect.objectContaining(g)));
+      expect(findings.find((f) => f.code === 'GAPS')?.items).toEqual([expect.objectContaining({ start: '2026-04-02T00:00:00.000Z', end: '2026-04-02T23:55:00.000Z' })]);
+      // a later build of the same store does not ask for the lost day again
+      const asked = () => [...s.requests.entries()].filter(([k]) => k.includes('SOLUSDT-metrics-2026-04-04')).reduce((a, [, n]) => a + n, 0);
+      const before = asked();
+      expect(before).toBeGreaterThan(0);
+      expect((await runBinary(args)).code).toBe(0);
+      expect(asked()).toBe(before);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
 });

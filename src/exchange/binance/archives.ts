@@ -64,14 +64,20 @@ export class BinanceArchives {
   }
 
   /**
-   * A day of a perpetual's 5m statistics from the `metrics` archive (from 2021-12-01), or undefined when
-   * Binance has not published it. Columns as the archive names them, by period open (`create_time`, UTC).
+   * A day of a perpetual's 5m statistics from the `metrics` archive (from 2021-12-01): its rows; `unpublished`
+   * when Binance has no file for the day (not yet, or a hole); `unreadable` when the file stayed damaged
+   * (corrupt, or not matching its checksum, twice). Columns as the archive names them, by period open
+   * (`create_time`, UTC).
    */
-  async metrics(symbol: string, day: number): Promise<MetricsFrame | undefined> {
+  async metrics(symbol: string, day: number): Promise<MetricsFrame | 'unpublished' | 'unreadable'> {
     const s = parseSymbol(symbol);
-    const id = `${s.base}${s.quote}`;
-    return this.read(`futures/um/daily/metrics/${id}/${id}-metrics-${new Date(day).toISOString().slice(0, 10)}.zip`, (bytes, path) => parseMetricsCsv(new TextDecoder().decode(bytes), path));
+    const path = `futures/um/daily/metrics/${s.base}${s.quote}/${s.base}${s.quote}-metrics-${new Date(day).toISOString().slice(0, 10)}.zip`;
+    const m = await this.read(path, (bytes, name) => parseMetricsCsv(new TextDecoder().decode(bytes), name));
+    return m ?? (this.unpublished.has(path) ? 'unpublished' : 'unreadable');
   }
+
+  /** Paths this run found not published (a 404 for the file or its checksum). */
+  private readonly unpublished = new Set<string>();
 
   /**
    * A month of a perpetual's funding settlements from the `fundingRate` archive, or undefined when Binance
@@ -91,10 +97,12 @@ export class BinanceArchives {
   private async read<T>(path: string, parse: (csv: Uint8Array, path: string) => T, mayLack = false): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const zip = await this.verifiedZip(path);
-      if (zip === undefined) {
+      if (zip === null) {
+        this.unpublished.add(path);
         if (this.mode === 'only' && !mayLack) throw new ExchangeError(`archive ${path} is not published (--archives only)`);
         return undefined;
       }
+      if (zip === undefined) return undefined; // damaged twice: refused (logged, or thrown with --archives only)
       try {
         return parse(csvBytesOfZip(zip, path), path);
       } catch (e) {
@@ -114,10 +122,13 @@ export class BinanceArchives {
   }
 
   /** Downloads under way in this run, by path: stores that need the same file (three statistics of one symbol) share one. */
-  private readonly inFlight = new Map<string, Promise<Uint8Array | undefined>>();
+  private readonly inFlight = new Map<string, Promise<Uint8Array | null | undefined>>();
 
-  /** The zip, from the cache or downloaded, checked against its `.CHECKSUM` (downloaded once more if it does not match). */
-  private verifiedZip(path: string): Promise<Uint8Array | undefined> {
+  /**
+   * The zip, from the cache or downloaded, checked against its `.CHECKSUM` (downloaded once more if it does
+   * not match): null when not published, undefined when it stayed damaged.
+   */
+  private verifiedZip(path: string): Promise<Uint8Array | null | undefined> {
     let p = this.inFlight.get(path);
     if (!p) {
       this.inFlight.set(path, p = this.fetchVerified(path));
@@ -126,16 +137,16 @@ export class BinanceArchives {
     return p;
   }
 
-  private async fetchVerified(path: string): Promise<Uint8Array | undefined> {
+  private async fetchVerified(path: string): Promise<Uint8Array | null | undefined> {
     const file = join(this.cacheDir, path);
     const cached = await readFile(file).catch(() => undefined);
     const cachedSum = await readFile(`${file}.CHECKSUM`, 'utf8').catch(() => undefined);
     if (cached && cachedSum && sha256(cached) === cachedSum.trim().split(/\s+/)[0]) return cached;
     for (let attempt = 1; ; attempt++) {
       const sum = await this.get(`${path}.CHECKSUM`);
-      if (sum === undefined) return undefined;
+      if (sum === undefined) return null;
       const zip = await this.get(path);
-      if (zip === undefined) return undefined;
+      if (zip === undefined) return null;
       const want = new TextDecoder().decode(sum).trim().split(/\s+/)[0];
       if (sha256(zip) === want) {
         if (this.writeCache) {

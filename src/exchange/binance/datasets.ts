@@ -4,6 +4,7 @@ import { allocFrame, sliceFrame, type CandleFrame } from '../../core/frame.js';
 import { numberOrNaN } from '../../core/numbers.js';
 import type { Pager } from '../../core/pager.js';
 import { lowerBoundTime } from '../../core/time-search.js';
+import type { Interval } from '../../core/interval.js';
 import { isoUtc } from '../../core/time-format.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { klinePager } from '../kline-pager.js';
@@ -181,8 +182,8 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
       // where REST's 30 days begin, by the exchange's clock: before it, days come from the archive
       let restFrom: number | undefined;
       // the days being fetched: the one read and up to `downloads - 1` after it, side by side
-      const ahead = new Map<number, Promise<MetricsFrame | undefined>>();
-      const metricsOf = (day: number, end: number): Promise<MetricsFrame | undefined> => {
+      const ahead = new Map<number, Promise<MetricsFrame | 'unpublished' | 'unreadable'>>();
+      const metricsOf = (day: number, end: number): Promise<MetricsFrame | 'unpublished' | 'unreadable'> => {
         for (let d = day; d < Math.min(end, day + archive!.downloads * DAY); d += DAY) {
           if (!ahead.has(d)) {
             const p = archive!.metrics(market.symbol, d);
@@ -195,6 +196,8 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
         return p;
       };
       const archived = new WeakSet<Float64Array>();
+      // days the archive has no file for, before REST's window: nothing serves them
+      const lacking: Interval[] = [];
       const restStart = async () => (restFrom ??= Math.ceil((await client.serverTime() - STATISTICS_WINDOW) / tf.ms) * tf.ms + tf.ms);
       // the archive's rows from the cursor to the end of the first day that has some, before REST's window
       const fromArchives = async (cursor: number): Promise<SeriesFrame | undefined> => {
@@ -202,8 +205,10 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
         // no archive before the market listed: those days are not asked
         for (let day = Math.floor(Math.max(cursor, market.listedAt ?? 0) / DAY) * DAY; day < end; day += DAY) {
           const m = await metricsOf(day, end);
-          // a day not published (or a hole in the archive) stays a gap: REST does not serve it either
-          if (!m) continue;
+          // a day not published (a hole in the archive) is lost: REST does not serve it either; a day whose
+          // file stayed damaged (refused, logged) stays a plain gap that validate reports
+          if (m === 'unpublished') lacking.push({ from: Math.max(day, cursor), to: Math.min(day + DAY, end) });
+          if (typeof m === 'string') continue;
           const rows: number[] = [];
           for (let i = 0; i < m.time.length; i++) if (m.time[i]! >= cursor && m.time[i]! < end) rows.push(i);
           if (rows.length > 0) {
@@ -222,6 +227,7 @@ function statistic(method: string, fields: Readonly<Record<string, string>>, ser
       return {
         describe: (cursor) => `${market.symbol} ${method} ${tf.name} ${isoUtc(cursor)} → ${isoUtc(until)}`,
         origin: (p) => (archived.has(p.time) ? 'archive' : 'rest'),
+        unserved: () => lacking,
         fetch: async (cursor) => {
           let from = cursor;
           if (archive) {
