@@ -19,6 +19,7 @@ import { teach } from './help.js';
 import { registerUniverse } from './commands/universe.js';
 import { registerValidate } from './commands/validate.js';
 import { registerVenues } from './commands/venues.js';
+import { registerReport } from './commands/report.js';
 import { createLogger } from './logger.js';
 import { StatusLine } from './status-line.js';
 
@@ -70,7 +71,7 @@ export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Pro
     const runLog = terminal && !chosen ? log.child({}, { level: 'warn' }) : log;
     return (ctx = { log, runLog, terminal, signal: controller.signal, print: (text: string) => { io.stdout.write(`${text}\n`); }, stdout: io.stdout, env: io.env });
   };
-  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerLiquidations, registerDb, registerFiles, registerCleanUp, registerMigrateLayout, registerVenues, registerSim, registerDemo, registerSetup]) register(program, getCtx);
+  for (const register of [registerBuild, registerUpdate, registerValidate, registerList, registerUniverse, registerCollect, registerStatus, registerReport, registerLiquidations, registerDb, registerFiles, registerCleanUp, registerMigrateLayout, registerVenues, registerSim, registerDemo, registerSetup]) register(program, getCtx);
   teach(program);
   program.commands.forEach((c) => c.exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })

@@ -132,6 +132,9 @@ function times(startedAt: number): Pick<CycleSummary, 'startedAt' | 'finishedAt'
   return { startedAt: new Date(startedAt).toISOString(), finishedAt: new Date(now).toISOString(), durationMs: now - startedAt };
 }
 
+/** Cycles a venue's status file keeps (for `report`'s collector section). */
+export const KEPT_CYCLES = 90;
+
 /**
  * A venue's status file after a cycle: the universe, the last cycle, the next one, and every store collected,
  * one entry per store (dataset, symbol, timeframe). Returns the path of the last cycle's summary.
@@ -145,6 +148,9 @@ export async function keepCollectStatus(dataDir: string, venue: string, s: Cycle
     const dataset = o.dataset ?? 'ohlcv';
     stores[`${dataset} ${o.symbol} ${o.timeframe ?? ''}`.trim()] = { dataset, symbol: o.symbol, timeframe: o.timeframe, status: o.status, rows: o.rows, last: o.last, error: o.error?.message ?? null, at: s.finishedAt };
   }
-  const status = { exchange: venue, universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores };
+  // the recent cycles for the report: each summary with its failures counted, not listed
+  const { failures, ...summary } = s;
+  const cycles = [...((before?.['cycles'] ?? []) as unknown[]), { ...summary, failed: failures.length }].slice(-KEPT_CYCLES);
+  const status = { exchange: venue, universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores, cycles };
   return writeCollectStatus(dataDir, venue, status, s);
 }
