@@ -47,6 +47,10 @@
     return echarts.init(div, null, { renderer: 'canvas' });
   }
 
+  // each chart is drawn in its own task, so the page paints and answers between them (no long stall)
+  var tasks = [];
+  function later(fn) { tasks.push(fn); }
+
   // ---- coverage: a heatmap per dataset, a row per store, a column per day
   function levelOf(cell) {
     var state = data.states[cell[3]];
@@ -68,7 +72,7 @@
   var coverageBox = document.getElementById('coverage-charts');
   var detail = document.getElementById('cell-detail');
   if (data.coverage.length === 0) coverageBox.appendChild(el('p', { text: 'No stores in the window.' }));
-  data.coverage.forEach(function (section) {
+  data.coverage.forEach(function (section) { later(function () {
     var cells = [];
     for (var i = 0; i < section.cells.length; i += 8) {
       var c = section.cells.slice(i, i + 8);
@@ -94,7 +98,7 @@
       detail.appendChild(el('div', { class: 'path', text: section.rows[p.data[1]].path }));
     });
     report.coverage[section.dataset] = chart;
-  });
+  }); });
 
   // ---- health: validate's findings by code, then by store, failing first
   var healthBody = document.getElementById('health-body');
@@ -189,7 +193,7 @@
   var v = data.values;
   if (!v || v.panels.length === 0) {
     valBody.appendChild(el('p', { text: 'No candles or statistics to draw.' }));
-  } else {
+  } else later(function () {
     valBody.appendChild(el('p', { class: 'note', text: v.exchange + ' ' + v.symbol + ': ' + v.panels.map(function (p) {
       return p.dataset + ' ' + p.timeframe + (p.bucket ? ' (reduced to ' + p.bucket + ' buckets)' : '');
     }).join(', ') + '. Drag the slider or scroll on a chart to zoom; every panel follows.' }));
@@ -243,6 +247,11 @@
       dataZoom: [{ type: 'inside', xAxisIndex: all, startValue: Math.max.apply(null, firsts), endValue: hi }, { type: 'slider', xAxisIndex: all, bottom: 10, startValue: Math.max.apply(null, firsts), endValue: hi }],
     });
     report.values = chart;
-  }
-  report.ready = true;
+  });
+  (function next() {
+    var task = tasks.shift();
+    if (!task) { report.ready = true; return; }
+    task();
+    setTimeout(next, 0);
+  })();
 })();
