@@ -14,6 +14,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   universe: ['qml-data universe refresh', 'qml-data universe show --json', 'qml-data universe diff'],
   collect: ['qml-data collect', 'qml-data collect --datasets ohlcv,funding,open-interest --days 90', 'qml-data collect --loop --at 00:15 --liquidations --sink postgres'],
   status: ['qml-data status', 'qml-data status --json'],
+  report: ['qml-data report', 'qml-data report --days 30 --datasets ohlcv,open-interest --open', 'qml-data report --symbol ETH/USDT:USDT --out /srv/www/market.html'],
   liquidations: ['qml-data liquidations record', 'qml-data liquidations record --symbol BTC/USDT:USDT', 'qml-data liquidations list'],
   db: ['qml-data db init --db-url postgres://qml@localhost/market', 'qml-data db sync', 'qml-data db status'],
   export: ['qml-data export --out exports/', 'qml-data export --format freqtrade --out user_data/data', 'qml-data export --symbol ETH/USDT --out - --time-format ms'],
@@ -30,7 +31,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 /** `qml-data --help` in groups, the way the commands are used. */
 export const GROUPS: readonly [string, readonly string[]][] = [
   ['Data', ['build', 'update', 'validate', 'list', 'clean-up', 'migrate-layout']],
-  ['Universe and collection', ['universe', 'collect', 'status', 'liquidations']],
+  ['Universe and collection', ['universe', 'collect', 'status', 'report', 'liquidations']],
   ['Database', ['db']],
   ['Files', ['export', 'import']],
   ['Simulator', ['sim', 'demo']],

@@ -53,7 +53,7 @@ const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr, env:
 export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   const controller = new AbortController();
   const program = new Command('qml-data')
-    .description('crypto candle history: fetch through ccxt, clean, ATR, Parquet master stores')
+    .description('crypto market history (candles, funding, open interest, long/short, liquidations) from Binance, Bybit and OKX through ccxt, kept in Parquet stores')
     .version(TOOL_VERSION)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', io.env['QML_LOG_LEVEL'] ?? 'info')
     .option('-q, --quiet', 'only errors on stderr: no logs, no progress display (results still go to stdout)')

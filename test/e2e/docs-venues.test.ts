@@ -13,12 +13,12 @@ function section(file: string, name: string): string {
 }
 
 describe('the venues tables of the docs', () => {
-  it('are what `qml-data venues --markdown` prints from the venue profiles (README: datasets × venues; docs/venues.md: a row per venue and dataset)', async () => {
+  it('are what `qml-data venues --markdown` prints from the venue profiles (docs/venues.md: datasets × venues, and a row per venue and dataset)', async () => {
     const r = await runBinary(['venues', '--markdown']);
     expect(r.code, r.stderr).toBe(0);
     const [matrix, table] = r.stdout.trim().split('\n\n');
     expect(matrix).toContain('| dataset | Binance | Bybit | OKX |');
-    expect(section('README.md', 'matrix')).toBe(matrix);
+    expect(section('docs/venues.md', 'matrix')).toBe(matrix);
     expect(section('docs/venues.md', 'table')).toBe(table);
   });
 
