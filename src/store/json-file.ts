@@ -7,3 +7,10 @@ import { writeFileAtomic } from './atomic-write.js';
 export async function writeJsonFile(path: string, value: unknown): Promise<void> {
   await writeFileAtomic(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
 }
+
+/** Write a text document kept beside the stores (the report page) atomically, as stores are written. */
+export async function writeTextFile(path: string, text: string): Promise<number> {
+  const bytes = new TextEncoder().encode(text);
+  await writeFileAtomic(path, bytes);
+  return bytes.length;
+}

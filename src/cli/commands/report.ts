@@ -9,7 +9,7 @@ import { findStores } from '../../pipeline/store-reports.js';
 import { loadPageAssets } from '../../report/assets.js';
 import { gatherReport } from '../../report/gather.js';
 import { renderReportHtml } from '../../report/html.js';
-import { writeFileAtomic } from '../../store/atomic-write.js';
+import { writeTextFile } from '../../store/json-file.js';
 import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
@@ -47,10 +47,9 @@ export function registerReport(program: Command, ctx: () => CommandContext): voi
       const data = await gatherReport({ dataDir, refs, days, now: started, ...(since !== undefined ? { from: since } : {}), ...(until !== undefined ? { to: until } : {}), ...(flags.symbol ? { symbol: flags.symbol } : {}) });
       const html = renderReportHtml(data, await loadPageAssets());
       const out = resolve(flags.out ?? join(dataDir, 'report.html'));
-      const bytes = new TextEncoder().encode(html);
-      await writeFileAtomic(out, bytes);
-      const figures = { path: out, bytes: bytes.length, stores: refs.length, days: data.window.days.length, ms: Date.now() - started };
-      c.print(flags.json ? JSON.stringify(figures, null, 2) : `report: ${out} (${(bytes.length / (1 << 20)).toFixed(1)} MiB, ${refs.length} store(s), ${data.window.days.length} day(s), ${figures.ms} ms)`);
+      const bytes = await writeTextFile(out, html);
+      const figures = { path: out, bytes, stores: refs.length, days: data.window.days.length, ms: Date.now() - started };
+      c.print(flags.json ? JSON.stringify(figures, null, 2) : `report: ${out} (${(bytes / (1 << 20)).toFixed(1)} MiB, ${refs.length} store(s), ${data.window.days.length} day(s), ${figures.ms} ms)`);
       if (flags.open) openInBrowser(out, c);
     });
 }
