@@ -30,7 +30,8 @@ const VALUE_KEYS: readonly ValueKey[] = ['open', 'high', 'low', 'close', 'volume
  */
 export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: CleanReport } {
   const order = orderUniqueRows(raw.time);
-  const f = pickRows(raw, order.rows);
+  // rows already in order and unique (every archive file, almost every page) are copied whole, not gathered
+  const f = order.rows.length === raw.time.length && order.identity ? copyFrame(raw) : pickRows(raw, order.rows);
   const badValues = blankUnusableValues(f);
   const filled = forwardFill(f);
   const start = firstCompleteRow(f);
@@ -45,7 +46,13 @@ export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: Cl
   };
 }
 
-interface RowOrder { rows: Uint32Array; badTime: number; duplicates: number; reordered: boolean }
+interface RowOrder { rows: Uint32Array; badTime: number; duplicates: number; reordered: boolean; identity?: boolean }
+
+function copyFrame(f: CandleFrame): CandleFrame {
+  const out = {} as Record<CandleKey, Float64Array>;
+  for (const k of CANDLE_KEYS) out[k] = f[k].slice();
+  return out as CandleFrame;
+}
 
 /** Row indices in ascending time, one per time (the last occurrence wins), skipping unusable times. */
 function orderUniqueRows(time: Float64Array): RowOrder {
@@ -57,7 +64,7 @@ function orderUniqueRows(time: Float64Array): RowOrder {
     valid++;
     if (i > 0 && Number.isFinite(time[i - 1]!) && time[i]! <= time[i - 1]!) sorted = false;
   }
-  if (sorted && valid === n) return { rows: identity(n), badTime: 0, duplicates: 0, reordered: false };
+  if (sorted && valid === n) return { rows: identity(n), badTime: 0, duplicates: 0, reordered: false, identity: true };
   const idx: number[] = [];
   for (let i = 0; i < n; i++) if (Number.isFinite(time[i]!)) idx.push(i);
   const reordered = !isNonDecreasing(time, idx);
