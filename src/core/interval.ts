@@ -53,6 +53,17 @@ export function intervalsFromJson(text: string | undefined): Interval[] {
   }
 }
 
+/** Spans kept as JSON objects (`[{"from": …, "to": …}]`, a footer's `qml.unrecoverable`); none when absent or unreadable. */
+export function spansFromJson(text: string | undefined): Interval[] {
+  if (!text) return [];
+  try {
+    const spans = JSON.parse(text) as unknown;
+    return Array.isArray(spans) ? spans.filter((x): x is Interval => !!x && typeof x.from === 'number' && typeof x.to === 'number').map(({ from, to }) => ({ from, to })) : [];
+  } catch {
+    return [];
+  }
+}
+
 /** Intervals as JSON, the form intervalsFromJson reads. */
 export function intervalsToJson(intervals: readonly Interval[]): string {
   return JSON.stringify(intervals.map((i) => [i.from, i.to]));

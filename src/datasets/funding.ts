@@ -49,7 +49,7 @@ export const FUNDING_RECORD: DatasetRecord = {
     return { frame: rows };
   },
   checks: {
-    findings: (c) => checkFunding(c.time ?? new Float64Array(0), c['rate'] ?? new Float64Array(0)),
+    findings: (c, x) => checkFunding(c.time ?? new Float64Array(0), c['rate'] ?? new Float64Array(0), x.facts.unrecoverable),
     gaps: (time) => missingSettlements(time).length,
     behind: () => null,
   },

@@ -1,3 +1,4 @@
+import { spansFromJson } from '../core/interval.js';
 import type { CleanReport } from '../clean/clean-candles.js';
 import { concatSeries, uniqueByTime, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
 import { parseTimeframe, type Timeframe } from '../core/timeframe.js';
@@ -75,7 +76,7 @@ export const AS_SERVED: Pick<DatasetRecord, 'derive' | 'deriveAfter'> = {
  */
 export function gridFindings(time: Float64Array, tf: Timeframe, unrecoverable?: string): Finding[] {
   if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
-  const lost = parseSpans(unrecoverable);
+  const lost = spansFromJson(unrecoverable);
   const gaps = findGaps(time, tf);
   const known = gaps.filter((g) => lost.some((l) => Date.parse(g.start) >= l.from && Date.parse(g.end) < l.to));
   const plain = gaps.filter((g) => !known.includes(g));
@@ -84,15 +85,6 @@ export function gridFindings(time: Float64Array, tf: Timeframe, unrecoverable?: 
     ...(known.length === 0 ? [] : [{ code: 'UNRECOVERABLE' as const, severity: 'warn' as const, count: known.length,
       message: `${known.length} span(s) the source no longer serves and no run fetched in time (kept as holes, not asked for again)`, items: known.slice(0, 10) }]),
   ];
-}
-
-function parseSpans(text: string | undefined): { from: number; to: number }[] {
-  try {
-    const spans = JSON.parse(text ?? '[]') as { from: number; to: number }[];
-    return Array.isArray(spans) ? spans : [];
-  } catch {
-    return [];
-  }
 }
 
 /** Checks of a dataset on a grid: the store's timeframe (or `fixed`), gaps and lag on it, plus its own checks. */

@@ -58,8 +58,11 @@ export function plannedJob(dataset: string, tf: Timeframe, exchange: string, clo
       spec, tf: hour, exchange,
       window: async (stored) => {
         const { now, until } = await at();
-        // a venue that keeps only recent settlements: what is older is recorded as unrecoverable
-        const servedFrom = served.servedFrom?.(now, hour);
+        // a venue that keeps only recent settlements: what is older is recorded as unrecoverable (with the
+        // venue's archives read, what is older than the archive's first month)
+        const rest = served.servedFrom?.(now, hour);
+        const archiveFrom = archived ? served.archiveFrom?.(hour) : undefined;
+        const servedFrom = archiveFrom !== undefined && rest !== undefined ? Math.min(archiveFrom, rest) : rest;
         return { since: reach.since ?? (stored ? undefined : servedFrom ?? 0), until: Math.min(until, now + 1), ...(servedFrom !== undefined ? { servedFrom } : {}) };
       },
     };

@@ -6,6 +6,7 @@ import type { Timeframe } from '../core/timeframe.js';
 import type { WriteIdentity } from '../store/store-meta.js';
 import type { StoreIdentity } from '../store/store-read.js';
 import { withStoreForWrite, type StoredInfo, type StoreHandle } from '../store/store-writer.js';
+import { spansFromJson } from '../core/interval.js';
 import { laySources, rowSourcesFromJson, rowSourcesToJson, type RowSources } from '../core/row-sources.js';
 import { exchangeNames } from '../exchange/venue.js';
 import { CheckpointClock, removeCheckpoint, saveCheckpoint, takeCheckpoint, type Checkpoint, type StoreSummaryTag } from './checkpoint.js';
@@ -173,13 +174,7 @@ function lostAfterStart<F extends SeriesFrame>(job: StoreJob<F>, unserved: reado
 
 /** The store's unrecoverable spans with the newly lost ones: the footer value to write, if any. */
 function unrecoverableAfter(recorded: string | undefined, lost: readonly Interval[]): { unrecoverable?: string } {
-  let known: Interval[] = [];
-  try {
-    known = recorded ? JSON.parse(recorded) as Interval[] : [];
-  } catch {
-    known = [];
-  }
-  const all = mergeIntervals([...known, ...lost]);
+  const all = mergeIntervals([...spansFromJson(recorded), ...lost]);
   return all.length > 0 ? { unrecoverable: JSON.stringify(all) } : {};
 }
 

@@ -1,4 +1,5 @@
 import { StoreError } from '../core/errors.js';
+import { spansFromJson } from '../core/interval.js';
 import { recordOf } from '../datasets/registry.js';
 import { exchangeNames, venueIds } from '../exchange/venue.js';
 import { validateStores } from '../pipeline/store-reports.js';
@@ -8,7 +9,7 @@ import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates } from
 import type { Universe } from '../universe/refresh-universe.js';
 import { CELL_STATES } from './coverage.js';
 import {
-  coverageSections, healthRows, MAX_POINTS, PANEL_COLUMNS, spansOf, windowDays,
+  coverageSections, healthRows, MAX_POINTS, PANEL_COLUMNS, windowDays,
   type CollectorView, type ReadStore, type ReportData, type UniverseView, type ValuePanel, type ValuesView,
 } from './report-data.js';
 import { sampleSeries } from './sample.js';
@@ -57,7 +58,7 @@ async function readStoreTimes(refs: readonly StoreRef[]): Promise<ReadStore[]> {
   for (const ref of refs) {
     try {
       const { columns, meta } = await readStoreColumns(recordOf(ref.dataset)!.descriptor, ref.path, ['time']);
-      out.push({ ref, time: columns['time'] ?? new Float64Array(0), unrecoverable: spansOf(meta.unrecoverable) });
+      out.push({ ref, time: columns['time'] ?? new Float64Array(0), unrecoverable: spansFromJson(meta.unrecoverable) });
     } catch (e) {
       if (!(e instanceof StoreError)) throw e;
     }

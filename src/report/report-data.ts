@@ -161,13 +161,3 @@ export const PANEL_COLUMNS: Readonly<Record<string, readonly string[]>> = {
 export const MAX_POINTS = 50_000;
 
 export { CELL_STATES };
-
-/** A footer's unrecoverable spans (`qml.unrecoverable`, JSON); none when absent or unreadable. Pure. */
-export function spansOf(text: string | undefined): Interval[] {
-  try {
-    const v = JSON.parse(text ?? '[]') as Interval[];
-    return Array.isArray(v) ? v : [];
-  } catch {
-    return [];
-  }
-}

@@ -1,3 +1,4 @@
+import { spansFromJson } from '../core/interval.js';
 import { isoUtc } from '../core/time-format.js';
 import type { Finding } from './findings.js';
 import { settlementSlot } from '../datasets/funding.js';
@@ -9,16 +10,23 @@ const EXAMPLES = 10;
  * A missing settlement is: a step that is a whole multiple (×2 or more) of the interval in force both
  * before and after it. Pure: times (epoch ms, ascending) and rates in.
  */
-export function checkFunding(time: Float64Array, rate: Float64Array): Finding[] {
+export function checkFunding(time: Float64Array, rate: Float64Array, unrecoverable?: string): Finding[] {
   if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
   const findings: Finding[] = [];
   const nan = [];
   for (let i = 0; i < rate.length; i++) if (!Number.isFinite(rate[i]!)) nan.push(i);
   if (nan.length > 0) findings.push({ code: 'NAN_VALUES', severity: 'fail', count: nan.length, message: `${nan.length} settlement(s) without a rate`, items: nan.slice(0, EXAMPLES).map((i) => ({ time: isoUtc(time[i]) ?? '' })) });
-  const missing = missingSettlements(time);
+  // a gap inside a span the store records as unrecoverable (no source serves it) is named as such
+  const lost = spansFromJson(unrecoverable);
+  const all = missingSettlements(time);
+  const known = all.filter((g) => lost.some((l) => Date.parse(g.start) >= l.from && Date.parse(g.end) < l.to));
+  const missing = all.filter((g) => !known.includes(g));
   if (missing.length > 0) {
     const count = missing.reduce((a, m) => a + m.missing, 0);
     findings.push({ code: 'GAPS', severity: 'warn', count: missing.length, message: `${missing.length} gap(s), ${count} missing settlement(s)`, items: missing.slice(0, EXAMPLES) });
+  }
+  if (known.length > 0) {
+    findings.push({ code: 'UNRECOVERABLE', severity: 'warn', count: known.length, message: `${known.length} span(s) no source serves (kept as holes, not asked for again)`, items: known.slice(0, EXAMPLES) });
   }
   return findings;
 }
@@ -40,4 +48,3 @@ export function missingSettlements(served: Float64Array): { start: string; end: 
   }
   return out;
 }
-

@@ -6,6 +6,7 @@ import { floorOpen, nextOpen, type Timeframe } from '../../core/timeframe.js';
 import type { ExchangeClient, MarketInfo } from '../exchange-client.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
 import { periods, windowPager } from '../window-pager.js';
+import { okxMonthOf, type OkxArchives } from './archives.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -74,26 +75,80 @@ function candles(kind: 'trade' | 'mark' | 'index', page: number): VenueDataset {
   };
 }
 
+/** The first UTC+8 month of OKX's funding archive the run asks for (its daily all-swap files start 2022-01-17). */
+export const OKX_FUNDING_ARCHIVE_FROM = okxMonthOf(Date.parse('2022-01-15T00:00:00Z')).from;
+
 /**
  * Funding history (`public/funding-rate-history`): three months deep, 400 a page, asked in windows of 399
  * hours (never more than a page, 1 h the shortest interval); the settled rate is `realizedRate`
- * (`fundingRate` is the rate as predicted); no mark price. Older history is in OKX's archive.
+ * (`fundingRate` is the rate as predicted); no mark price. Where the run reads archives, the UTC+8 months
+ * before REST's three months come from OKX's funding archive (module 3, one file per swap and month): each
+ * settlement at its `funding_time` with its `funding_rate`; a month the archive lacks there is recorded as
+ * unrecoverable.
  */
 const FUNDING: VenueDataset = {
   markets: 'perpetual',
-  served: 'funding-rate-history: realizedRate, the rate settled (fundingRate is the prediction); no mark price: null',
+  served: 'funding-rate-history: realizedRate, the rate settled (fundingRate is the prediction); no mark price: null; before the last 3 months, OKX\'s monthly funding archive (funding_rate)',
   servedFrom: (now) => Math.ceil((now - FUNDING_DAYS * DAY) / HOUR) * HOUR,
-  pager: ({ client, market }, _tf, until) => windowPager({
-    what: `${market.symbol} funding`, until, floor: market.listedAt === undefined ? 0 : Math.floor(market.listedAt / HOUR) * HOUR,
-    windowEnd: (from) => from + (FUNDING_PAGE - 1) * HOUR,
-    next: (page) => page.time[page.time.length - 1]! + 1,
-    rows: async (from, to) => {
-      const list = (await dataOf(client, 'publicGetPublicFundingRateHistory', { instId: market.id, before: from - 1, after: to + 1, limit: FUNDING_PAGE }, `fetch ${market.symbol} funding`)) as Record<string, unknown>[];
-      const kept = list.filter((r) => Number(r['fundingTime']) >= from && Number(r['fundingTime']) <= to).reverse();
-      return { time: Float64Array.from(kept, (r) => Number(r['fundingTime'])), rate: Float64Array.from(kept, (r) => numberOrNaN(r['realizedRate'])) } as SeriesFrame;
-    },
-  }),
+  archiveFrom: () => OKX_FUNDING_ARCHIVE_FROM,
+  pager: ({ client, market, archives }, _tf, until) => {
+    const floor = market.listedAt === undefined ? 0 : Math.floor(market.listedAt / HOUR) * HOUR;
+    const rest = windowPager({
+      what: `${market.symbol} funding`, until, floor,
+      windowEnd: (from) => from + (FUNDING_PAGE - 1) * HOUR,
+      next: (page) => page.time[page.time.length - 1]! + 1,
+      rows: async (from, to) => {
+        const list = (await dataOf(client, 'publicGetPublicFundingRateHistory', { instId: market.id, before: from - 1, after: to + 1, limit: FUNDING_PAGE }, `fetch ${market.symbol} funding`)) as Record<string, unknown>[];
+        const kept = list.filter((r) => Number(r['fundingTime']) >= from && Number(r['fundingTime']) <= to).reverse();
+        return { time: Float64Array.from(kept, (r) => Number(r['fundingTime'])), rate: Float64Array.from(kept, (r) => numberOrNaN(r['realizedRate'])) } as SeriesFrame;
+      },
+    });
+    const archive = archives as OkxArchives | undefined;
+    if (!archive) return rest;
+    // where REST's three months begin, by the exchange's clock
+    let restFrom: number | undefined;
+    const restStart = async () => (restFrom ??= Math.ceil((await client.serverTime() - FUNDING_DAYS * DAY) / HOUR) * HOUR);
+    const monthEnds = new WeakMap<Float64Array, number>();
+    const lacking: { from: number; to: number }[] = [];
+    return {
+      ...rest,
+      fetch: async (cursor) => {
+        const restAt = await restStart();
+        for (let m = okxMonthOf(Math.max(cursor, floor, OKX_FUNDING_ARCHIVE_FROM)); m.from < Math.min(until, restAt); m = okxMonthOf(m.to)) {
+          const f = await archive.funding(client, market.id, m, m.to > restAt);
+          if (!f) {
+            // a month OKX has no file for, before REST's window: nothing serves that part of it
+            lacking.push({ from: Math.max(m.from, cursor), to: Math.min(m.to, restAt, until) });
+            continue;
+          }
+          const a = lowerBound(f.time, cursor);
+          const b = lowerBound(f.time, Math.min(m.to, until));
+          if (b > a) {
+            const time = f.time.slice(a, b);
+            monthEnds.set(time, Math.min(m.to, until));
+            return { time, rate: f.rate.slice(a, b) } as SeriesFrame;
+          }
+        }
+        return rest.fetch(Math.max(cursor, restAt));
+      },
+      next: (page) => monthEnds.get(page.time) ?? rest.next(page),
+      isLastPage: (page) => !monthEnds.has(page.time) && rest.isLastPage!(page),
+      origin: (page) => (monthEnds.has(page.time) ? 'archive' : 'rest'),
+      unserved: () => lacking,
+    };
+  },
 };
+
+function lowerBound(time: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = time.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /**
  * A trading statistic of a swap (rubik), per instrument: only the latest 1,440 entries exist, and none

@@ -1,4 +1,5 @@
 import type { VenueProfile } from '../venue.js';
+import { OkxArchives } from './archives.js';
 import { OKX_DATASETS } from './datasets.js';
 import { OKX_LIQUIDATIONS } from './liquidation-feed.js';
 
@@ -20,6 +21,7 @@ const BUDGETS: Readonly<Record<string, { readonly limit: number; readonly per?: 
   'public/time': { limit: 10 },
   'public/instruments': { limit: 20, per: 'instType' },
   'public/funding-rate-history': { limit: 10, per: 'instId' },
+  'public/market-data-history': { limit: 5 },
   'rubik/stat/contracts/open-interest-history': { limit: 10, per: 'instId' },
   'rubik/stat/taker-volume-contract': { limit: 5, per: 'instId' },
   'rubik/stat/contracts/long-short-account-ratio-contract': { limit: 5, per: 'instId' },
@@ -72,6 +74,11 @@ export const profile: VenueProfile = {
   timeframes: ['1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d', '3d', '1w', '1M'],
   candlesPerPage: () => 300,
   datasets: OKX_DATASETS,
+  // historical market data (okx.com/historical-data): funding by month, listed by /api/v5/public/market-data-history
+  archives: {
+    realBase: 'https://www.okx.com',
+    open: (o) => new OkxArchives(o.base, o.cacheDir, o.mode, o.log, o.writeCache, o.base === 'https://www.okx.com'),
+  },
   marketKind: (info, type) => {
     if (type === 'spot') return { coinContract: true };
     if (info['state'] === 'preopen') return { coinContract: false, kind: 'pre-market' };

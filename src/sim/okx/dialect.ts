@@ -12,6 +12,7 @@ import { hash32, makeRng, normal } from '../rng.js';
 import { Router, type SimResponse } from '../router.js';
 import { selectKlines } from '../select-klines.js';
 import { OKX_LIQUIDATION_FORMAT } from './liquidation-format.js';
+import { addOkxArchiveRoutes } from './archives.js';
 import { instrumentOf, instruments, type Instrument } from './instruments.js';
 
 const HOUR = 3_600_000;
@@ -42,6 +43,7 @@ const LIMITS: Record<string, { limit: number; per?: 'instId' | 'instType' }> = {
   'market/index-candles': { limit: 20 }, 'market/history-index-candles': { limit: 10 },
   'market/tickers': { limit: 20 }, 'public/time': { limit: 10 }, 'public/instruments': { limit: 20, per: 'instType' },
   'public/funding-rate-history': { limit: 10, per: 'instId' },
+  'public/market-data-history': { limit: 5 },
   'rubik/stat/contracts/open-interest-history': { limit: 10, per: 'instId' },
   'rubik/stat/taker-volume-contract': { limit: 5, per: 'instId' },
   'rubik/stat/contracts/long-short-account-ratio-contract': { limit: 5, per: 'instId' },
@@ -70,7 +72,7 @@ export const dialect: SimDialect = {
     return {
       id: 'okx',
       router,
-      owns: (path) => path.startsWith('/api/v5/'),
+      owns: (path) => path.startsWith('/api/v5/') || path.startsWith('/cdn/okex/'),
       charge: (path, query) => {
         const endpoint = path.slice('/api/v5/'.length);
         const rule = LIMITS[endpoint];
@@ -152,6 +154,7 @@ function addRoutes(router: Router, ctx: DialectContext): void {
   route('market/index-candles', (q) => candles(ctx, q, 'index', 100, true));
   route('market/history-index-candles', (q) => candles(ctx, q, 'index', 100, false));
   route('public/funding-rate-history', (q) => funding(ctx, q));
+  addOkxArchiveRoutes(router, ctx, ok, error);
   route('rubik/stat/contracts/open-interest-history', (q) => rubik(ctx, q, RUBIK_FROM, (inst, t) => {
     const oi = openInterestAt(inst.market, ctx.seed, t);
     const coins = oi.contracts * inst.multiplier;
