@@ -104,4 +104,32 @@ describe('OKX funding from its archive (--archives auto)', () => {
       await faulty.close();
     }
   }, 120_000);
+
+  it('1m candles from the monthly candle archive (module 2): a swap and a pair, the stores a REST-only build writes, value for value', async () => {
+    // past the end of 2026-05 (UTC+8: 2026-05-31T16:00Z) by more than two days: its files are out
+    const free = { limit: 100_000 };
+    const later = await startSim({ ...SIM, now: Date.parse('2026-06-03T05:00:00Z'), rateLimits: { 'market/history-candles': free, 'market/candles': free } });
+    try {
+      const [dir, off] = [await tempDir(), await tempDir()];
+      const args = (d: string, mode: string) => ['build', '--exchange', 'okx', '--symbol', 'BTC/USDT:USDT,ETH/USDT', '--timeframes', '1m', '--since', '2026-05-20', '--archives', mode, ...simArgs(later.url, d)];
+      const a = await runBinary(args(dir, 'auto'));
+      expect(a.code, a.stderr).toBe(0);
+      const files = [...later.requests.keys()].filter((k) => k.includes('/candlesticks/'));
+      expect(files.sort()).toEqual(['/cdn/okex/traderecords/candlesticks/monthly/202605/BTC-USDT-SWAP-candlesticks-2026-05.zip', '/cdn/okex/traderecords/candlesticks/monthly/202605/ETH-USDT-candlesticks-2026-05.zip']);
+      const b = await runBinary(args(off, 'off'));
+      expect(b.code, b.stderr).toBe(0);
+      const d = recordOf('ohlcv')!.descriptor;
+      for (const symbol of ['BTC/USDT:USDT', 'ETH/USDT']) {
+        const x = await readStoreColumns(d, storePath(dir, 'okx', d, symbol, '1m'));
+        const y = await readStoreColumns(d, storePath(off, 'okx', d, symbol, '1m'));
+        expect(x.columns['time']!.length, symbol).toBe(y.columns['time']!.length);
+        for (const k of Object.keys(y.columns)) expect(Buffer.from(x.columns[k]!.buffer).equals(Buffer.from(y.columns[k]!.buffer)), `${symbol} ${k}`).toBe(true);
+        const sources = rowSourcesFromJson(x.meta.rowSources);
+        expect(sources['archive'], symbol).toEqual([{ from: Date.parse('2026-05-20'), to: Date.parse('2026-05-31T16:00:00Z') }]);
+        expect(sources['rest']![0]!.from, symbol).toBe(Date.parse('2026-05-31T16:00:00Z'));
+      }
+    } finally {
+      await later.close();
+    }
+  }, 120_000);
 });

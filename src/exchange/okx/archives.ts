@@ -2,6 +2,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExchangeError, TemporaryExchangeError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
+import { numberOrNaN } from '../../core/numbers.js';
 import { csvBytesOfZip } from '../../files/read-candle-file.js';
 import type { ExchangeClient } from '../exchange-client.js';
 
@@ -26,6 +27,16 @@ function okxMonth(y: number, mo: number): OkxMonth {
   return { label: new Date(Date.UTC(y, mo, 1)).toISOString().slice(0, 7), from: Date.UTC(y, mo, 1) - UTC8, to: Date.UTC(y, mo + 1, 1) - UTC8 };
 }
 
+/** An archive module: its number in the index and its files' kind (`<instId>-<kind>-<YYYY-MM>.zip`). */
+interface OkxModule { readonly id: string; readonly kind: string }
+const CANDLES: OkxModule = { id: '2', kind: 'candlesticks' };
+const FUNDING: OkxModule = { id: '3', kind: 'fundingrates' };
+
+/** A month of an instrument's 1-minute candles from the archive, ascending; volume in coins. */
+export interface OkxCandleMonth {
+  readonly time: Float64Array; readonly open: Float64Array; readonly high: Float64Array; readonly low: Float64Array; readonly close: Float64Array; readonly volume: Float64Array;
+}
+
 /** A month of a swap's funding settlements from the archive: time (ms) and rate, ascending. */
 export interface OkxFundingMonth { readonly time: Float64Array; readonly rate: Float64Array }
 
@@ -38,9 +49,9 @@ export interface OkxFundingMonth { readonly time: Float64Array; readonly rate: F
  * missing or unreadable month an error.
  */
 export class OkxArchives {
-  /** The index's answers, by swap: month label → file URL. */
+  /** The index's answers, by module and instrument: month label → file URL. */
   private readonly listed = new Map<string, Map<string, string>>();
-  /** Index requests already made, by swap and first month. */
+  /** Index requests already made, by module, instrument and first month. */
   private readonly asked = new Map<string, Promise<void>>();
 
   constructor(
@@ -58,9 +69,21 @@ export class OkxArchives {
    * for it); a file that cannot be read is fetched once more, then refused (`only`: an error).
    */
   async funding(client: ExchangeClient, instId: string, month: OkxMonth, mayLack = false): Promise<OkxFundingMonth | undefined> {
-    const url = await this.fileUrl(client, instId, month);
+    return this.read(client, FUNDING, instId, 'SWAP', month, mayLack, (csv, path) => parseOkxFundingCsv(csv, path, instId));
+  }
+
+  /**
+   * A UTC+8 month of an instrument's 1-minute candles (module 2), or undefined when not published. Volume in
+   * coins: a swap's `vol_ccy` (its `vol` counts contracts), a pair's `vol`.
+   */
+  async candles(client: ExchangeClient, instId: string, swap: boolean, month: OkxMonth, mayLack = false): Promise<OkxCandleMonth | undefined> {
+    return this.read(client, CANDLES, instId, swap ? 'SWAP' : 'SPOT', month, mayLack, (csv, path) => parseOkxCandleCsv(csv, path, instId, swap));
+  }
+
+  private async read<T>(client: ExchangeClient, module: OkxModule, instId: string, instType: string, month: OkxMonth, mayLack: boolean, parse: (csv: string, path: string) => T): Promise<T | undefined> {
+    const url = await this.fileUrl(client, module, instId, instType, month);
     if (!url) {
-      if (this.mode === 'only' && !mayLack) throw new ExchangeError(`okx archive: no funding file of ${instId} for ${month.label} (--archives only)`);
+      if (this.mode === 'only' && !mayLack) throw new ExchangeError(`okx archive: no ${module.kind} file of ${instId} for ${month.label} (--archives only)`);
       return undefined;
     }
     const path = this.pathOf(url);
@@ -71,7 +94,7 @@ export class OkxArchives {
         return undefined;
       }
       try {
-        return parseOkxFundingCsv(new TextDecoder().decode(csvBytesOfZip(zip, path)), path, instId);
+        return parse(new TextDecoder().decode(csvBytesOfZip(zip, path)), path);
       } catch (e) {
         await unlink(join(this.cacheDir, 'okx', path)).catch(() => undefined);
         if (attempt >= 2) {
@@ -84,36 +107,39 @@ export class OkxArchives {
     }
   }
 
-  /** The file the index names for a swap's month: one index request covers it and the 19 months after. */
-  private async fileUrl(client: ExchangeClient, instId: string, month: OkxMonth): Promise<string | undefined> {
-    const known = this.listed.get(instId)?.get(month.label);
+  /** The file the index names for an instrument's month: one index request covers it and the 19 months after. */
+  private async fileUrl(client: ExchangeClient, module: OkxModule, instId: string, instType: string, month: OkxMonth): Promise<string | undefined> {
+    const id = `${module.id}|${instId}`;
+    const known = this.listed.get(id)?.get(month.label);
     if (known) return known;
-    const key = `${instId}|${month.label}`;
+    const key = `${id}|${month.label}`;
     let p = this.asked.get(key);
     if (!p) {
-      this.asked.set(key, p = this.list(client, instId, month));
+      this.asked.set(key, p = this.list(client, module, instId, instType, month));
       p.catch(() => this.asked.delete(key));
     }
     await p;
-    return this.listed.get(instId)?.get(month.label);
+    return this.listed.get(id)?.get(month.label);
   }
 
-  private async list(client: ExchangeClient, instId: string, first: OkxMonth): Promise<void> {
+  private async list(client: ExchangeClient, module: OkxModule, instId: string, instType: string, first: OkxMonth): Promise<void> {
     const d = new Date(first.from + UTC8);
     const last = okxMonth(d.getUTCFullYear(), d.getUTCMonth() + INDEX_MONTHS - 1);
     const body = await client.request('publicGetPublicMarketDataHistory', {
-      module: '3', instType: 'SWAP', instIdList: instId, dateAggrType: 'monthly', begin: String(first.from), end: String(last.to - 1),
-    }, `list the okx archive of ${instId} funding from ${first.label}`) as { code?: string; data?: unknown };
-    if (!Array.isArray(body?.data)) throw new TemporaryExchangeError(`okx: the archive index of ${instId} holds no data`);
-    const files = this.listed.get(instId) ?? new Map<string, string>();
-    this.listed.set(instId, files);
+      module: module.id, instType, instIdList: instId, dateAggrType: 'monthly', begin: String(first.from), end: String(last.to - 1),
+    }, `list the okx archive of ${instId} ${module.kind} from ${first.label}`) as { code?: string; data?: unknown };
+    if (!Array.isArray(body?.data)) throw new TemporaryExchangeError(`okx: the archive index of ${instId} ${module.kind} holds no data`);
+    const id = `${module.id}|${instId}`;
+    const files = this.listed.get(id) ?? new Map<string, string>();
+    this.listed.set(id, files);
+    const named = new RegExp(`^${instId.replace(/-/g, '\\-')}-${module.kind}-(\\d{4}-\\d{2})\\.zip$`);
     // the index's nesting is walked, not assumed: every object naming a file and its URL counts
     const walk = (v: unknown): void => {
       if (Array.isArray(v)) return v.forEach(walk);
       if (!v || typeof v !== 'object') return;
       const o = v as Record<string, unknown>;
       const name = o['filename'] ?? o['fileName'];
-      const m = typeof name === 'string' ? new RegExp(`^${instId.replace(/[-]/g, '\\-')}-fundingrates-(\\d{4}-\\d{2})\\.zip$`).exec(name) : null;
+      const m = typeof name === 'string' ? named.exec(name) : null;
       if (m && typeof o['url'] === 'string') files.set(m[1]!, o['url']);
       Object.values(o).forEach(walk);
     };
@@ -179,4 +205,30 @@ export function parseOkxFundingCsv(text: string, name: string, instId: string): 
   }
   rows.sort((a, b) => a[0] - b[0]);
   return { time: Float64Array.from(rows, (r) => r[0]), rate: Float64Array.from(rows, (r) => r[1]) };
+}
+
+/**
+ * A candle file's CSV (header `instrument_name,open,high,low,close,vol,vol_ccy,vol_quote,open_time,confirm`,
+ * times in ms): one instrument's rows, ascending; volume in coins (a swap's `vol_ccy`, a pair's `vol`).
+ */
+export function parseOkxCandleCsv(text: string, name: string, instId: string, swap: boolean): OkxCandleMonth {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.length > 0);
+  const header = (lines[0] ?? '').split(',');
+  const at = (col: string) => {
+    const i = header.indexOf(col);
+    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
+    return i;
+  };
+  const [ii, ti, oi, hi, li, ci, vi] = [at('instrument_name'), at('open_time'), at('open'), at('high'), at('low'), at('close'), at(swap ? 'vol_ccy' : 'vol')];
+  const rows: number[][] = [];
+  for (let r = 1; r < lines.length; r++) {
+    const f = lines[r]!.split(',');
+    if (f[ii] !== instId) continue;
+    const t = Number(f[ti]);
+    if (f[ti] === '' || !Number.isFinite(t)) throw new ExchangeError(`${name}: row ${r + 1} has no time (${f[ti]})`);
+    rows.push([t, numberOrNaN(f[oi]), numberOrNaN(f[hi]), numberOrNaN(f[li]), numberOrNaN(f[ci]), numberOrNaN(f[vi])]);
+  }
+  rows.sort((a, b) => a[0]! - b[0]!);
+  const col = (k: number) => Float64Array.from(rows, (r) => r[k]!);
+  return { time: col(0), open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) };
 }

@@ -7,6 +7,7 @@ import type { ExchangeClient, MarketInfo } from '../exchange-client.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
 import { periods, windowPager } from '../window-pager.js';
 import { okxMonthOf, type OkxArchives } from './archives.js';
+import type { Pager } from '../../core/pager.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -52,12 +53,12 @@ function candles(kind: 'trade' | 'mark' | 'index', page: number): VenueDataset {
     : ['publicGetMarketIndexCandles', 'publicGetMarketHistoryIndexCandles'];
   return {
     markets: kind === 'trade' ? 'any' : 'perpetual',
-    served: kind === 'trade' ? 'candles (latest 1,440 bars) and history-candles, 300 a page, newest first; a swap\'s volume from volCcy (coins; vol counts contracts), a pair\'s from vol; utc bars from 6h'
+    served: kind === 'trade' ? 'candles (latest 1,440 bars) and history-candles, 300 a page, newest first; a swap\'s volume from volCcy (coins; vol counts contracts), a pair\'s from vol; utc bars from 6h; 1m of past months also from OKX\'s monthly candle archive'
       : `${kind}-candles and history-${kind}-candles: open, high, low, close`,
-    pager: ({ client, market }: VenueSource, tf, until) => {
+    pager: ({ client, market, archives }: VenueSource, tf, until) => {
       const instId = kind === 'index' ? market.id.replace(/-SWAP$/, '') : market.id;
       const swap = market.type === 'swap';
-      return windowPager({
+      const rest = windowPager({
         what: `${market.symbol} ${kind === 'trade' ? 'candles' : `${kind} candles`} ${tf.name}`, until, floor: listedOpen(market, tf),
         windowEnd: periods(tf, page), next: (p) => nextOpen(tf, p.time[p.time.length - 1]!),
         rows: async (from, to) => {
@@ -71,7 +72,40 @@ function candles(kind: 'trade' | 'mark' | 'index', page: number): VenueDataset {
         },
         ...(kind === 'trade' ? { suspicious: (f: SeriesFrame) => Array.from(f.time.keys()).some((i) => !isSoundRow(f as never, i)) } : {}),
       });
+      const archive = archives as OkxArchives | undefined;
+      return kind === 'trade' && tf.name === '1m' && archive ? archivedMinutes(rest, archive, client, market, until) : rest;
     },
+  };
+}
+
+/**
+ * 1-minute candles with OKX's archive (module 2): each whole UTC+8 month before the current one that OKX has
+ * published comes from its file, pages of the file's rows from the cursor to the month's end; the rest (the
+ * current month, a month not published) from REST, which serves 1m from listing. The store is the one a
+ * REST-only build writes.
+ */
+function archivedMinutes(rest: Pager<SeriesFrame>, archive: OkxArchives, client: ExchangeClient, market: MarketInfo, until: number): Pager<SeriesFrame> {
+  const monthEnds = new WeakMap<Float64Array, number>();
+  return {
+    ...rest,
+    fetch: async (cursor) => {
+      for (let m = okxMonthOf(cursor); m.to <= until; m = okxMonthOf(m.to)) {
+        const f = await archive.candles(client, market.id, market.type === 'swap', m, true);
+        if (!f) break; // not published (or a hole): REST serves it
+        const a = lowerBound(f.time, cursor);
+        const b = lowerBound(f.time, m.to);
+        if (b > a) {
+          const time = f.time.slice(a, b);
+          monthEnds.set(time, m.to);
+          return { time, open: f.open.slice(a, b), high: f.high.slice(a, b), low: f.low.slice(a, b), close: f.close.slice(a, b), volume: f.volume.slice(a, b) } as SeriesFrame;
+        }
+        cursor = m.to;
+      }
+      return rest.fetch(cursor);
+    },
+    next: (page) => monthEnds.get(page.time) ?? rest.next(page),
+    isLastPage: (page) => !monthEnds.has(page.time) && rest.isLastPage!(page),
+    origin: (page) => (monthEnds.has(page.time) ? 'archive' : 'rest'),
   };
 }
 

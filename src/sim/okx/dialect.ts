@@ -154,7 +154,7 @@ function addRoutes(router: Router, ctx: DialectContext): void {
   route('market/index-candles', (q) => candles(ctx, q, 'index', 100, true));
   route('market/history-index-candles', (q) => candles(ctx, q, 'index', 100, false));
   route('public/funding-rate-history', (q) => funding(ctx, q));
-  addOkxArchiveRoutes(router, ctx, ok, error);
+  addOkxArchiveRoutes(router, ctx, ok, error, (inst, from, to) => archiveCandleRows(ctx, inst, from, to));
   route('rubik/stat/contracts/open-interest-history', (q) => rubik(ctx, q, RUBIK_FROM, (inst, t) => {
     const oi = openInterestAt(inst.market, ctx.seed, t);
     const coins = oi.contracts * inst.multiplier;
@@ -180,6 +180,26 @@ function addRoutes(router: Router, ctx: DialectContext): void {
 }
 
 /** A number as OKX prints it: its decimal text, without trailing zeros. */
+/** A candle's volumes as OKX sends them: a swap's `vol` in contracts, `volCcy` in coins; a pair's `vol` in coins, `volCcy` in the quote. */
+function tradeVolumes(inst: Instrument, coins: number, quote: number): string[] {
+  return inst.type === 'SWAP' ? [trimmed(coins / inst.ctVal, 2), trimmed(coins, 8), trimmed(quote, 4)] : [trimmed(coins, 8), trimmed(quote, 4), trimmed(quote, 4)];
+}
+
+/** The 1m candles of [from, to) as the archive's CSV rows (`instrument_name,open,high,low,close,vol,vol_ccy,vol_quote,open_time,confirm`). */
+function archiveCandleRows(ctx: DialectContext, inst: Instrument, from: number, to: number): string[] {
+  const m1 = parseTimeframe('1m');
+  const now = ctx.now();
+  const bars = barsOf(inst, m1, false, { startTime: from, endTime: to - 1, limit: Math.ceil((to - from) / m1.ms) + 1 }, now);
+  const d = inst.priceDecimals;
+  const out: string[] = [];
+  for (let i = 0; i < bars.time.length; i++) {
+    const t = bars.time[i]!;
+    if (t < from || t >= to) continue;
+    out.push([inst.instId, bars.open[i]!.toFixed(d), bars.high[i]!.toFixed(d), bars.low[i]!.toFixed(d), bars.close[i]!.toFixed(d), ...tradeVolumes(inst, bars.volume[i]!, bars.quoteVolume[i]!), String(t), '1'].join(','));
+  }
+  return out;
+}
+
 function trimmed(v: number, decimals: number): string {
   return String(Number(v.toFixed(decimals)));
 }
@@ -256,9 +276,7 @@ function candles(ctx: DialectContext, q: URLSearchParams, kind: 'trade' | 'mark'
     else {
       const coins = bars.volume[i]!;
       const quote = bars.quoteVolume[i]!;
-      rows.push(inst.type === 'SWAP'
-        ? [...price, trimmed(coins / inst.ctVal, 2), trimmed(coins, 8), trimmed(quote, 4), confirm]
-        : [...price, trimmed(coins, 8), trimmed(quote, 4), trimmed(quote, 4), confirm]);
+      rows.push([...price, ...tradeVolumes(inst, coins, quote), confirm]);
     }
   }
   return ok(rows);
