@@ -1,4 +1,4 @@
-import type { Interval } from '../core/interval.js';
+import { unite, type Interval } from '../core/interval.js';
 import { lowerBoundTime } from '../core/time-search.js';
 
 const DAY = 86_400_000;
@@ -90,21 +90,11 @@ export function storeCoverage(c: CoverageInput): StoreCoverage {
     }
     out.firstMissing.push(firstMiss); out.lastMissing.push(lastMiss);
   }
-  return freeze(out, mergeTouching(missing));
+  return freeze(out, unite(missing));
 }
 
 function freeze(o: { day: number[]; present: number[]; expected: number[]; firstMissing: number[]; lastMissing: number[] }, missing: Interval[]): StoreCoverage {
   return { day: Int32Array.from(o.day), present: Float64Array.from(o.present), expected: Float64Array.from(o.expected), firstMissing: Float64Array.from(o.firstMissing), lastMissing: Float64Array.from(o.lastMissing), missing };
-}
-
-function mergeTouching(list: Interval[]): Interval[] {
-  const out: Interval[] = [];
-  for (const i of list) {
-    const last = out[out.length - 1];
-    if (last && i.from <= last.to) out[out.length - 1] = { from: last.from, to: Math.max(last.to, i.to) };
-    else out.push(i);
-  }
-  return out;
 }
 
 /** A store's coverage with what its venue's other stores say: for classifying its missing runs. */

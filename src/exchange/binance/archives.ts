@@ -7,6 +7,7 @@ import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.j
 import { parseCandleText } from '../../files/parse-candles.js';
 import { csvBytesOfZip, sha256 } from '../../files/read-candle-file.js';
 import { parseKlineCsv } from '../../files/kline-csv.js';
+import { headedCsv } from '../../files/headed-csv.js';
 import type { Log } from '../../core/log.js';
 
 const DAY = 86_400_000;
@@ -217,20 +218,6 @@ const METRICS_COLUMNS: Readonly<Record<Exclude<keyof MetricsFrame, 'time'>, stri
   openInterest: 'sum_open_interest', openInterestValue: 'sum_open_interest_value', topAccountsRatio: 'count_toptrader_long_short_ratio',
   topPositionsRatio: 'sum_toptrader_long_short_ratio', globalRatio: 'count_long_short_ratio', takerRatio: 'sum_taker_long_short_vol_ratio',
 };
-
-/** A CSV with a header row: its non-empty lines (the header first) and a column's index by name (an error naming the file when absent). */
-function headedCsv(text: string, name: string): { lines: string[]; at: (col: string) => number } {
-  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
-  const header = (lines[0] ?? '').split(',');
-  return {
-    lines,
-    at: (col) => {
-      const i = header.indexOf(col);
-      if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
-      return i;
-    },
-  };
-}
 
 /** The metrics CSV (header row, `create_time` as `YYYY-MM-DD HH:MM:SS` UTC) by column name, rows in time order. */
 export function parseMetricsCsv(text: string, name: string): MetricsFrame {

@@ -4,6 +4,7 @@ import { ExchangeError, TemporaryExchangeError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { numberOrNaN } from '../../core/numbers.js';
 import { csvBytesOfZip } from '../../files/read-candle-file.js';
+import { headedCsv } from '../../files/headed-csv.js';
 import type { ExchangeClient } from '../exchange-client.js';
 
 const HOUR = 3_600_000;
@@ -185,13 +186,7 @@ export class OkxArchives {
 
 /** A funding file's CSV (header `instrument_name,funding_rate,funding_time`, times in ms): one swap's rows, ascending. */
 export function parseOkxFundingCsv(text: string, name: string, instId: string): OkxFundingMonth {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = (lines[0] ?? '').split(',');
-  const at = (col: string) => {
-    const i = header.indexOf(col);
-    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
-    return i;
-  };
+  const { lines, at } = headedCsv(text, name);
   const [ii, ri, ti] = [at('instrument_name'), at('funding_rate'), at('funding_time')];
   const rows: [number, number][] = [];
   for (let r = 1; r < lines.length; r++) {
@@ -212,13 +207,7 @@ export function parseOkxFundingCsv(text: string, name: string, instId: string): 
  * times in ms): one instrument's rows, ascending; volume in coins (a swap's `vol_ccy`, a pair's `vol`).
  */
 export function parseOkxCandleCsv(text: string, name: string, instId: string, swap: boolean): OkxCandleMonth {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = (lines[0] ?? '').split(',');
-  const at = (col: string) => {
-    const i = header.indexOf(col);
-    if (i < 0) throw new ExchangeError(`${name}: no column ${col} (header: ${lines[0] ?? 'none'})`);
-    return i;
-  };
+  const { lines, at } = headedCsv(text, name);
   const [ii, ti, oi, hi, li, ci, vi] = [at('instrument_name'), at('open_time'), at('open'), at('high'), at('low'), at('close'), at(swap ? 'vol_ccy' : 'vol')];
   const rows: number[][] = [];
   for (let r = 1; r < lines.length; r++) {

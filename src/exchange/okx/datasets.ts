@@ -7,6 +7,7 @@ import type { ExchangeClient, MarketInfo } from '../exchange-client.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
 import { periods, windowPager } from '../window-pager.js';
 import { okxMonthOf, type OkxArchives } from './archives.js';
+import { lowerBoundTime } from '../../core/time-search.js';
 import type { Pager } from '../../core/pager.js';
 
 const HOUR = 3_600_000;
@@ -92,8 +93,8 @@ function archivedMinutes(rest: Pager<SeriesFrame>, archive: OkxArchives, client:
       for (let m = okxMonthOf(cursor); m.to <= until; m = okxMonthOf(m.to)) {
         const f = await archive.candles(client, market.id, market.type === 'swap', m, true);
         if (!f) break; // not published (or a hole): REST serves it
-        const a = lowerBound(f.time, cursor);
-        const b = lowerBound(f.time, m.to);
+        const a = lowerBoundTime(f.time, cursor);
+        const b = lowerBoundTime(f.time, m.to);
         if (b > a) {
           const time = f.time.slice(a, b);
           monthEnds.set(time, m.to);
@@ -155,8 +156,8 @@ const FUNDING: VenueDataset = {
             lacking.push({ from: Math.max(m.from, cursor), to: Math.min(m.to, restAt, until) });
             continue;
           }
-          const a = lowerBound(f.time, cursor);
-          const b = lowerBound(f.time, Math.min(m.to, until));
+          const a = lowerBoundTime(f.time, cursor);
+          const b = lowerBoundTime(f.time, Math.min(m.to, until));
           if (b > a) {
             const time = f.time.slice(a, b);
             monthEnds.set(time, Math.min(m.to, until));
@@ -172,17 +173,6 @@ const FUNDING: VenueDataset = {
     };
   },
 };
-
-function lowerBound(time: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = time.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (time[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * A trading statistic of a swap (rubik), per instrument: only the latest 1,440 entries exist, and none
