@@ -8,6 +8,7 @@ import { parseTimeframe } from '../core/timeframe.js';
 import type { RunSettings } from '../pipeline/run-settings.js';
 import type { BuildRange } from '../pipeline/build.js';
 import { isoUtc, parseUserDate } from '../core/time-format.js';
+import { isRemote } from '../store/object-store.js';
 import { checkDataDir } from '../store/store-path.js';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
@@ -36,7 +37,7 @@ export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Rec
   return {
     exchange: flags.exchange ?? cfg.exchange,
     source: sourceOfApiUrl(apiUrlOf(cfg, flags, env)),
-    dataDir: checkDataDir(flags.dataDir ?? cfg.data_dir),
+    dataDir: localDataDir(checkDataDir(flags.dataDir ?? cfg.data_dir)),
     atrPeriod: cfg.atr_period,
     concurrency: cfg.concurrency,
     lockWaitMs: cfg.lock_wait_ms,
@@ -154,4 +155,15 @@ export function durationMs(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
   if (!m || Number(m[1]) <= 0) throw new UsageError(`${flag} "${text}" is not a duration (expected a number and a unit, e.g. 24h, 30m, 10s)`);
   return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+/**
+ * A data folder the command writes to (or keeps local state in): stores on S3 are read by `list`,
+ * `validate` and `report` in this version; writing them (with conditional writes and leases) is not built yet.
+ */
+export function localDataDir(dataDir: string): string {
+  if (isRemote(dataDir)) {
+    throw new UsageError(`--data-dir ${dataDir}: stores on S3 can be read (list, validate, report) but not yet written or collected into; build into a local folder and copy it up (e.g. aws s3 sync)`);
+  }
+  return dataDir;
 }

@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import type { DatasetDescriptor } from '../core/dataset.js';
 import { OHLCV } from '../datasets/ohlcv.js';
 import { recordOf } from '../datasets/registry.js';
@@ -7,7 +6,7 @@ import { StoreError } from '../core/errors.js';
 import { parseSymbol } from '../core/symbol.js';
 import { isoUtc } from '../core/time-format.js';
 import { parseTimeframe } from '../core/timeframe.js';
-import { compareStores, listStores, readStoreColumns, type StoreRef } from '../store/store-read.js';
+import { compareStores, listStores, readStoreColumns, storeFileSize, type StoreRef } from '../store/store-read.js';
 import { statusOf, type Finding } from '../validate/findings.js';
 import type { StoreHealth, StoreSummary } from '../validate/render-findings.js';
 
@@ -72,7 +71,7 @@ export interface StoreListing extends StoreSummary {
 export async function describeStores(refs: readonly StoreRef[], now: number): Promise<StoreListing[]> {
   const out: StoreListing[] = [];
   for (const ref of refs) {
-    const bytes = (await stat(ref.path)).size;
+    const bytes = await storeFileSize(ref.path);
     try {
       const record = recordOf(ref.dataset)!;
       const { columns, meta } = await readStoreColumns(record.descriptor, ref.path, ['time']);

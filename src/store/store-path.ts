@@ -151,5 +151,8 @@ export function timeframeOfFile(d: DatasetDescriptor, name: string): string | un
  */
 export function checkDataDir(text: string): string {
   if (text.trim() === '' || text.includes('\0')) throw new UsageError(`--data-dir "${text}" is empty or invalid (expected a folder path)`);
+  if (/^[a-z0-9]+:\/\//i.test(text) && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\0]*)?$/.test(text)) {
+    throw new UsageError(`--data-dir "${text}" is not a folder path or an S3 location (expected a path, or s3://bucket/prefix)`);
+  }
   return text;
 }

@@ -1,5 +1,4 @@
-import { open, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import type { FileMetaData } from 'hyparquet';
 import { requiredColumns, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
 import { StoreError, UsageError } from '../core/errors.js';
@@ -11,6 +10,7 @@ import { OHLCV } from '../datasets/ohlcv.js';
 import { isToolArtifactColumn, type StoreMeta } from './store-meta.js';
 import { columnNames, decodeColumns, readFooter, rowRangeFor, storeMetaOf } from './parquet-codec.js';
 import { resolveStorePath, storeFileOf } from './store-path.js';
+import { childPath, getRemote, isRemote, listRemote, statRemote } from './object-store.js';
 
 export interface StoreRef {
   readonly dataset: string;
@@ -104,6 +104,7 @@ export interface AsyncFile {
 }
 
 export async function readBytes(path: string): Promise<Uint8Array> {
+  if (isRemote(path)) return getRemote(path);
   try {
     return await readFile(path);
   } catch (e) {
@@ -114,6 +115,15 @@ export async function readBytes(path: string): Promise<Uint8Array> {
 
 /** The footer bytes of a Parquet file and its size, reading only the end of the file. */
 export async function readFooterBytes(path: string): Promise<{ footer: Uint8Array; tail: Uint8Array; size: number }> {
+  if (isRemote(path)) {
+    // one suffix range usually holds the whole footer; a longer one is read again at its length
+    const { size } = await statRemote(path);
+    let tail = await getRemote(path, { start: -Math.min(size, 65_536) });
+    const want = size >= 8 ? Math.min(size, Buffer.from(tail.subarray(tail.length - 8)).readUInt32LE(0) + 8) : size;
+    if (want > tail.length) tail = await getRemote(path, { start: -want });
+    tail = tail.subarray(tail.length - want);
+    return { tail, footer: tail.subarray(0, Math.max(0, want - 8)), size };
+  }
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new StoreError(`cannot read ${path}: ${e.code ?? e.message}`); });
   try {
     const { size } = await fh.stat();
@@ -136,6 +146,17 @@ export async function readStoreMeta(path: string): Promise<Partial<StoreMeta>> {
 
 /** An open file read by byte ranges; close it when done. */
 export async function openAsyncFile(path: string): Promise<AsyncFile & { close(): Promise<void> }> {
+  if (isRemote(path)) {
+    const { size } = await statRemote(path);
+    return {
+      byteLength: size,
+      async slice(start: number, end = size) {
+        const b = await getRemote(path, { start, end });
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+      },
+      close: async () => undefined,
+    };
+  }
   const fh = await open(path, 'r').catch((e: NodeJS.ErrnoException) => { throw new StoreError(`cannot read ${path}: ${e.code ?? e.message}`); });
   const { size } = await fh.stat();
   return {
@@ -234,17 +255,17 @@ export async function loadMaster(o: LoadMasterOptions): Promise<MasterFrame> {
  * Sorted by venue, symbol, dataset, then timeframe duration or day.
  */
 export async function listStores(dataDir: string, datasets: readonly DatasetDescriptor[] = [OHLCV], venue?: string, aliases: readonly string[] = []): Promise<StoreRef[]> {
-  const top = await readdir(dataDir, { withFileTypes: true }).catch(() => []);
+  const top = await entriesOf(dataDir);
   const out: StoreRef[] = [];
   const perSymbol = datasets.filter((d) => d.scope !== 'venue');
   const daily = datasets.filter((d) => d.scope === 'venue' && d.partition === 'day');
   const scan = async (folder: string, exchange: string | undefined) => {
-    for (const dir of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+    for (const dir of await entriesOf(folder)) {
       if (!dir.isDirectory()) continue;
       const symbol = symbolFromDirName(dir.name);
-      const names = symbol || daily.some((d) => d.name === dir.name) ? await readdir(join(folder, dir.name)) : [];
+      const names = symbol || daily.some((d) => d.name === dir.name) ? (await entriesOf(childPath(folder, dir.name))).filter((e) => !e.isDirectory()).map((e) => e.name) : [];
       for (const name of names) {
-        const path = join(folder, dir.name, name);
+        const path = childPath(folder, dir.name, name);
         if (symbol) {
           const file = storeFileOf(name, names, perSymbol);
           if (file) out.push({ dataset: file.dataset, exchange: exchange ?? await footerExchange(path), symbol, timeframe: file.timeframe, path });
@@ -255,13 +276,25 @@ export async function listStores(dataDir: string, datasets: readonly DatasetDesc
     }
   };
   for (const dir of top) {
-    if (dir.isDirectory() && /^[a-z0-9]+$/.test(dir.name) && !daily.some((d) => d.name === dir.name) && (!venue || dir.name === venue)) await scan(join(dataDir, dir.name), dir.name);
+    if (dir.isDirectory() && /^[a-z0-9]+$/.test(dir.name) && !daily.some((d) => d.name === dir.name) && (!venue || dir.name === venue)) await scan(childPath(dataDir, dir.name), dir.name);
   }
   const before = out.length;
   await scan(dataDir, undefined);
   // legacy stores of another venue (by their footer) are left out when one venue is asked for
   if (venue) out.splice(before, out.length - before, ...out.slice(before).filter((r) => r.exchange === undefined || r.exchange === venue || aliases.includes(r.exchange)));
   return out.sort(compareStores);
+}
+
+/** A folder's entries, on disk or below an `s3://` prefix (none when it does not exist; an S3 error says why). */
+async function entriesOf(folder: string): Promise<{ name: string; isDirectory(): boolean }[]> {
+  if (!isRemote(folder)) return readdir(folder, { withFileTypes: true }).catch(() => []);
+  const { dirs, files } = await listRemote(folder);
+  return [...dirs.map((name) => ({ name, isDirectory: () => true })), ...files.map((f) => ({ name: f.name, isDirectory: () => false }))];
+}
+
+/** A store file's size in bytes, on disk or in a bucket. */
+export async function storeFileSize(path: string): Promise<number> {
+  return isRemote(path) ? (await statRemote(path)).size : (await stat(path)).size;
 }
 
 /** The order stores are listed in: venue, symbol, dataset, then timeframe duration or day. */

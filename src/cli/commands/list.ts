@@ -10,6 +10,7 @@ import { durationText } from './liquidations.js';
 import { liquidationDays } from '../../liquidations/days.js';
 import { findLeftovers } from '../../store/leftovers.js';
 import { loadConfig } from '../config.js';
+import { checkRemoteFolder, isRemote } from '../../store/object-store.js';
 
 interface ListFlags { exchange?: string; dataDir?: string; config?: string; json?: boolean; datasets?: string[]; symbol?: string[]; timeframes?: string[]; market?: string }
 
@@ -25,7 +26,8 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
       const c = ctx();
       const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
       const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
-      if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
+      if (isRemote(dataDir)) await checkRemoteFolder(dataDir);
+      else if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.market !== undefined && flags.market !== 'spot' && flags.market !== 'perp') throw new UsageError(`--market "${flags.market}" is not a market (expected spot or perp)`);
       const names = flags.datasets ?? ['ohlcv'];
       // liquidations are day files of the recorder, not stores: listed per day after the stores
@@ -34,8 +36,9 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
       const refs = storeNames.length === 0 ? [] : (await findStores(dataDir, { datasets: datasetsNamed(storeNames), symbols: flags.symbol, timeframes: flags.timeframes, exchange: flags.exchange }))
         .filter((r) => flags.market === undefined || (flags.market === 'perp') === r.symbol.includes(':'));
       const stores = await describeStores(refs, Date.now());
-      const days = withLiquidations ? await liquidationDays(dataDir, Date.now(), flags.exchange) : undefined;
-      const leftovers = await findLeftovers(dataDir);
+      const days = withLiquidations && !isRemote(dataDir) ? await liquidationDays(dataDir, Date.now(), flags.exchange) : undefined;
+      // leftovers of interrupted runs are local files (temp files, checkpoints, locks)
+      const leftovers = isRemote(dataDir) ? [] : await findLeftovers(dataDir);
       if (flags.json) return c.print(JSON.stringify({ stores, ...(days ? { liquidations: days } : {}), leftovers }, null, 2));
       const dayLines = (days ?? []).map((d) => `liquidations ${d.exchange ?? '?'} ${d.day}  ${d.events} events  ${d.symbols} symbols  ${durationText(d.coveredMs)} of ${durationText(d.spanMs)} covered, ${d.gaps.length} gap(s)`);
       const header = ['EXCHANGE', 'SYMBOL', 'TF', 'ROWS', 'FIRST', 'LAST', 'BEHIND', 'GAPS', 'SIZE', 'UPDATED'];

@@ -11,6 +11,7 @@ import { gatherReport } from '../../report/gather.js';
 import { renderReportHtml } from '../../report/html.js';
 import { writeTextFile } from '../../store/json-file.js';
 import { checkDataDir } from '../../store/store-path.js';
+import { checkRemoteFolder, isRemote } from '../../store/object-store.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { collect, positiveNumber, storeOptions } from '../options.js';
@@ -22,7 +23,7 @@ const DAY = 86_400_000;
 export function registerReport(program: Command, ctx: () => CommandContext): void {
   storeOptions(program.command('report')
     .description('one self-contained HTML page about the data folder: coverage heatmaps, health, universe, collector cycles, one symbol\'s values')
-    .option('--out <file>', 'where to write the page (default <data-dir>/report.html)')
+    .option('--out <file>', 'where to write the page (default <data-dir>/report.html; ./report.html for an s3:// data folder)')
     .option('--datasets <list>', `datasets to show: ${DATASETS.map((d) => d.name).join(', ')} or all (default all)`, collect('--datasets'))
     .option('--exchange <id>', 'only this venue\'s stores')
     .option('--symbol <symbol>', 'the symbol of the value chart (default: the universe\'s first member, else the symbol with the most stores)')
@@ -34,7 +35,8 @@ export function registerReport(program: Command, ctx: () => CommandContext): voi
       const c = ctx();
       const cfg = loadConfig(flags.config);
       const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
-      if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
+      if (isRemote(dataDir)) await checkRemoteFolder(dataDir);
+      else if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.since !== undefined && flags.days !== undefined) throw new UsageError('give only one of --days, --since');
       const until = flags.until === undefined ? undefined : Math.ceil(parseUserDate(flags.until, '--until') / DAY) * DAY;
       const since = flags.since === undefined ? undefined : Math.floor(parseUserDate(flags.since, '--since') / DAY) * DAY;
@@ -46,7 +48,8 @@ export function registerReport(program: Command, ctx: () => CommandContext): voi
       const started = Date.now();
       const data = await gatherReport({ dataDir, refs, days, now: started, ...(since !== undefined ? { from: since } : {}), ...(until !== undefined ? { to: until } : {}), ...(flags.symbol ? { symbol: flags.symbol } : {}) });
       const html = renderReportHtml(data, await loadPageAssets());
-      const out = resolve(flags.out ?? join(dataDir, 'report.html'));
+      // beside the stores, or (stores in a bucket) in the current folder
+      const out = resolve(flags.out ?? (isRemote(dataDir) ? 'report.html' : join(dataDir, 'report.html')));
       const bytes = await writeTextFile(out, html);
       const figures = { path: out, bytes, stores: refs.length, days: data.window.days.length, ms: Date.now() - started };
       c.print(flags.json ? JSON.stringify(figures, null, 2) : `report: ${out} (${(bytes / (1 << 20)).toFixed(1)} MiB, ${refs.length} store(s), ${data.window.days.length} day(s), ${figures.ms} ms)`);
