@@ -8,7 +8,7 @@ import { parseTimeframe } from '../core/timeframe.js';
 import type { RunSettings } from '../pipeline/run-settings.js';
 import type { BuildRange } from '../pipeline/build.js';
 import { isoUtc, parseUserDate } from '../core/time-format.js';
-import { isRemote } from '../store/object-store.js';
+import { isRemote, localStateDir } from '../store/object-store.js';
 import { checkDataDir } from '../store/store-path.js';
 import type { Config } from './config.js';
 import type { Log } from '../core/log.js';
@@ -33,11 +33,13 @@ export interface ExchangeFlags {
   readonly dataDir?: string;
 }
 
-export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): RunSettings {
+export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>, o: { readonly bucket?: boolean } = {}): RunSettings {
+  const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
   return {
     exchange: flags.exchange ?? cfg.exchange,
     source: sourceOfApiUrl(apiUrlOf(cfg, flags, env)),
-    dataDir: localDataDir(checkDataDir(flags.dataDir ?? cfg.data_dir)),
+    // build and update write stores in a bucket; every other command keeps state of its own beside them
+    dataDir: o.bucket ? dataDir : localDataDir(dataDir),
     atrPeriod: cfg.atr_period,
     concurrency: cfg.concurrency,
     lockWaitMs: cfg.lock_wait_ms,
@@ -75,7 +77,7 @@ export function archivesFor(
   if (m === 'off') return undefined;
   const out = new Map<string, object>();
   for (const v of allVenues()) {
-    if (v.archives) out.set(v.id, v.archives.open({ base: ex.apiUrl ?? v.archives.realBase, cacheDir: join(dataDir, '.archives'), mode: m, log, writeCache: !dryRun, downloads: cfg.archive_downloads }));
+    if (v.archives) out.set(v.id, v.archives.open({ base: ex.apiUrl ?? v.archives.realBase, cacheDir: join(localStateDir(dataDir), '.archives'), mode: m, log, writeCache: !dryRun, downloads: cfg.archive_downloads }));
   }
   return out;
 }
@@ -158,12 +160,13 @@ export function durationMs(flag: string, text: string): number {
 }
 
 /**
- * A data folder the command writes to (or keeps local state in): stores on S3 are read by `list`,
- * `validate` and `report` in this version; writing them (with conditional writes and leases) is not built yet.
+ * A data folder a command keeps state of its own in (the collector's status, the universe, the recorder's
+ * journal, files in and out): a local folder. Stores in a bucket are built, updated and read; the other
+ * commands do not work on a bucket yet.
  */
 export function localDataDir(dataDir: string): string {
   if (isRemote(dataDir)) {
-    throw new UsageError(`--data-dir ${dataDir}: stores on S3 can be read (list, validate, report) but not yet written or collected into; build into a local folder and copy it up (e.g. aws s3 sync)`);
+    throw new UsageError(`--data-dir ${dataDir}: stores on S3 are built and updated (build, update) and read (list, validate, report); this command does not work on a bucket yet`);
   }
   return dataDir;
 }

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StoreError } from '../core/errors.js';
 
@@ -90,12 +91,85 @@ export async function getRemote(url: string, range?: { start: number; end?: numb
   }
 }
 
-/** An object's size and last change. */
-export async function statRemote(url: string): Promise<{ size: number; modified?: Date }> {
+/** An object's size, last change and version (its ETag, without quotes). */
+export async function statRemote(url: string): Promise<{ size: number; etag: string; modified?: Date }> {
+  const st = await headRemote(url);
+  if (!st) throw new StoreError(`no store at ${url} (run build first)`);
+  return st;
+}
+
+/** An object's size, last change and version, or undefined when there is none. */
+export async function headRemote(url: string): Promise<{ size: number; etag: string; modified?: Date } | undefined> {
   const { bucket, key } = splitS3(url);
   const { sdk, client } = await s3();
-  const res = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key })).catch((e: unknown) => { throw s3Error(`cannot read ${url}`, e); });
-  return { size: res.ContentLength ?? 0, ...(res.LastModified ? { modified: res.LastModified } : {}) };
+  try {
+    const res = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return { size: res.ContentLength ?? 0, etag: bareEtag(res.ETag), ...(res.LastModified ? { modified: res.LastModified } : {}) };
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404) return undefined;
+    throw s3Error(`cannot read ${url}`, e);
+  }
+}
+
+/** An object's bytes with its version, or undefined when there is none. */
+export async function getRemoteVersion(url: string): Promise<{ bytes: Uint8Array; etag: string } | undefined> {
+  const { bucket, key } = splitS3(url);
+  const { sdk, client } = await s3();
+  try {
+    const res = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { bytes: await res.Body!.transformToByteArray(), etag: bareEtag(res.ETag) };
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return undefined;
+    throw s3Error(`cannot read ${url}`, e);
+  }
+}
+
+/** Thrown when a conditional write finds the object not as the writer read it (HTTP 412). */
+export class RemoteChangedError extends StoreError {
+  override name = 'RemoteChangedError';
+}
+
+/**
+ * Put an object only if it is still the version read (`ifMatch`: its ETag) or only if there is none
+ * (`ifAbsent`): the gateway refuses anything else (412), so a write never replaces another writer's version.
+ * ETags go bare (Ceph 16 refuses the quoted form). Returns the new version.
+ */
+export async function putRemote(url: string, bytes: Uint8Array, when: { readonly ifMatch?: string; readonly ifAbsent?: boolean }): Promise<string> {
+  const { bucket, key } = splitS3(url);
+  const { sdk, client } = await s3();
+  try {
+    const res = await client.send(new sdk.PutObjectCommand({
+      Bucket: bucket, Key: key, Body: bytes,
+      ...(when.ifMatch !== undefined ? { IfMatch: when.ifMatch } : {}), ...(when.ifAbsent ? { IfNoneMatch: '*' } : {}),
+    }));
+    return bareEtag(res.ETag);
+  } catch (e) {
+    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) throw new RemoteChangedError(`${url} changed since it was read (another writer); nothing was written`);
+    throw s3Error(`cannot write ${url}`, e);
+  }
+}
+
+/** Remove an object (absent: nothing to do). */
+export async function deleteRemote(url: string): Promise<void> {
+  const { bucket, key } = splitS3(url);
+  const { sdk, client } = await s3();
+  await client.send(new sdk.DeleteObjectCommand({ Bucket: bucket, Key: key })).catch((e: unknown) => { throw s3Error(`cannot remove ${url}`, e); });
+}
+
+function bareEtag(etag: string | undefined): string {
+  return (etag ?? '').replace(/"/g, '');
+}
+
+/**
+ * Where a data folder keeps what stays on this machine (the archives' cache, resume checkpoints): the folder
+ * itself, or for `s3://bucket/prefix` `$XDG_CACHE_HOME/qml-data/s3/bucket/prefix` (~/.cache by default).
+ */
+export function localStateDir(dataDir: string): string {
+  if (!isRemote(dataDir)) return dataDir;
+  const { bucket, key } = splitS3(dataDir);
+  return join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'qml-data', 's3', bucket, ...key.split('/').filter(Boolean));
 }
 
 /** Whether an S3 data folder can be read at all (the bucket exists and the keys are accepted): a clear error if not. */

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { DatasetDescriptor } from '../core/dataset.js';
+import { childPath, isRemote } from './object-store.js';
 import { UsageError } from '../core/errors.js';
 import { symbolDirName } from '../core/symbol.js';
 import { parseTimeframe } from '../core/timeframe.js';
@@ -33,6 +34,8 @@ function inside(root: string, path: string, what: string): string {
  */
 export function storePath(dataDir: string, venue: string, d: DatasetDescriptor, symbol: string, timeframe?: string): string {
   const tf = d.perTimeframe ? timeframeFileName(parseTimeframe(timeframe ?? '').name) : undefined;
+  // in a bucket: the same layout under the prefix (symbol folder names hold [A-Z0-9_] only)
+  if (isRemote(dataDir)) return childPath(dataDir, checkVenue(venue), symbolDirName(symbol), d.fileName(tf));
   const root = resolve(dataDir);
   return inside(root, join(root, checkVenue(venue), symbolDirName(symbol), d.fileName(tf)), `symbol "${symbol}"`);
 }
@@ -91,6 +94,8 @@ export function masterPath(dataDir: string, venue: string, symbol: string, timef
  * `1m_master.parquet` is never taken for it.
  */
 export async function resolveStorePath(dataDir: string, venue: string, d: DatasetDescriptor, symbol: string, timeframe?: string, aliases: readonly string[] = []): Promise<string> {
+  // a bucket holds this version's layout only (no earlier layout was ever written there)
+  if (isRemote(dataDir)) return storePath(dataDir, venue, d, symbol, timeframe);
   const path = await legacyOr(storePath(dataDir, venue, d, symbol, timeframe), legacyStorePath(dataDir, d, symbol, timeframe), venue, aliases);
   if (!d.perTimeframe || parseTimeframe(timeframe ?? '').name !== '1M') return path;
   const dir = join(path, '..');

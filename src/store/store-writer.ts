@@ -10,6 +10,9 @@ import { STORE_SCHEMA_VERSION, type StoreMeta, type WriteIdentity } from './stor
 import { checkedLayout, decodeFrame, openAsyncFile, readFooterBytes, readStore, type LoadedStore, type StoreIdentity } from './store-read.js';
 import { rowLoss } from './no-row-loss.js';
 import { withStoreLock } from './store-lock.js';
+import { getRemote, headRemote, isRemote, localStateDir, putRemote, splitS3 } from './object-store.js';
+import { withRemoteLock, type RemoteLock } from './remote-lock.js';
+import { join } from 'node:path';
 
 export type { WriteIdentity } from './store-meta.js';
 
@@ -65,13 +68,25 @@ export interface StoreHandle<F extends SeriesFrame> {
   extend(rows: F, id: WriteIdentity): Promise<number>;
 }
 
-interface FileStamp { ino: number; size: number; mtimeMs: number }
+/** The version of a store as opened: a local file's inode, size and time, or an object's ETag. */
+type FileStamp = { ino: number; size: number; mtimeMs: number } | { etag: string };
 
-/** Lock the store, clear what a killed writer left, read its footer, and run `fn` with the handle. */
+/**
+ * Lock the store, clear what a killed writer left, read its footer, and run `fn` with the handle. A store in
+ * a bucket (`s3://…`) is locked by a leased lock object and written by conditional requests: a write
+ * replaces the object only if it is still the version opened.
+ */
 export async function withStoreForWrite<F extends SeriesFrame, T>(
   d: DatasetDescriptor, path: string, expect: StoreIdentity, o: { waitMs: number; erase: boolean }, fn: (h: StoreHandle<F>) => Promise<T>,
 ): Promise<T> {
   const want = { dataset: d.name, ...expect };
+  if (isRemote(path)) {
+    return withRemoteLock(path, { waitMs: o.waitMs }, async (lock) => {
+      const stamp = await stampOf(path);
+      const stored = stamp && !o.erase ? await storedInfo(d, path, want) : undefined;
+      return fn(new OpenStore<F>(d, path, want, stamp, stored, stamp !== undefined && o.erase, lock));
+    });
+  }
   return withStoreLock(path, { waitMs: o.waitMs }, async () => {
     await removeStaleTemps(path);
     const stamp = await stampOf(path);
@@ -89,7 +104,21 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
     private readonly stamp: FileStamp | undefined, readonly stored: StoredInfo | undefined,
     /** An existing file is being replaced on the user's word (`--erase`): its rows may change. */
     private readonly erasing = false,
+    /** The lock of a store in a bucket (its lease may be lost). */
+    private readonly remoteLock?: RemoteLock,
   ) {}
+
+  /** Write the store's new bytes: atomically on disk; in a bucket only over the version opened (or where none was). */
+  private async put(bytes: Uint8Array, keep?: number): Promise<void> {
+    if (!isRemote(this.path)) {
+      await (keep === undefined ? writeFileAtomic(this.path, bytes) : writePrefixedFileAtomic(this.path, keep, bytes));
+      return;
+    }
+    const body = keep === undefined ? bytes : concatBytes(await getRemote(this.path, { start: 0, end: keep }), bytes);
+    this.remoteLock?.check();
+    const etag = this.stamp && 'etag' in this.stamp ? this.stamp.etag : undefined;
+    await putRemote(this.path, body, etag !== undefined ? { ifMatch: etag } : { ifAbsent: true });
+  }
 
   /** The footer's record of the last time stored rows were replaced: now when erasing, else carried over. */
   private lineage(): Pick<StoreMeta, 'rewrittenAt'> {
@@ -142,7 +171,7 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
       }
     }
     const bytes = encodeSeries(this.d, frame, storeMeta(this.d, { ...id, ...this.lineage() }));
-    await writeFileAtomic(this.path, bytes);
+    await this.put(bytes);
     return bytes.byteLength;
   }
 
@@ -155,11 +184,12 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
     if (why) throw new RowLossError(`refusing to write ${this.path}: ${why} (pass --erase to replace the store)`);
     if (rows.time.length > kept && !(rows.time[kept]! > this.stored.last)) throw new Error(`extend() got a row at ${rows.time[kept]} inside the stored rows`);
     const bytes = appendedBytes(this.d, base.append, rows, storeMeta(this.d, { ...id, ...this.lineage() }));
-    await writePrefixedFileAtomic(this.path, base.append.carryEnd, bytes);
+    await this.put(bytes, base.append.carryEnd);
     return base.append.carryEnd + bytes.byteLength;
   }
 
   private async checkUnchanged(): Promise<void> {
+    this.remoteLock?.check();
     if (!sameStamp(this.stamp, await stampOf(this.path))) {
       throw new StoreError(`${this.path} was changed by another program while this run worked on it; run the command again`);
     }
@@ -193,24 +223,45 @@ function storeMeta(d: DatasetDescriptor, id: WriteIdentity & Pick<StoreMeta, 're
 }
 
 async function stampOf(path: string): Promise<FileStamp | undefined> {
+  if (isRemote(path)) {
+    const head = await headRemote(path);
+    return head && { etag: head.etag };
+  }
   const st = await stat(path).catch(() => undefined);
   return st && { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
-  return a === b || (a !== undefined && b !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs);
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  if ('etag' in a || 'etag' in b) return 'etag' in a && 'etag' in b && a.etag === b.etag;
+  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** Where a store's resume checkpoint lives: beside it on disk; for a store in a bucket, in the local state folder. */
+function checkpointPath(storePath: string): string {
+  if (!isRemote(storePath)) return partialPath(storePath);
+  const { bucket, key } = splitS3(storePath);
+  return partialPath(join(localStateDir(`s3://${bucket}`), ...key.split('/')));
 }
 
 /** Write the resume checkpoint beside a store (its rows are fetched rows, not yet the store). */
 export async function writeCheckpointFile(d: DatasetDescriptor, storePath: string, frame: SeriesFrame, id: WriteIdentity, tag: string): Promise<void> {
-  await writeFileAtomic(partialPath(storePath), encodeSeries(d, frame, storeMeta(d, id, tag)));
+  await writeFileAtomic(checkpointPath(storePath), encodeSeries(d, frame, storeMeta(d, id, tag)));
 }
 
 /** The checkpoint beside a store; undefined when there is none, the StoreError when it is unreadable or foreign. */
 export async function readCheckpointFile<F extends SeriesFrame>(
   d: DatasetDescriptor, storePath: string, expect: StoreIdentity,
 ): Promise<LoadedStore<F> | StoreError | undefined> {
-  const path = partialPath(storePath);
+  const path = checkpointPath(storePath);
   if (!(await stampOf(path))) return undefined;
   return readStore<F>(d, path, { dataset: d.name, ...expect }).catch((e: unknown) => {
     if (e instanceof StoreError) return e;
@@ -219,5 +270,5 @@ export async function readCheckpointFile<F extends SeriesFrame>(
 }
 
 export async function removeCheckpointFile(storePath: string): Promise<void> {
-  await unlink(partialPath(storePath)).catch(() => undefined);
+  await unlink(checkpointPath(storePath)).catch(() => undefined);
 }

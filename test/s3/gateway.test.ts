@@ -6,6 +6,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim } from '../../src/sim/server.js';
+import { recordOf } from '../../src/datasets/registry.js';
+import { readStoreColumns } from '../../src/store/store-read.js';
+import { writeFile } from 'node:fs/promises';
 import { HAVE_CEPH, startCephGateway, type CephGateway } from '../helpers/ceph.js';
 import { runBinary, simArgs, tempDir } from '../helpers/cli.js';
 
@@ -136,12 +139,12 @@ describe.skipIf(!HAVE_CEPH)('the Ceph S3 gateway (needs Debian\'s radosgw, ceph-
       expect(data.coverage.reduce((n, c) => n + c.rows.length, 0)).toBe(4);
     });
 
-    it('a wrong key, an unreachable endpoint, a bad location are one line each with their exit code; writing to S3 is refused for now', async () => {
+    it('a wrong key, an unreachable endpoint, a bad location are one line each with their exit code; a command that keeps local state refuses a bucket', async () => {
       const cases: [string[], Record<string, string>, number, RegExp][] = [
         [['list', '--data-dir', remote], { ...env(), AWS_SECRET_ACCESS_KEY: 'not-the-secret' }, 4, /cannot list s3:\/\/qml-test\/market\/data: SignatureDoesNotMatch/],
         [['validate', '--data-dir', remote], { ...env(), AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, 4, /cannot list s3:\/\/qml-test\/market\/data: .*(ECONNREFUSED|connect)/],
         [['list', '--data-dir', 's3://Bad_Bucket'], env(), 2, /not a folder path or an S3 location/],
-        [['build', '--symbol', 'BTC/USDT', '--data-dir', remote], env(), 2, /stores on S3 can be read .* but not yet written/],
+        [['status', '--data-dir', remote], env(), 2, /this command does not work on a bucket yet/],
       ];
       for (const [args, e, code, message] of cases) {
         const r = await runBinary(args, e);
@@ -150,6 +153,68 @@ describe.skipIf(!HAVE_CEPH)('the Ceph S3 gateway (needs Debian\'s radosgw, ceph-
         expect(r.stderr).toMatch(message);
         expect(r.stderr).not.toContain('not-the-secret');
       }
+    }, 120_000);
+  });
+
+  describe('stores built and updated in a bucket (build, update --data-dir s3://…)', () => {
+    const remote = `s3://${Bucket}/written`;
+    const T0 = Date.parse('2026-06-01T05:00:00Z');
+    const env = () => ({ AWS_ENDPOINT_URL: gw.endpoint, AWS_ACCESS_KEY_ID: gw.accessKeyId, AWS_SECRET_ACCESS_KEY: gw.secretAccessKey, AWS_REGION: 'us-east-1', XDG_CACHE_HOME: cache });
+    let cache: string;
+    let sim: Awaited<ReturnType<typeof startSim>>;
+    const d = recordOf('ohlcv')!.descriptor;
+    /** A store in the bucket, downloaded and read as a file. */
+    const fromBucket = async (key: string) => {
+      const bytes = await (await s3.send(new GetObjectCommand({ Bucket, Key: key }))).Body!.transformToByteArray();
+      const file = join(await tempDir('qml-s3-get-'), 'store.parquet');
+      await writeFile(file, bytes);
+      return (await readStoreColumns(d, file)).columns as Record<string, Float64Array>;
+    };
+    const same = (a: Record<string, Float64Array>, b: Record<string, Float64Array>) => {
+      expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
+      for (const k of Object.keys(b)) expect(Buffer.from(a[k]!.buffer).equals(Buffer.from(b[k]!.buffer)), k).toBe(true);
+    };
+    beforeAll(async () => {
+      cache = await tempDir('qml-s3-cache-');
+      sim = await startSim({ port: 0, now: T0, seed: 8, symbols: ['BTC/USDT', 'ETH/USDT'] });
+    });
+    afterAll(async () => { await sim?.close(); });
+
+    it('build writes the same stores into the bucket as into a folder; update there equals a fresh build', async () => {
+      const args = (dir: string) => ['build', '--symbol', 'BTC/USDT:USDT,ETH/USDT', '--timeframes', '1h', '--days', '10', ...simArgs(sim.url, dir)];
+      const local = await tempDir('qml-s3-ref-');
+      const [a, b] = [await runBinary(args(remote), env()), await runBinary(args(local))];
+      expect(a.code, a.stderr).toBe(0);
+      expect(b.code, b.stderr).toBe(0);
+      expect(a.stdout).toContain(`${remote}/binance/BTC_USDT_USDT/1h_master.parquet`);
+      same(await fromBucket('written/binance/BTC_USDT_USDT/1h_master.parquet'), (await readStoreColumns(d, join(local, 'binance/BTC_USDT_USDT/1h_master.parquet'))).columns as Record<string, Float64Array>);
+      // no lock left behind; nothing of the run's own state in the bucket
+      const keys = (await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'written/' }))).Contents!.map((c) => c.Key!).sort();
+      expect(keys).toEqual(['written/binance/BTC_USDT_USDT/1h_master.parquet', 'written/binance/ETH_USDT/1h_master.parquet']);
+      // two days later: update in the bucket ≡ a fresh build to the same end
+      sim.setNow(T0 + 2 * 86_400_000);
+      const u = await runBinary(['update', '--json', '--data-dir', remote, '--api-url', sim.url], env());
+      expect(u.code, u.stderr).toBe(0);
+      const fresh = await tempDir('qml-s3-fresh-');
+      const f = await runBinary(['build', '--symbol', 'BTC/USDT:USDT,ETH/USDT', '--timeframes', '1h', '--since', new Date(Date.parse('2026-05-22T05:00:00Z')).toISOString(), ...simArgs(sim.url, fresh)]);
+      expect(f.code, f.stderr).toBe(0);
+      for (const s of ['BTC_USDT_USDT', 'ETH_USDT']) same(await fromBucket(`written/binance/${s}/1h_master.parquet`), (await readStoreColumns(d, join(fresh, `binance/${s}/1h_master.parquet`))).columns as Record<string, Float64Array>);
+    }, 120_000);
+
+    it('a store locked by a live writer is refused naming it; a lock whose lease has expired is taken over and removed', async () => {
+      const lockKey = 'written/binance/ETH_USDT/1h_master.parquet.lock';
+      const lock = (leaseUntil: number) => JSON.stringify({ owner: 'someone', pid: 4242, host: 'other-machine', startedAt: new Date().toISOString(), leaseUntil: new Date(leaseUntil).toISOString() });
+      await s3.send(new PutObjectCommand({ Bucket, Key: lockKey, Body: lock(Date.now() + 600_000) }));
+      sim.setNow(T0 + 3 * 86_400_000);
+      const args = ['update', '--symbol', 'ETH/USDT', '--data-dir', remote, '--api-url', sim.url];
+      const held = await runBinary(args, env());
+      expect(held.code, held.stderr).toBe(4); // the one store failed on its lock: a store error
+      expect(held.stdout + held.stderr).toMatch(/being written by process 4242 on other-machine/);
+      await s3.send(new PutObjectCommand({ Bucket, Key: lockKey, Body: lock(Date.now() - 1_000) }));
+      const took = await runBinary(args, env());
+      expect(took.code, took.stderr).toBe(0);
+      expect(took.stdout).toMatch(/written\s+ETH\/USDT 1h/);
+      expect(await status(s3.send(new HeadObjectCommand({ Bucket, Key: lockKey })))).toBe(404);
     }, 120_000);
   });
 });
