@@ -176,3 +176,32 @@ export function localStateDir(dataDir: string): string {
 export async function checkRemoteFolder(url: string): Promise<void> {
   await listRemote(url);
 }
+
+/** The least size of a multipart upload's parts but the last (S3 and Ceph: 5 MiB). */
+export const MIN_PART = 5 * 1024 * 1024;
+
+/**
+ * Replace an object with its own first `keep` bytes followed by `bytes`, copying the kept bytes inside the
+ * gateway (a multipart upload whose first part is an UploadPartCopy of the version read, `CopySourceIfMatch`),
+ * so only the new bytes are uploaded. `keep` must be at least MIN_PART. Returns the new version.
+ */
+export async function appendRemote(url: string, keep: number, bytes: Uint8Array, etag: string): Promise<string> {
+  const { bucket, key } = splitS3(url);
+  const { sdk, client } = await s3();
+  const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key })).catch((e: unknown) => { throw s3Error(`cannot write ${url}`, e); });
+  try {
+    const copied = await client.send(new sdk.UploadPartCopyCommand({
+      Bucket: bucket, Key: key, UploadId, PartNumber: 1, CopySource: `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`,
+      CopySourceRange: `bytes=0-${keep - 1}`, CopySourceIfMatch: etag,
+    }));
+    const added = await client.send(new sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: 2, Body: bytes }));
+    const done = await client.send(new sdk.CompleteMultipartUploadCommand({
+      Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult!.ETag! }, { PartNumber: 2, ETag: added.ETag! }] },
+    }));
+    return bareEtag(done.ETag);
+  } catch (e) {
+    await client.send(new sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => undefined);
+    if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) throw new RemoteChangedError(`${url} changed since it was read (another writer); nothing was written`);
+    throw s3Error(`cannot write ${url}`, e);
+  }
+}

@@ -10,7 +10,7 @@ import { STORE_SCHEMA_VERSION, type StoreMeta, type WriteIdentity } from './stor
 import { checkedLayout, decodeFrame, openAsyncFile, readFooterBytes, readStore, type LoadedStore, type StoreIdentity } from './store-read.js';
 import { rowLoss } from './no-row-loss.js';
 import { withStoreLock } from './store-lock.js';
-import { getRemote, headRemote, isRemote, localStateDir, putRemote, splitS3 } from './object-store.js';
+import { appendRemote, getRemote, headRemote, isRemote, localStateDir, MIN_PART, putRemote, splitS3 } from './object-store.js';
 import { withRemoteLock, type RemoteLock } from './remote-lock.js';
 import { join } from 'node:path';
 
@@ -114,9 +114,14 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
       await (keep === undefined ? writeFileAtomic(this.path, bytes) : writePrefixedFileAtomic(this.path, keep, bytes));
       return;
     }
-    const body = keep === undefined ? bytes : concatBytes(await getRemote(this.path, { start: 0, end: keep }), bytes);
     this.remoteLock?.check();
     const etag = this.stamp && 'etag' in this.stamp ? this.stamp.etag : undefined;
+    // an append to a large store copies its kept bytes inside the gateway; a small one is put whole
+    if (keep !== undefined && keep >= MIN_PART && etag !== undefined) {
+      await appendRemote(this.path, keep, bytes, etag);
+      return;
+    }
+    const body = keep === undefined ? bytes : concatBytes(await getRemote(this.path, { start: 0, end: keep }), bytes);
     await putRemote(this.path, body, etag !== undefined ? { ifMatch: etag } : { ifAbsent: true });
   }
 

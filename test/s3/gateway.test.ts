@@ -201,6 +201,30 @@ describe.skipIf(!HAVE_CEPH)('the Ceph S3 gateway (needs Debian\'s radosgw, ceph-
       for (const s of ['BTC_USDT_USDT', 'ETH_USDT']) same(await fromBucket(`written/binance/${s}/1h_master.parquet`), (await readStoreColumns(d, join(fresh, `binance/${s}/1h_master.parquet`))).columns as Record<string, Float64Array>);
     }, 120_000);
 
+    it('an update appends to a large store without uploading it again: the stored bytes are copied inside the gateway (a 2-part multipart object), equal to a fresh build', async () => {
+      const big = await startSim({ port: 0, now: T0, seed: 8, symbols: ['SOL/USDT'] });
+      try {
+        const since = '2025-10-15';
+        const b = await runBinary(['build', '--symbol', 'SOL/USDT', '--timeframes', '1m', '--since', since, ...simArgs(big.url, remote)], env());
+        expect(b.code, b.stderr).toBe(0);
+        const key = 'written/binance/SOL_USDT/1m_master.parquet';
+        const before = await s3.send(new HeadObjectCommand({ Bucket, Key: key }));
+        expect(before.ContentLength!).toBeGreaterThan(5 * MiB); // large enough for a copied part
+        big.setNow(T0 + 86_400_000);
+        const u = await runBinary(['update', '--symbol', 'SOL/USDT', '--timeframes', '1m', '--json', '--data-dir', remote, '--api-url', big.url], env());
+        expect(u.code, u.stderr).toBe(0);
+        expect((JSON.parse(u.stdout) as { stores: { write?: string }[] }).stores[0]!.write).toBe('append');
+        const after = await s3.send(new HeadObjectCommand({ Bucket, Key: key }));
+        expect(after.ETag).toMatch(/-2"$/); // a multipart object of 2 parts: the copied bytes and the new ones
+        const fresh = await tempDir('qml-s3-fresh-');
+        const f = await runBinary(['build', '--symbol', 'SOL/USDT', '--timeframes', '1m', '--since', since, ...simArgs(big.url, fresh)]);
+        expect(f.code, f.stderr).toBe(0);
+        same(await fromBucket(key), (await readStoreColumns(d, join(fresh, 'binance/SOL_USDT/1m_master.parquet'))).columns as Record<string, Float64Array>);
+      } finally {
+        await big.close();
+      }
+    }, 150_000);
+
     it('a store locked by a live writer is refused naming it; a lock whose lease has expired is taken over and removed', async () => {
       const lockKey = 'written/binance/ETH_USDT/1h_master.parquet.lock';
       const lock = (leaseUntil: number) => JSON.stringify({ owner: 'someone', pid: 4242, host: 'other-machine', startedAt: new Date().toISOString(), leaseUntil: new Date(leaseUntil).toISOString() });
