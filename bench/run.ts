@@ -21,6 +21,7 @@ import { liquidationsSection } from './liquidations.js';
 import { futuresSection } from './futures.js';
 import { databaseSection } from './database.js';
 import { reportSection } from './report.js';
+import { s3Section } from './s3.js';
 import { archivesCachedSection, archivesOpenInterestSection, archivesSection } from './archives.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -201,7 +202,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
     if (!venues || venues.includes('binance')) await fetchSection(fetchJobs, process.env['QML_BENCH_CCXT'] !== '0');
     await venueFetchSection(venues?.filter((v) => v !== 'binance'), process.env['QML_BENCH_CCXT'] !== '0');
   },
-  collect: collectSection, liquidations: liquidationsSection, futures: futuresSection, database: databaseSection, archives: archivesSection, 'archives-cached': archivesCachedSection, 'archives-oi': archivesOpenInterestSection, report: reportSection,
+  collect: collectSection, liquidations: liquidationsSection, futures: futuresSection, database: databaseSection, archives: archivesSection, 'archives-cached': archivesCachedSection, 'archives-oi': archivesOpenInterestSection, report: reportSection, s3: s3Section,
 };
 // `npm run bench -- update-cost sim` runs only the sections named; no name runs them all.
 const wanted = process.argv.slice(2);
