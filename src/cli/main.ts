@@ -22,6 +22,7 @@ import { registerVenues } from './commands/venues.js';
 import { registerReport } from './commands/report.js';
 import { createLogger } from './logger.js';
 import { StatusLine } from './status-line.js';
+import { allVenues } from '../exchange/venue.js';
 
 /** Exit codes, documented in the README. The only place errors become numbers. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, exchange: 3, store: 4, database: 5, internal: 70, interrupted: 130 } as const;
@@ -53,7 +54,7 @@ const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr, env:
 export async function main(argv: readonly string[], io: CliIo = PROCESS_IO): Promise<number> {
   const controller = new AbortController();
   const program = new Command('qml-data')
-    .description('crypto market history (candles, funding, open interest, long/short, liquidations) from Binance, Bybit and OKX through ccxt, kept in Parquet stores')
+    .description(`crypto market history (candles, funding, open interest, long/short, liquidations) from ${venueNames()} through ccxt, kept in Parquet stores`)
     .version(TOOL_VERSION)
     .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', io.env['QML_LOG_LEVEL'] ?? 'info')
     .option('-q, --quiet', 'only errors on stderr: no logs, no progress display (results still go to stdout)')
@@ -111,4 +112,10 @@ function onStopSignals(controller: AbortController, log: () => { warn: (o: objec
     process.off('SIGINT', handler);
     process.off('SIGTERM', handler);
   };
+}
+
+/** The venues' names as a sentence: `A, B and C`. */
+function venueNames(): string {
+  const names = allVenues().map((v) => v.name);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names.join('');
 }

@@ -1,9 +1,8 @@
-import { spansFromJson } from '../core/interval.js';
 import type { CleanReport } from '../clean/clean-candles.js';
 import { concatSeries, uniqueByTime, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
 import { parseTimeframe, type Timeframe } from '../core/timeframe.js';
 import { candlesBehind, findGaps } from '../validate/check-health.js';
-import type { Finding } from '../validate/findings.js';
+import { splitUnrecoverable, type Finding } from '../validate/findings.js';
 
 /** Fetched rows made ready to store, and what cleaning changed (datasets without cleaning omit it). */
 export interface Derived<F extends SeriesFrame> {
@@ -76,14 +75,10 @@ export const AS_SERVED: Pick<DatasetRecord, 'derive' | 'deriveAfter'> = {
  */
 export function gridFindings(time: Float64Array, tf: Timeframe, unrecoverable?: string): Finding[] {
   if (time.length === 0) return [{ code: 'EMPTY', severity: 'fail', count: 0, message: 'store has no rows' }];
-  const lost = spansFromJson(unrecoverable);
-  const gaps = findGaps(time, tf);
-  const known = gaps.filter((g) => lost.some((l) => Date.parse(g.start) >= l.from && Date.parse(g.end) < l.to));
-  const plain = gaps.filter((g) => !known.includes(g));
+  const { plain, lost } = splitUnrecoverable(findGaps(time, tf), unrecoverable);
   return [
     ...(plain.length === 0 ? [] : [{ code: 'GAPS' as const, severity: 'warn' as const, count: plain.length, message: `${plain.length} gap(s) in the ${tf.name} series`, items: plain.slice(0, 10) }]),
-    ...(known.length === 0 ? [] : [{ code: 'UNRECOVERABLE' as const, severity: 'warn' as const, count: known.length,
-      message: `${known.length} span(s) the source no longer serves and no run fetched in time (kept as holes, not asked for again)`, items: known.slice(0, 10) }]),
+    ...lost,
   ];
 }
 

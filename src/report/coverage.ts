@@ -99,7 +99,7 @@ function freeze(o: { day: number[]; present: number[]; expected: number[]; first
 
 /** A store's coverage with what its venue's other stores say: for classifying its missing runs. */
 export interface CoverageOfStore {
-  /** The stores a halt is looked for across: a venue's stores of one timeframe (`binance 5m`). */
+  /** The stores a halt is looked for across: a venue's stores of one timeframe (`<venue> 5m`). */
   readonly group: string;
   readonly coverage: StoreCoverage;
   /** The store's span [first row, asOf): a store covers a time when the time is inside it. */

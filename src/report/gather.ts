@@ -1,5 +1,6 @@
 import { StoreError } from '../core/errors.js';
 import { spansFromJson } from '../core/interval.js';
+import { parseTimeframe } from '../core/timeframe.js';
 import { recordOf } from '../datasets/registry.js';
 import { exchangeNames, venueIds } from '../exchange/venue.js';
 import { validateStores } from '../pipeline/store-reports.js';
@@ -98,11 +99,14 @@ async function valuesView(refs: readonly StoreRef[], symbol: string | undefined,
 /** 5m where stored (the statistics' finest), else the finest timeframe at or above it, else the finest. */
 function pickTimeframe(refs: readonly StoreRef[]): StoreRef | undefined {
   const ms = (r: StoreRef) => {
-    const m = /^(\d+)(m|h|d|w)$/.exec(r.timeframe);
-    return m ? Number(m[1]) * { m: 1, h: 60, d: 1440, w: 10080 }[m[2] as 'm'] : Infinity;
+    try {
+      return parseTimeframe(r.timeframe).ms;
+    } catch {
+      return Infinity; // a store without a timeframe (funding): drawn at its own times
+    }
   };
   const sorted = [...refs].sort((a, b) => ms(a) - ms(b));
-  return sorted.find((r) => ms(r) >= 5) ?? sorted[0];
+  return sorted.find((r) => ms(r) >= 300_000) ?? sorted[0];
 }
 
 /** A store's values in the window as a panel (reduced when longer than MAX_POINTS). */

@@ -2,7 +2,7 @@ import type { Interval } from '../core/interval.js';
 import { parseTimeframe } from '../core/timeframe.js';
 import { recordOf } from '../datasets/registry.js';
 import type { StoreRef } from '../store/store-read.js';
-import { CELL_STATES, classifyDays, storeCoverage, type CoverageOfStore, type StoreCoverage } from './coverage.js';
+import { classifyDays, storeCoverage, type CoverageOfStore, type StoreCoverage } from './coverage.js';
 import type { StoreHealth } from '../validate/render-findings.js';
 
 const DAY = 86_400_000;
@@ -160,4 +160,3 @@ export const PANEL_COLUMNS: Readonly<Record<string, readonly string[]>> = {
 /** Most points a panel carries; more are reduced to a coarser bucket. */
 export const MAX_POINTS = 50_000;
 
-export { CELL_STATES };

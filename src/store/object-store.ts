@@ -4,7 +4,7 @@ import { StoreError } from '../core/errors.js';
 
 /**
  * Where stores live: a local folder, or an S3 bucket and prefix (`s3://bucket/prefix`). Paths below an
- * `s3://` data folder keep the same layout as on disk (`s3://bucket/prefix/binance/BTC_USDT/1h_master.parquet`),
+ * `s3://` data folder keep the same layout as on disk (`s3://bucket/prefix/<venue>/BTC_USDT/1h_master.parquet`),
  * so DuckDB's `read_parquet('s3://…')` and pandas with s3fs read them unchanged.
  *
  * The S3 client comes from `@aws-sdk/client-s3`, loaded only when an `s3://` path is used, configured the
@@ -170,11 +170,6 @@ export function localStateDir(dataDir: string): string {
   if (!isRemote(dataDir)) return dataDir;
   const { bucket, key } = splitS3(dataDir);
   return join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'qml-data', 's3', bucket, ...key.split('/').filter(Boolean));
-}
-
-/** Whether an S3 data folder can be read at all (the bucket exists and the keys are accepted): a clear error if not. */
-export async function checkRemoteFolder(url: string): Promise<void> {
-  await listRemote(url);
 }
 
 /** The least size of a multipart upload's parts but the last (S3 and Ceph: 5 MiB). */

@@ -1,6 +1,5 @@
-import { spansFromJson } from '../core/interval.js';
 import { isoUtc } from '../core/time-format.js';
-import type { Finding } from './findings.js';
+import { splitUnrecoverable, type Finding } from './findings.js';
 import { settlementSlot } from '../datasets/funding.js';
 
 const EXAMPLES = 10;
@@ -17,18 +16,12 @@ export function checkFunding(time: Float64Array, rate: Float64Array, unrecoverab
   for (let i = 0; i < rate.length; i++) if (!Number.isFinite(rate[i]!)) nan.push(i);
   if (nan.length > 0) findings.push({ code: 'NAN_VALUES', severity: 'fail', count: nan.length, message: `${nan.length} settlement(s) without a rate`, items: nan.slice(0, EXAMPLES).map((i) => ({ time: isoUtc(time[i]) ?? '' })) });
   // a gap inside a span the store records as unrecoverable (no source serves it) is named as such
-  const lost = spansFromJson(unrecoverable);
-  const all = missingSettlements(time);
-  const known = all.filter((g) => lost.some((l) => Date.parse(g.start) >= l.from && Date.parse(g.end) < l.to));
-  const missing = all.filter((g) => !known.includes(g));
+  const { plain: missing, lost } = splitUnrecoverable(missingSettlements(time), unrecoverable);
   if (missing.length > 0) {
     const count = missing.reduce((a, m) => a + m.missing, 0);
     findings.push({ code: 'GAPS', severity: 'warn', count: missing.length, message: `${missing.length} gap(s), ${count} missing settlement(s)`, items: missing.slice(0, EXAMPLES) });
   }
-  if (known.length > 0) {
-    findings.push({ code: 'UNRECOVERABLE', severity: 'warn', count: known.length, message: `${known.length} span(s) no source serves (kept as holes, not asked for again)`, items: known.slice(0, EXAMPLES) });
-  }
-  return findings;
+  return [...findings, ...lost];
 }
 
 /** Steps that skip settlements: a multiple of the interval before them that the series keeps after them. */

@@ -10,7 +10,7 @@ import { durationText } from './liquidations.js';
 import { liquidationDays } from '../../liquidations/days.js';
 import { findLeftovers } from '../../store/leftovers.js';
 import { loadConfig } from '../config.js';
-import { checkRemoteFolder, isRemote } from '../../store/object-store.js';
+import { isRemote } from '../../store/object-store.js';
 
 interface ListFlags { exchange?: string; dataDir?: string; config?: string; json?: boolean; datasets?: string[]; symbol?: string[]; timeframes?: string[]; market?: string }
 
@@ -26,8 +26,8 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
       const c = ctx();
       const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
       const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
-      if (isRemote(dataDir)) await checkRemoteFolder(dataDir);
-      else if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
+      // a bucket is checked by listing its stores (a wrong key or endpoint fails there, one line)
+      if (!isRemote(dataDir) && !(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.market !== undefined && flags.market !== 'spot' && flags.market !== 'perp') throw new UsageError(`--market "${flags.market}" is not a market (expected spot or perp)`);
       const names = flags.datasets ?? ['ohlcv'];
       // liquidations are day files of the recorder, not stores: listed per day after the stores

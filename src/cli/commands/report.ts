@@ -11,7 +11,7 @@ import { gatherReport } from '../../report/gather.js';
 import { renderReportHtml } from '../../report/html.js';
 import { writeTextFile } from '../../store/json-file.js';
 import { checkDataDir } from '../../store/store-path.js';
-import { checkRemoteFolder, isRemote } from '../../store/object-store.js';
+import { isRemote } from '../../store/object-store.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { collect, positiveNumber, storeOptions } from '../options.js';
@@ -35,8 +35,8 @@ export function registerReport(program: Command, ctx: () => CommandContext): voi
       const c = ctx();
       const cfg = loadConfig(flags.config);
       const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
-      if (isRemote(dataDir)) await checkRemoteFolder(dataDir);
-      else if (!(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
+      // a bucket is checked by listing its stores (a wrong key or endpoint fails there, one line)
+      if (!isRemote(dataDir) && !(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.since !== undefined && flags.days !== undefined) throw new UsageError('give only one of --days, --since');
       const until = flags.until === undefined ? undefined : Math.ceil(parseUserDate(flags.until, '--until') / DAY) * DAY;
       const since = flags.since === undefined ? undefined : Math.floor(parseUserDate(flags.since, '--since') / DAY) * DAY;

@@ -8,7 +8,6 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { collect, storeOptions, wholeNumber } from '../options.js';
 import { parseUserDate } from '../../core/time-format.js';
-import { checkRemoteFolder, isRemote } from '../../store/object-store.js';
 
 interface ValidateFlags { exchange?: string; symbol?: string[]; timeframes?: string[]; datasets?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean; now?: string; staleAfter?: string }
 
@@ -29,7 +28,6 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
       const staleAfter = wholeNumber('--stale-after', flags.staleAfter);
       const names = flags.datasets ?? ['ohlcv'];
       const now = flags.now === undefined ? Date.now() : parseUserDate(flags.now, '--now');
-      if (isRemote(dataDir)) await checkRemoteFolder(dataDir);
       const refs = await findStores(dataDir, { symbols: flags.symbol, timeframes: flags.timeframes, datasets: datasetsNamed(names, STORED_DATASETS), exchange: flags.exchange });
       if (refs.length === 0) throw new JobFailedError(`no stores${flags.symbol || flags.timeframes ? ' matching the filter' : ''} in ${dataDir}`);
       const stores = await validateStores(refs, now, staleAfter);

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { ExchangeError, TemporaryExchangeError } from '../../core/errors.js';
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExchangeError } from '../../core/errors.js';
+import { fetchArchiveFile, keepInCache } from '../archive-files.js';
 import type { CandleFrame } from '../../core/frame.js';
 import { parseSymbol } from '../../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
@@ -150,15 +151,7 @@ export class BinanceArchives {
       if (zip === undefined) return null;
       const want = new TextDecoder().decode(sum).trim().split(/\s+/)[0];
       if (sha256(zip) === want) {
-        if (this.writeCache) {
-          // a name of its own for each writer: another run may be caching the same file at the same time
-          const part = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
-          await mkdir(dirname(file), { recursive: true });
-          await writeFile(`${part}.CHECKSUM`, new TextDecoder().decode(sum));
-          await writeFile(part, zip);
-          await rename(part, file);
-          await rename(`${part}.CHECKSUM`, `${file}.CHECKSUM`);
-        }
+        if (this.writeCache) await keepInCache(file, zip, { '.CHECKSUM': sum });
         return zip;
       }
       if (attempt >= 2) return this.refused(path, `does not match its checksum (sha256 ${sha256(zip)}, .CHECKSUM says ${want})`);
@@ -172,29 +165,9 @@ export class BinanceArchives {
     return undefined;
   }
 
-  private async get(path: string): Promise<Uint8Array | undefined> {
-    const url = `${this.base}/data/${path}`;
-    // the body is read inside the same guard as the request: a connection reset mid-body is a network
-    // fault like any other (undici's "terminated"), retried, never an internal error
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return undefined;
-      }
-      if (!res.ok) throw new TemporaryExchangeError(`archive ${path}: HTTP ${res.status}`);
-      return new Uint8Array(await res.arrayBuffer());
-    } catch (e) {
-      if (e instanceof TemporaryExchangeError) throw e;
-      throw new TemporaryExchangeError(`archive ${path}: ${causeText(e)}`);
-    }
+  private get(path: string): Promise<Uint8Array | undefined> {
+    return fetchArchiveFile(`${this.base}/data/${path}`, `archive ${path}`);
   }
-}
-
-/** `terminated (other side closed)`: undici's message with its cause, which says what happened. */
-function causeText(e: unknown): string {
-  const err = e as Error & { cause?: Error };
-  return err.cause?.message ? `${err.message} (${err.cause.message})` : err.message;
 }
 
 /** A day of the `metrics` archive, one typed array per column (missing values NaN). */

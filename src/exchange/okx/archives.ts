@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fetchArchiveFile, keepInCache } from '../archive-files.js';
 import { ExchangeError, TemporaryExchangeError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { numberOrNaN } from '../../core/numbers.js';
@@ -160,26 +161,8 @@ export class OkxArchives {
     const u = new URL(url);
     // only OKX's file host over https; on the simulator the same path under --api-url (never another host)
     if (this.real && (u.protocol !== 'https:' || u.hostname !== FILE_HOST)) throw new ExchangeError(`okx archive index names a file on ${u.host}, not ${FILE_HOST}: refused`);
-    const from = this.real ? url : `${this.base}/${path}`;
-    let bytes: Uint8Array;
-    try {
-      const res = await fetch(from, { signal: AbortSignal.timeout(60_000) });
-      if (res.status === 404) {
-        await res.body?.cancel();
-        return undefined;
-      }
-      if (!res.ok) throw new TemporaryExchangeError(`okx archive ${path}: HTTP ${res.status}`);
-      bytes = new Uint8Array(await res.arrayBuffer());
-    } catch (e) {
-      if (e instanceof TemporaryExchangeError) throw e;
-      throw new TemporaryExchangeError(`okx archive ${path}: ${(e as Error).message}`);
-    }
-    if (this.writeCache) {
-      const part = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.part`;
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(part, bytes);
-      await rename(part, file);
-    }
+    const bytes = await fetchArchiveFile(this.real ? url : `${this.base}/${path}`, `okx archive ${path}`);
+    if (bytes && this.writeCache) await keepInCache(file, bytes);
     return bytes;
   }
 }
