@@ -3,6 +3,8 @@ import { systemClock, WeightScheduler, type FamilyUsage } from '../exchange/weig
 import { allVenues, venueProfile } from '../exchange/venue.js';
 import type { Log } from '../core/log.js';
 import { readLearnedLimits, saveLearnedLimit } from '../store/learned-limits.js';
+import { isRemote, localStateDir } from '../store/object-store.js';
+import { mkdir } from 'node:fs/promises';
 import type { RunProgress } from '../pipeline/run-settings.js';
 import { runDisplay } from './progress.js';
 import type { StatusLine } from './status-line.js';
@@ -14,11 +16,14 @@ import type { StatusLine } from './status-line.js';
  * ccxt is imported here, on demand, so commands that never reach an exchange start fast.
  */
 export async function withExchange<T>(
-  s: ExchangeSettings, dataDir: string, log: Log, terminal: StatusLine | undefined,
+  s: ExchangeSettings, storeDir: string, log: Log, terminal: StatusLine | undefined,
   fn: (clientFor: (exchange: string) => ExchangeClient, progress: RunProgress | undefined, scheduler: WeightScheduler, usage: () => FamilyUsage[]) => Promise<T>,
   o: { readonly dryRun?: boolean } = {},
 ): Promise<T> {
   const { createCcxtClient } = await import('../exchange/ccxt-client.js');
+  // learned limits are this machine's (a budget is per IP): for stores in a bucket they stay in its local state folder
+  const dataDir = localStateDir(storeDir);
+  if (isRemote(storeDir) && !o.dryRun) await mkdir(dataDir, { recursive: true });
   // Limits an earlier run learned from a venue at this API (a published limit) apply from the first request.
   const learned = new Map<string, Awaited<ReturnType<typeof readLearnedLimits>>>();
   const originOf = (venue: string) => `${s.apiUrl ?? 'exchange'}#${venue}`;

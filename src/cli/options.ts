@@ -33,13 +33,14 @@ export interface ExchangeFlags {
   readonly dataDir?: string;
 }
 
-export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>, o: { readonly bucket?: boolean } = {}): RunSettings {
+export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): RunSettings {
   const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
   return {
     exchange: flags.exchange ?? cfg.exchange,
     source: sourceOfApiUrl(apiUrlOf(cfg, flags, env)),
-    // build and update write stores in a bucket; every other command keeps state of its own beside them
-    dataDir: o.bucket ? dataDir : localDataDir(dataDir),
+    // a local folder or a bucket (s3://…); the commands that keep files of their own beside the stores (the
+    // liquidation recorder, clean-up, migrate-layout) ask for a local folder with localDataDir
+    dataDir,
     atrPeriod: cfg.atr_period,
     concurrency: cfg.concurrency,
     lockWaitMs: cfg.lock_wait_ms,
@@ -160,13 +161,12 @@ export function durationMs(flag: string, text: string): number {
 }
 
 /**
- * A data folder a command keeps state of its own in (the collector's status, the universe, the recorder's
- * journal, files in and out): a local folder. Stores in a bucket are built, updated and read; the other
- * commands do not work on a bucket yet.
+ * The data folder of a command that works on local files only (`what`: the liquidation recorder's journal
+ * and day stores, clean-up of a killed run's temp files, the layout migration's renames): a bucket is refused.
  */
-export function localDataDir(dataDir: string): string {
+export function localDataDir(dataDir: string, what: string): string {
   if (isRemote(dataDir)) {
-    throw new UsageError(`--data-dir ${dataDir}: stores on S3 are built and updated (build, update) and read (list, validate, report); this command does not work on a bucket yet`);
+    throw new UsageError(`--data-dir ${dataDir}: ${what} works on a local data folder, not a bucket (build, update, collect, validate, list, status, report, files and db work on s3:// folders)`);
   }
   return dataDir;
 }

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { ExchangeError, InterruptedError } from '../core/errors.js';
 import { UniverseTooSmallError } from '../universe/current-universe.js';
 import { isoUtc } from '../core/time-format.js';
-import { readCollectStatus, writeCollectStatus } from '../store/collect-status.js';
+import { readCollectStatus, writeCollectStatus, type Shard } from '../store/collect-status.js';
 import { runBuild, type BuildRange } from './build.js';
 import type { Reach } from './dataset-plans.js';
 import type { StoreOutcome } from './outcome.js';
@@ -24,6 +25,8 @@ export interface CycleSummary {
     readonly date: string; readonly createdAt: string; readonly source: string; readonly refreshed: boolean; readonly members: number;
     /** Members missing to the size asked, and why the coins looked at were left out (by reason, a count each). */
     readonly shortfall?: { readonly missing: number; readonly reasons: Readonly<Record<string, number>> };
+    /** With `--shard K/N`: this collector's shard and how many of the members are its. */
+    readonly shard?: { readonly k: number; readonly n: number; readonly members: number };
   };
   /** Stores already holding the last closed candle, extended, built from nothing, failed. */
   readonly stores: { readonly fresh: number; readonly updated: number; readonly built: number; readonly failed: number };
@@ -80,6 +83,17 @@ export interface CollectRequest {
   readonly range: BuildRange;
   /** How far the coingecko-market dataset reaches back, in days. */
   readonly marketDays: number;
+  /** This collector's share of the universe when several split it (`--shard K/N`): the members shardOf gives it. */
+  readonly shard?: Shard;
+}
+
+/**
+ * The shard (1..n) that collects a venue's member: from a hash (SHA-256) of the venue and the market, so
+ * the split is the same on every machine and every day, whatever the universe's order, and a member keeps
+ * its shard (and the shard's checkpoints and cache) while it stays in the universe. Pure.
+ */
+export function shardOf(venue: string, market: string, n: number): number {
+  return (createHash('sha256').update(`${venue} ${market}`).digest().readUInt32BE(0) % n) + 1;
 }
 
 /** What a cycle talks to beyond a build's deps: the universe (reused or refreshed), and the weight spent. */
@@ -113,9 +127,12 @@ export async function runCollectCycle(r: CollectRequest, s: RunSettings, deps: C
   try {
     const u = await deps.universe();
     universe = u.summary;
-    const outcomes = u.members.length === 0 ? [] : await runBuild({
-      symbols: u.members.map((m) => m.market), timeframes: r.timeframes, datasets: r.datasets, range: r.range, dryRun: false,
-      reach: collectReach(r), sourceIds: new Map(u.members.filter((m) => !m.id.includes(':')).map((m) => [m.market, m.id])),
+    const shard = r.shard;
+    const members = shard ? u.members.filter((m) => shardOf(s.exchange, m.market, shard.n) === shard.k) : u.members;
+    if (shard) universe = { ...universe, shard: { ...shard, members: members.length } };
+    const outcomes = members.length === 0 ? [] : await runBuild({
+      symbols: members.map((m) => m.market), timeframes: r.timeframes, datasets: r.datasets, range: r.range, dryRun: false,
+      reach: collectReach(r), sourceIds: new Map(members.filter((m) => !m.id.includes(':')).map((m) => [m.market, m.id])),
     }, s, deps);
     return { outcomes, summary: { ...times(startedAt), universe, ...summarizeStores(outcomes), weight: deps.weightSpent() } };
   } catch (e) {
@@ -139,8 +156,8 @@ export const KEPT_CYCLES = 90;
  * A venue's status file after a cycle: the universe, the last cycle, the next one, and every store collected,
  * one entry per store (dataset, symbol, timeframe). Returns the path of the last cycle's summary.
  */
-export async function keepCollectStatus(dataDir: string, venue: string, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined): Promise<string> {
-  const before = await readCollectStatus(dataDir, venue).catch(() => undefined);
+export async function keepCollectStatus(dataDir: string, venue: string, s: CycleSummary, outcomes: readonly StoreOutcome[], next: number | undefined, shard?: Shard): Promise<string> {
+  const before = await readCollectStatus(dataDir, venue, shard).catch(() => undefined);
   // entries of earlier versions, keyed without their dataset, are not carried over: they were ambiguous
   const kept = Object.entries((before?.['stores'] ?? {}) as Record<string, { dataset?: string }>).filter(([, v]) => v.dataset !== undefined);
   const stores: Record<string, unknown> = Object.fromEntries(kept);
@@ -151,6 +168,6 @@ export async function keepCollectStatus(dataDir: string, venue: string, s: Cycle
   // the recent cycles for the report: each summary with its failures counted, not listed
   const { failures, ...summary } = s;
   const cycles = [...((before?.['cycles'] ?? []) as unknown[]), { ...summary, failed: failures.length }].slice(-KEPT_CYCLES);
-  const status = { exchange: venue, universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores, cycles };
-  return writeCollectStatus(dataDir, venue, status, s);
+  const status = { exchange: venue, ...(shard ? { shard } : {}), universe: s.universe, lastCycle: s, nextCycle: next === undefined ? null : isoUtc(next), stores, cycles };
+  return writeCollectStatus(dataDir, venue, status, s, shard);
 }

@@ -4,7 +4,7 @@ import { parseTimeframe } from '../core/timeframe.js';
 import { recordOf } from '../datasets/registry.js';
 import { exchangeNames, venueIds } from '../exchange/venue.js';
 import { validateStores } from '../pipeline/store-reports.js';
-import { readCollectStatus } from '../store/collect-status.js';
+import { readCollectStatuses } from '../store/collect-status.js';
 import { readStoreColumns, type StoreRef } from '../store/store-read.js';
 import { readCurrentUniverse, readUniverseSnapshot, universeSnapshotDates } from '../store/universe-files.js';
 import type { Universe } from '../universe/refresh-universe.js';
@@ -152,16 +152,14 @@ async function universeViews(dataDir: string): Promise<UniverseView[]> {
   return out;
 }
 
-/** Each venue's last collect cycles, oldest first (the status file keeps the recent ones). */
+/** Each venue's last collect cycles, oldest first (the status file keeps the recent ones); each shard's apart. */
 async function collectorViews(dataDir: string): Promise<CollectorView[]> {
   const out: CollectorView[] = [];
-  for (const venue of venueIds()) {
-    const status = await readCollectStatus(dataDir, venue).catch(() => undefined);
-    if (!status) continue;
+  for (const venue of venueIds()) for (const { shard, status } of await readCollectStatuses(dataDir, venue).catch(() => [])) {
     type Cycle = { startedAt: string; durationMs: number; rowsAdded: number; stores: Record<string, number>; weight: Record<string, number>; failures?: unknown[]; failed?: number; error?: string };
     const cycles = ((status['cycles'] as Cycle[] | undefined) ?? [status['lastCycle'] as Cycle]).filter(Boolean);
     out.push({
-      exchange: venue,
+      exchange: shard ? `${venue} shard ${shard.k}/${shard.n}` : venue,
       cycles: cycles.map((c) => ({ startedAt: c.startedAt, durationMs: c.durationMs, rowsAdded: c.rowsAdded, stores: c.stores, weight: c.weight, failures: c.failed ?? c.failures?.length ?? 0, error: c.error ?? null })),
     });
   }

@@ -4,10 +4,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { StoreError } from '../core/errors.js';
 import { deleteRemote, getRemoteVersion, putRemote, RemoteChangedError } from './object-store.js';
 
-/** How long a lock object holds without its writer renewing it. */
-export const LEASE_MS = 60_000;
-/** How often a writer renews its lease while it holds the lock. */
-const RENEW_MS = 15_000;
+/** How long a lock object holds without its writer renewing it: 60 s, or QML_S3_LEASE_SECONDS (at least 2). */
+export function leaseMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
+  const s = Number(env['QML_S3_LEASE_SECONDS']);
+  return Number.isFinite(s) && s >= 2 ? s * 1000 : 60_000;
+}
 
 interface RemoteLockBody { readonly owner: string; readonly pid: number; readonly host: string; readonly startedAt: string; readonly leaseUntil: string }
 
@@ -21,15 +22,18 @@ export interface RemoteLock {
  * Run `fn` holding the lock of a store in a bucket: the object `<store>.lock`, created only if absent
  * (`If-None-Match: *`), holding its owner and a lease renewed every 15 s while the writer works. A lock
  * whose lease has expired (its writer was killed, or lost its link for a minute) is taken over by a
- * conditional replace of the version read, so of two writers trying only one wins. A live one is waited for
+ * conditional replace of the version read, so of two writers trying only one wins; so is at once a lock whose
+ * owner was a process of this machine that no longer runs (killed: a rerun need not wait out its lease). The
+ * lease is renewed every quarter of its length (60 s, or QML_S3_LEASE_SECONDS). A live one is waited for
  * up to `waitMs`, then reported with its owner. Leases compare this machine's clock with the owner's: clocks
  * more than a few seconds apart shorten or lengthen them.
  */
 export async function withRemoteLock<T>(storeUrl: string, o: { waitMs: number; pollMs?: number }, fn: (lock: RemoteLock) => Promise<T>): Promise<T> {
   const url = `${storeUrl}.lock`;
   const owner = randomBytes(8).toString('hex');
+  const lease = leaseMs();
   const body = (): Uint8Array => new TextEncoder().encode(JSON.stringify({
-    owner, pid: process.pid, host: hostname(), startedAt, leaseUntil: new Date(Date.now() + LEASE_MS).toISOString(),
+    owner, pid: process.pid, host: hostname(), startedAt, leaseUntil: new Date(Date.now() + lease).toISOString(),
   } satisfies RemoteLockBody));
   const startedAt = new Date().toISOString();
   let etag = await acquire(url, storeUrl, body, o);
@@ -45,7 +49,7 @@ export async function withRemoteLock<T>(storeUrl: string, o: { waitMs: number; p
         lost = e instanceof RemoteChangedError ? 'another writer took over its lease' : `its lease could not be renewed (${(e as Error).message})`;
       }
     });
-  }, RENEW_MS);
+  }, lease / 4);
   timer.unref();
   const lock: RemoteLock = {
     check: () => {
@@ -75,7 +79,7 @@ async function acquire(url: string, storeUrl: string, body: () => Uint8Array, o:
     if (!held) continue; // released meanwhile: try again
     const who = ownerOf(held.bytes);
     const until = who ? Date.parse(who.leaseUntil) : NaN;
-    if (!(until > Date.now())) {
+    if (!(until > Date.now()) || (who && deadHere(who))) {
       // expired (or unreadable): take it over, only if it is still the version read
       try {
         return await putRemote(url, body(), { ifMatch: held.etag });
@@ -88,6 +92,17 @@ async function acquire(url: string, storeUrl: string, body: () => Uint8Array, o:
       throw new StoreError(`${storeUrl} is being written by ${who ? `process ${who.pid} on ${who.host} since ${who.startedAt} (lease until ${who.leaseUntil})` : 'another writer'}; wait for it to finish, or for its lease to expire if it is gone`);
     }
     await delay(o.pollMs ?? 500);
+  }
+}
+
+/** The lock's owner was a process of this machine that is gone. */
+function deadHere(who: RemoteLockBody): boolean {
+  if (who.host !== hostname() || who.pid === process.pid) return false;
+  try {
+    process.kill(who.pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -10,7 +10,7 @@ import { OHLCV } from '../datasets/ohlcv.js';
 import { isToolArtifactColumn, type StoreMeta } from './store-meta.js';
 import { columnNames, decodeColumns, readFooter, rowRangeFor, storeMetaOf } from './parquet-codec.js';
 import { resolveStorePath, storeFileOf } from './store-path.js';
-import { childPath, getRemote, isRemote, listRemote, statRemote } from './object-store.js';
+import { childPath, getRemote, headRemote, isRemote, listRemote, statRemote } from './object-store.js';
 
 export interface StoreRef {
   readonly dataset: string;
@@ -295,6 +295,11 @@ async function entriesOf(folder: string): Promise<{ name: string; isDirectory():
 /** A store file's size in bytes, on disk or in a bucket. */
 export async function storeFileSize(path: string): Promise<number> {
   return isRemote(path) ? (await statRemote(path)).size : (await stat(path)).size;
+}
+
+/** Whether a store file exists, on disk or in a bucket. */
+export async function storeExists(path: string): Promise<boolean> {
+  return isRemote(path) ? (await headRemote(path)) !== undefined : stat(path).then(() => true, () => false);
 }
 
 /** The order stores are listed in: venue, symbol, dataset, then timeframe duration or day. */

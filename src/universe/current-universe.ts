@@ -22,6 +22,8 @@ export interface EnsureUniverse {
   /** A universe younger than this (by this machine's clock) is reused. */
   readonly maxAgeMs: number;
   readonly force: boolean;
+  /** Several collectors share the data folder (`collect --shard`): the first refresh of a day is every collector's. */
+  readonly shared?: boolean;
   readonly coingecko: Omit<CoinGeckoSettings, 'timeoutMs'> & { readonly timeoutMs: number; readonly callsPerMinute: number };
   readonly retry: RetryPolicy;
 }
@@ -60,6 +62,7 @@ export async function ensureUniverse(o: EnsureUniverse, deps: EnsureDeps): Promi
   }
   // its age (for the max age) is counted on this machine's clock; its date is the exchange's day
   const universe: Universe = { ...made, createdAt: new Date().toISOString() };
-  await writeUniverse(o.dataDir, o.options.exchange, universe as unknown as Universe & Record<string, unknown>);
-  return { universe, refreshed: true };
+  const kept = await writeUniverse(o.dataDir, o.options.exchange, universe as unknown as Universe & Record<string, unknown>, { shared: o.shared ?? false }) as unknown as Universe;
+  if (kept !== (universe as unknown)) deps.log.info({ date: kept.date, createdAt: kept.createdAt }, 'another collector refreshed the universe of the day first; collecting its members');
+  return { universe: kept, refreshed: true };
 }

@@ -139,12 +139,13 @@ describe.skipIf(!HAVE_CEPH)('the Ceph S3 gateway (needs Debian\'s radosgw, ceph-
       expect(data.coverage.reduce((n, c) => n + c.rows.length, 0)).toBe(4);
     });
 
-    it('a wrong key, an unreachable endpoint, a bad location are one line each with their exit code; a command that keeps local state refuses a bucket', async () => {
+    it('a wrong key, an unreachable endpoint, a bad location are one line each with their exit code; a command that works on local files refuses a bucket', async () => {
       const cases: [string[], Record<string, string>, number, RegExp][] = [
         [['list', '--data-dir', remote], { ...env(), AWS_SECRET_ACCESS_KEY: 'not-the-secret' }, 4, /cannot list s3:\/\/qml-test\/market\/data: SignatureDoesNotMatch/],
         [['validate', '--data-dir', remote], { ...env(), AWS_ENDPOINT_URL: 'http://127.0.0.1:1' }, 4, /cannot list s3:\/\/qml-test\/market\/data: .*(ECONNREFUSED|connect)/],
         [['list', '--data-dir', 's3://Bad_Bucket'], env(), 2, /not a folder path or an S3 location/],
-        [['status', '--data-dir', remote], env(), 2, /this command does not work on a bucket yet/],
+        [['clean-up', '--data-dir', remote], env(), 2, /clean-up works on a local data folder, not a bucket/],
+        [['liquidations', 'list', '--data-dir', remote], env(), 2, /the liquidation recorder works on a local data folder, not a bucket/],
       ];
       for (const [args, e, code, message] of cases) {
         const r = await runBinary(args, e);

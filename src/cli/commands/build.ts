@@ -36,7 +36,7 @@ async function runBuildCommand(flags: BuildFlags, ctx: CommandContext): Promise<
   const symbols = checkSymbols(flags.symbol ?? cfg.symbols);
   const timeframes = checkTimeframes(flags.timeframes ?? cfg.timeframes);
   const range = rangeFrom(flags, { kind: 'years', years: cfg.years });
-  const settings = runSettings(cfg, flags, ctx.env, { bucket: true });
+  const settings = runSettings(cfg, flags, ctx.env);
   sinkOf(flags, cfg);
   const ex = exchangeSettings(cfg, flags, ctx.env);
   const dryRun = flags.dryRun ?? false;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { findLeftovers, removeLeftovers, type Leftover } from '../../store/leftovers.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { runSettings, storeOptions } from '../options.js';
+import { localDataDir, runSettings, storeOptions } from '../options.js';
 
 interface CleanFlags { apply?: boolean; dataDir?: string; config?: string; json?: boolean }
 
@@ -12,7 +12,7 @@ export function registerCleanUp(program: Command, ctx: () => CommandContext): vo
     .option('--apply', 'remove them (a store another run holds is skipped)'), { json: 'print as JSON' })
     .action(async (flags: CleanFlags) => {
       const c = ctx();
-      const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
+      const dataDir = localDataDir(runSettings(loadConfig(flags.config), flags, c.env).dataDir, 'clean-up');
       const found = await findLeftovers(dataDir);
       if (!flags.apply) {
         if (flags.json) return c.print(JSON.stringify({ leftovers: found, applied: false }, null, 2));

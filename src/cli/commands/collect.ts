@@ -9,18 +9,19 @@ import type { CommandContext } from '../command-context.js';
 import { loadConfig, type Config } from '../config.js';
 import { withExchange } from '../exchange-session.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
-import { archivesFor, checkTimeframes, collect, durationMs, exchangeSettings, integerFlag, rangeFrom, runSettings, storeOptions } from '../options.js';
+import { archivesFor, checkTimeframes, collect, durationMs, exchangeSettings, integerFlag, localDataDir, rangeFrom, runSettings, storeOptions } from '../options.js';
 import { universeRequest, type UniverseFlags } from './universe.js';
 import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
 import { join } from 'node:path';
 import { allVenues, venueProfile } from '../../exchange/venue.js';
-import { LAST_CYCLE_FILE } from '../../store/collect-status.js';
+import { LAST_CYCLE_FILE, type Shard } from '../../store/collect-status.js';
+import { localStateDir } from '../../store/object-store.js';
 import { writeJsonFile } from '../../store/json-file.js';
 
 interface CollectFlags extends UniverseFlags {
   timeframes?: string[]; days?: string; years?: string; since?: string; until?: string; marketDays?: string; datasets?: string[]; loop?: boolean; every?: string; at?: string; onComplete?: string; liquidations?: boolean;
-  sink?: string; dbUrl?: string; archives?: string; exchanges?: string[];
+  sink?: string; dbUrl?: string; archives?: string; exchanges?: string[]; shard?: string;
 }
 
 
@@ -42,6 +43,7 @@ export function registerCollect(program: Command, ctx: () => CommandContext): vo
     .option('--every <duration>', 'time between cycle starts with --loop, e.g. 24h, 30m, 10s (default 24h)')
     .option('--at <HH:MM>', 'with --loop, start cycles at this UTC time of day')
     .option('--exchanges <list>', `collect on several venues in one run, each on its own budget, in parallel, e.g. ${allVenues().map((v) => v.id).join(',')} (default: --exchange)`, collect('--exchanges'))
+    .option('--shard <K/N>', 'collect only this collector\'s share of every venue\'s universe, e.g. 2/3 on the second of three machines sharing one data folder or bucket (a fixed split by venue and market)')
     .option('--liquidations', 'with --loop, also record the liquidation stream of every symbol for as long as the loop runs')
     .option('--archives <mode>', 'auto (past months and days from a venue\'s archives where it has them, the rest from its API), off, or only (default from config: auto)')
     .option('--sink <name>', 'after each cycle, mirror the stores written into: postgres (default from config: none)')
@@ -56,11 +58,13 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   const at = flags.at === undefined ? undefined : timeOfDay(flags.at);
   sinkOf(flags, cfg);
   if (flags.liquidations && !flags.loop) throw new UsageError('--liquidations records a stream: it runs beside --loop (or alone: qml-data liquidations record)');
+  if (flags.liquidations) localDataDir(runSettings(cfg, flags, c.env).dataDir, 'the liquidation recorder (--liquidations)');
   // the recorder runs beside the cycles until the loop stops (SIGTERM, Ctrl-C); a failure of it is logged, not the loop's
   const stop = new AbortController();
   const onStop = () => stop.abort();
   c.signal.addEventListener('abort', onStop, { once: true });
   const venues = venuesOf(flags, cfg);
+  shardOfFlag(flags.shard);
   // one recorder per venue, each with its own stream
   const recorder = flags.liquidations
     ? Promise.all(venues.map((v) => runRecorder(runSettings(cfg, flags, c.env).dataDir, { ...exchangeSettings(cfg, flags, c.env), exchange: v }, undefined, 60, c, stop.signal)
@@ -91,10 +95,11 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, venues:
     const results = await runCycles(flags, cfg, c, venues);
     const next = flags.loop ? nextCycleAt(started, Date.now(), everyMs, at) : undefined;
     const paths: string[] = [];
-    for (const r of results) paths.push(await keepCollectStatus(dataDir, r.venue, r.summary, r.outcomes, next));
+    const shard = shardOfFlag(flags.shard);
+    for (const r of results) paths.push(await keepCollectStatus(dataDir, r.venue, r.summary, r.outcomes, next, shard));
     const several = results.length > 1;
     // one venue: its summary as before; several: each venue's, and one file with all of them for --on-complete
-    const summaryPath = several ? await writeCombinedSummary(dataDir, results) : paths[0]!;
+    const summaryPath = several ? await writeCombinedSummary(dataDir, results, shard) : paths[0]!;
     if (flags.json) c.print(JSON.stringify(several ? { venues: results.map((r) => ({ exchange: r.venue, ...r.summary })) } : { exchange: results[0]!.venue, ...results[0]!.summary }, null, 2));
     else c.print(results.map((r) => summaryText(r.summary, cycle, several ? r.venue : undefined)).join('\n'));
     const outcomes = results.flatMap((r) => r.outcomes);
@@ -117,9 +122,12 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, venues:
   }
 }
 
-/** Every venue's last cycle in one file, `<dataDir>/collect-last-cycle.json`: what `--on-complete` gets when several venues run. */
-async function writeCombinedSummary(dataDir: string, results: readonly { venue: string; summary: CycleSummary }[]): Promise<string> {
-  const path = join(dataDir, LAST_CYCLE_FILE);
+/**
+ * Every venue's last cycle in one file, `collect-last-cycle.json` (with the shard's suffix) in this machine's
+ * state folder (the data folder when it is local): what `--on-complete` gets when several venues run.
+ */
+async function writeCombinedSummary(dataDir: string, results: readonly { venue: string; summary: CycleSummary }[], shard: Shard | undefined): Promise<string> {
+  const path = join(localStateDir(dataDir), shard ? LAST_CYCLE_FILE.replace(/\.json$/, `-shard-${shard.k}-of-${shard.n}.json`) : LAST_CYCLE_FILE);
   await writeJsonFile(path, { venues: results.map((r) => ({ exchange: r.venue, ...r.summary })) });
   return path;
 }
@@ -137,8 +145,10 @@ async function runCycles(flags: CollectFlags, cfg: Config, c: CommandContext, ve
     range: rangeFrom(flags, { kind: 'days', days: 90 }),
     datasets: (flags.datasets ?? ['ohlcv']).includes('all') ? ['all'] : datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name),
     marketDays: integerFlag('--market-days', flags.marketDays) ?? 365,
+    ...(flags.shard ? { shard: shardOfFlag(flags.shard) } : {}),
   };
-  const universes = new Map(venues.map((v) => [v, universeRequest(cfg, { ...flags, exchange: v }, c, base.dataDir, ex.apiUrl)]));
+  // shards share the day's universe: the first to refresh it makes it every shard's
+  const universes = new Map(venues.map((v) => [v, { ...universeRequest(cfg, { ...flags, exchange: v }, c, base.dataDir, ex.apiUrl), shared: flags.shard !== undefined }]));
   const archives = archivesFor(flags.archives, cfg, c.env, ex, base.dataDir, c.runLog);
   return withExchange(ex, base.dataDir, c.log, c.terminal, (clientFor, progress, scheduler, usage) => Promise.all(venues.map(async (venue) => {
     const universe = universes.get(venue)!;
@@ -156,7 +166,8 @@ async function runCycles(flags: CollectFlags, cfg: Config, c: CommandContext, ve
 }
 
 function summaryText(s: CycleSummary, cycle: number, venue?: string): string {
-  const label = venue ? `cycle ${cycle} on ${venue}` : `cycle ${cycle}`;
+  const shard = s.universe.shard ? ` (shard ${s.universe.shard.k}/${s.universe.shard.n}: ${s.universe.shard.members} of the members)` : '';
+  const label = `${venue ? `cycle ${cycle} on ${venue}` : `cycle ${cycle}`}${shard}`;
   if (s.error) return `${label} failed after ${(s.durationMs / 1000).toFixed(1)} s: ${s.error}`;
   const w = Object.entries(s.weight).map(([f, v]) => `${f} ${v.toLocaleString('en-US')}`).join(', ') || '0';
   return [
@@ -190,6 +201,16 @@ async function sleepUntil(t: number, signal: AbortSignal): Promise<boolean> {
     const stop = () => { clearTimeout(timer); resolve(false); };
     signal.addEventListener('abort', stop, { once: true });
   });
+}
+
+/** `--shard K/N` → the shard (1 ≤ K ≤ N); undefined without the flag. */
+function shardOfFlag(text: string | undefined): Shard | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const k = Number(m?.[1]);
+  const n = Number(m?.[2]);
+  if (!m || n < 1 || k < 1 || k > n || n > 1000) throw new UsageError(`--shard "${text}" is not a shard (expected K/N with 1 ≤ K ≤ N, e.g. 2/3 for the second of three collectors)`);
+  return { k, n };
 }
 
 function timeOfDay(text: string): { hour: number; minute: number } {

@@ -19,7 +19,7 @@ import { findStores } from '../../pipeline/store-reports.js';
 import { OHLCV } from '../../datasets/ohlcv.js';
 import { concatFrames, pickRows, type CandleFrame } from '../../core/frame.js';
 import { lowerBoundTime } from '../../core/time-search.js';
-import { readMaster } from '../../store/store-read.js';
+import { readMaster, storeExists } from '../../store/store-read.js';
 import { RowLossError } from '../../store/store-writer.js';
 import { resolveStorePath } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
@@ -143,7 +143,7 @@ async function importCommand(paths: string[], flags: ImportFlags, c: CommandCont
     if (p.parsed.conflicting > 0) c.log.warn({ file: p.file, duplicates: p.parsed.duplicates, conflicting: p.parsed.conflicting }, 'the file repeats candles with other values: the later line is kept');
     const path = await resolveStorePath(settings.dataDir, settings.exchange, OHLCV, p.symbol, tf.name);
     // candles the store already holds are compared: a file never silently changes a stored candle
-    const exists = await stat(path).then(() => true, () => false);
+    const exists = await storeExists(path);
     const expect = { exchange: settings.exchange, symbol: p.symbol, timeframe: tf.name };
     // only the row groups the file's span overlaps are decoded for the comparison
     const overlap = exists ? (await readMaster(path, expect, { start: t[0]!, end: t[t.length - 1]! + 1 })).frame : undefined;

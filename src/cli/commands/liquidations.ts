@@ -12,7 +12,7 @@ import { withStoreLock } from '../../store/store-lock.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
 import { withExchange } from '../exchange-session.js';
-import { collect, durationMs, exchangeSettings, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
+import { collect, durationMs, exchangeSettings, localDataDir, positiveNumber, runSettings, storeOptions, type ExchangeFlags } from '../options.js';
 
 interface RecordFlags extends ExchangeFlags { symbol?: string[]; mergeEvery?: string; maxQuiet?: string; config?: string; json?: boolean }
 interface ListFlags { dataDir?: string; config?: string; json?: boolean; exchange?: string }
@@ -33,7 +33,7 @@ export function registerLiquidations(program: Command, ctx: () => CommandContext
 async function recordCommand(flags: RecordFlags, c: CommandContext): Promise<void> {
   const cfg = loadConfig(flags.config);
   const maxQuiet = flags.maxQuiet === undefined ? undefined : flags.maxQuiet.trim() === '0' ? 0 : durationMs('--max-quiet', flags.maxQuiet);
-  const summary = await runRecorder(runSettings(cfg, flags, c.env).dataDir, exchangeSettings(cfg, flags, c.env), flags.symbol,
+  const summary = await runRecorder(localDataDir(runSettings(cfg, flags, c.env).dataDir, 'the liquidation recorder'), exchangeSettings(cfg, flags, c.env), flags.symbol,
     positiveNumber('--merge-every', flags.mergeEvery) ?? 60, c, c.signal, maxQuiet);
   c.print(flags.json ? JSON.stringify(summary, null, 2)
     : `${summary.events} event(s) recorded over ${summary.connections} connection(s); ${summary.failedAttempts} failed attempt(s); ${summary.malformed} malformed frame(s) skipped`);
@@ -103,7 +103,7 @@ export function durationText(ms: number): string {
 }
 
 async function listCommand(flags: ListFlags, c: CommandContext): Promise<void> {
-  const dataDir = runSettings(loadConfig(flags.config), flags, c.env).dataDir;
+  const dataDir = localDataDir(runSettings(loadConfig(flags.config), flags, c.env).dataDir, 'the liquidation recorder');
   const days = await liquidationDays(dataDir, Date.now(), flags.exchange);
   if (flags.json) return c.print(JSON.stringify({ days }, null, 2));
   c.print([

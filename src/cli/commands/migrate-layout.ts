@@ -6,7 +6,7 @@ import { EventColumns } from '../../liquidations/events.js';
 import { applyLayoutMigration, planLayoutMigration, type LayoutMove } from '../../store/migrate-layout.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { runSettings, storeOptions } from '../options.js';
+import { localDataDir, runSettings, storeOptions } from '../options.js';
 
 interface MigrateFlags { apply?: boolean; dataDir?: string; config?: string; json?: boolean }
 
@@ -18,6 +18,7 @@ export function registerMigrateLayout(program: Command, ctx: () => CommandContex
       const c = ctx();
       const cfg = loadConfig(flags.config);
       const settings = runSettings(cfg, flags, c.env);
+      localDataDir(settings.dataDir, 'migrate-layout');
       const plan = await planLayoutMigration(settings.dataDir, STORED_DATASETS, canonicalExchange, venueOfJournal);
       const done = flags.apply ? await applyLayoutMigration(settings.dataDir, plan, settings.lockWaitMs) : [];
       if (flags.json) c.print(JSON.stringify({ ...plan, applied: flags.apply === true, moved: done }, null, 2));

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { parseTimeframe } from '../../core/timeframe.js';
 import { candlesBehind } from '../../validate/check-health.js';
-import { readCollectStatus } from '../../store/collect-status.js';
+import { readCollectStatus, readCollectStatuses } from '../../store/collect-status.js';
+import { isRemote } from '../../store/object-store.js';
 import { findLeftovers } from '../../store/leftovers.js';
 import { recorderStatusPath, type RecorderStatus } from '../../liquidations/recorder.js';
 import type { CommandContext } from '../command-context.js';
@@ -60,24 +61,27 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       const now = Date.now();
       // each venue's collector (and one an earlier version kept at the top of the folder)
       const collected: Record<string, unknown>[] = [];
+      // several collectors sharing the folder (collect --shard) each keep their own: every shard is shown
       for (const venue of venueIds()) {
-        const status = await readCollectStatus(dataDir, venue);
-        if (status) collected.push({ exchange: venue, ...status });
+        for (const { shard, status } of await readCollectStatuses(dataDir, venue)) collected.push({ exchange: venue, ...status, ...(shard ? { shard } : {}) });
       }
       const legacy = await readCollectStatus(dataDir);
       if (legacy) collected.push({ exchange: null, ...legacy });
-      const recorders = await recorderViews(dataDir, now);
+      // the liquidation recorder and a killed run's leftovers are local files: none in a bucket
+      const remote = isRemote(dataDir);
+      const recorders = remote ? [] : await recorderViews(dataDir, now);
       if (collected.length === 0 && recorders.length === 0) throw new UsageError(`no collector or recorder status in ${dataDir} (run \`qml-data collect\` or \`qml-data liquidations record\` first)`);
-      const leftovers = await findLeftovers(dataDir);
+      const leftovers = remote ? [] : await findLeftovers(dataDir);
       if (flags.json) return c.print(JSON.stringify({ collect: collected, ...(recorders.length ? { liquidations: recorders } : {}), leftovers }, null, 2));
       const lines: string[] = [];
       for (const status of collected) {
-        lines.push(`${status['exchange'] ?? '(earlier layout)'}:`);
-        const u = status['universe'] as { date: string; createdAt: string; source: string; members: number; shortfall?: { missing: number; reasons: Record<string, number> } };
+        const shard = status['shard'] as { k: number; n: number } | undefined;
+        lines.push(`${status['exchange'] ?? '(earlier layout)'}${shard ? ` shard ${shard.k}/${shard.n}` : ''}:`);
+        const u = status['universe'] as { date: string; createdAt: string; source: string; members: number; shortfall?: { missing: number; reasons: Record<string, number> }; shard?: { members: number } };
         const last = status['lastCycle'] as { finishedAt: string; error?: string; stores: Record<string, number> };
         const stores = Object.values(status['stores'] as Record<string, StoreStatus>);
         lines.push(
-          `  universe of ${u.date} (${u.source}), ${u.members} members${shortText(u.shortfall)}, made ${hoursAgo(u.createdAt, now)}`,
+          `  universe of ${u.date} (${u.source}), ${u.members} members${shortText(u.shortfall)}, made ${hoursAgo(u.createdAt, now)}${shard && u.shard ? `; ${u.shard.members} of them this shard's` : ''}`,
           `  last cycle finished ${last.finishedAt}${last.error ? `, failed: ${last.error}` : `: ${Object.entries(last.stores).map(([k, v]) => `${v} ${k}`).join(', ')}`}`,
           `  next cycle: ${(status['nextCycle'] as string | null) ?? 'none scheduled (not running with --loop)'}`,
           ...stores.map((s) => `  ${s.status.padEnd(14)} ${`${s.dataset ?? 'ohlcv'} ${s.symbol} ${s.timeframe ?? ''}`.padEnd(44)} last ${s.last ?? '-'}${behindText(s, now)}${s.error ? `  error: ${s.error}` : ''}`),

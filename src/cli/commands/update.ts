@@ -29,7 +29,7 @@ export function registerUpdate(program: Command, ctx: () => CommandContext): voi
         exchange: flags.exchange,
         datasets: flags.datasets,
       };
-      const settings = runSettings(cfg, flags, c.env, { bucket: true });
+      const settings = runSettings(cfg, flags, c.env);
       sinkOf(flags, cfg);
       const ex = exchangeSettings(cfg, flags, c.env);
       const archives = archivesFor(flags.archives, cfg, c.env, ex, settings.dataDir, c.runLog);
