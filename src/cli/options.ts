@@ -34,7 +34,7 @@ export interface ExchangeFlags {
 }
 
 export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Record<string, string | undefined>>): RunSettings {
-  const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
+  const dataDir = dataDirOf(cfg, flags, env);
   return {
     exchange: flags.exchange ?? cfg.exchange,
     source: sourceOfApiUrl(apiUrlOf(cfg, flags, env)),
@@ -47,6 +47,11 @@ export function runSettings(cfg: Config, flags: ExchangeFlags, env: Readonly<Rec
     checkpointMs: cfg.checkpoint_ms,
     retry: { attempts: cfg.retry.attempts, baseMs: cfg.retry.base_ms, maxMs: cfg.retry.max_ms, totalMs: cfg.retry.total_ms },
   };
+}
+
+/** Where stores live: --data-dir, else QML_DATA_DIR, else the config's `data_dir` (a folder or s3://bucket/prefix). */
+export function dataDirOf(cfg: Config, flags: { readonly dataDir?: string }, env: Readonly<Record<string, string | undefined>>): string {
+  return checkDataDir(flags.dataDir ?? (env['QML_DATA_DIR'] || undefined) ?? cfg.data_dir);
 }
 
 /** The exchange to talk to: --api-url, else QML_API_URL, else the config, else the real exchange. */
@@ -148,7 +153,7 @@ export function storeOptions(cmd: Command, o: { exchange?: boolean; json?: strin
       .option('--api-url <url>', 'base URL for every API family, e.g. the simulator (env QML_API_URL)');
   }
   return cmd
-    .option('--data-dir <dir>', 'where stores live (default data/processed)')
+    .option('--data-dir <dir>', 'where stores live: a folder or s3://bucket/prefix (default: QML_DATA_DIR, else the config\'s data_dir: data/processed)')
     .option('--config <file>', 'YAML config overriding config/default.yaml')
     .option('--json', o.json ?? 'print the result as JSON');
 }

@@ -13,6 +13,7 @@ import { ROOT } from '../helpers/fixtures.js';
 import { HAVE_CEPH, startCephGateway, type CephGateway } from '../helpers/ceph.js';
 import { runBinary, tempDir } from '../helpers/cli.js';
 import { PG_PASSWORD, startPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { PYTHON, python } from '../helpers/python.js';
 
 /**
  * Several writers, one bucket (issue 25): collectors splitting the universe (`collect --shard K/N`), two
@@ -145,7 +146,9 @@ describe.skipIf(!HAVE_CEPH)('several writers on one bucket (Ceph\'s S3 gateway)'
     expect(shards.map((s) => [s.exchange, s.shard])).toEqual([['binance', { k: 1, n: 2 }], ['binance', { k: 2, n: 2 }]]);
     const [x, y] = shards.map((s) => Object.values(s.stores).map((e) => e.symbol));
     expect([...x!, ...y!].sort()).toEqual(universe.members.map((m) => m.market).sort());
-    const text = await runBinary(['status', '--data-dir', `s3://${Bucket}/${prefix}`], m3);
+    // the bucket named by the environment, as a cron job would set it
+    const text = await runBinary(['status'], { ...m3, QML_DATA_DIR: `s3://${Bucket}/${prefix}` });
+    expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^binance shard 1\/2:$/m);
     expect(text.stdout).toMatch(/^binance shard 2\/2:$/m);
     // the stores equal an unsharded collect into a local folder, value for value
@@ -154,6 +157,22 @@ describe.skipIf(!HAVE_CEPH)('several writers on one bucket (Ceph\'s S3 gateway)'
     expect(ref.code, ref.stderr).toBe(0);
     for (const k of storeKeys) expectSame(await fromBucket(k), await columnsOf(join(local, k.slice(prefix.length + 1))), k);
   }, 180_000);
+
+  it.skipIf(!PYTHON)('pandas (through pyarrow\'s S3 filesystem) and polars read a store straight from the bucket: UTC nanosecond times, the values stored', async () => {
+    const prefix = 'team';
+    const key = (await keys(`${prefix}/`)).find((k) => k.endsWith('5m_master.parquet'));
+    expect(key, 'the shard test wrote stores').toBeDefined();
+    const seenBy = JSON.parse(await python('read-from-bucket.py', [gw.endpoint, gw.accessKeyId, gw.secretAccessKey, `${Bucket}/${key!}`])) as {
+      pandas_dtypes: Record<string, string>; polars_schema: Record<string, string>; time_ms: number[]; close: number[]; polars_close: number[];
+    };
+    expect(seenBy.pandas_dtypes['time']).toBe('datetime64[ns, UTC]');
+    expect(seenBy.pandas_dtypes['Close']).toBe('float64');
+    expect(seenBy.polars_schema['time']).toMatch(/^Datetime\(time_unit='ns', time_zone='UTC'\)$/);
+    const ours = await fromBucket(key!);
+    expect(seenBy.time_ms).toEqual(Array.from(ours['time']!));
+    expect(seenBy.close).toEqual(Array.from(ours['close']!));
+    expect(seenBy.polars_close).toEqual(Array.from(ours['close']!));
+  }, 60_000);
 
   it('two processes updating the same store at once: without a wait one refuses naming the other, with one it waits; no row is lost either way', async () => {
     const prefix = 'race';

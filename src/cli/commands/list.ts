@@ -3,9 +3,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { describeStores, findStores } from '../../pipeline/store-reports.js';
 import { DATASETS, datasetsNamed } from '../../datasets/registry.js';
-import { checkDataDir } from '../../store/store-path.js';
 import type { CommandContext } from '../command-context.js';
-import { collect, storeOptions } from '../options.js';
+import { collect, dataDirOf, storeOptions } from '../options.js';
 import { durationText } from './liquidations.js';
 import { liquidationDays } from '../../liquidations/days.js';
 import { findLeftovers } from '../../store/leftovers.js';
@@ -25,7 +24,7 @@ export function registerList(program: Command, ctx: () => CommandContext): void 
     .action(async (flags: ListFlags) => {
       const c = ctx();
       const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
-      const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
+      const dataDir = dataDirOf(cfg, flags, c.env);
       // a bucket is checked by listing its stores (a wrong key or endpoint fails there, one line)
       if (!isRemote(dataDir) && !(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.market !== undefined && flags.market !== 'spot' && flags.market !== 'perp') throw new UsageError(`--market "${flags.market}" is not a market (expected spot or perp)`);

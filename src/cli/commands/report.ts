@@ -10,11 +10,10 @@ import { loadPageAssets } from '../../report/assets.js';
 import { gatherReport } from '../../report/gather.js';
 import { renderReportHtml } from '../../report/html.js';
 import { writeTextFile } from '../../store/json-file.js';
-import { checkDataDir } from '../../store/store-path.js';
 import { isRemote } from '../../store/object-store.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { collect, positiveNumber, storeOptions } from '../options.js';
+import { collect, dataDirOf, positiveNumber, storeOptions } from '../options.js';
 
 interface ReportFlags { out?: string; datasets?: string[]; exchange?: string; symbol?: string; since?: string; days?: string; until?: string; open?: boolean; dataDir?: string; config?: string; json?: boolean }
 
@@ -34,7 +33,7 @@ export function registerReport(program: Command, ctx: () => CommandContext): voi
     .action(async (flags: ReportFlags) => {
       const c = ctx();
       const cfg = loadConfig(flags.config);
-      const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
+      const dataDir = dataDirOf(cfg, flags, c.env);
       // a bucket is checked by listing its stores (a wrong key or endpoint fails there, one line)
       if (!isRemote(dataDir) && !(await stat(dataDir).then((st) => st.isDirectory(), () => false))) throw new UsageError(`--data-dir ${dataDir} is not a folder (expected the data folder build and collect write, e.g. data/processed)`);
       if (flags.since !== undefined && flags.days !== undefined) throw new UsageError('give only one of --days, --since');

@@ -2,11 +2,10 @@ import type { Command } from 'commander';
 import { JobFailedError } from '../../core/errors.js';
 import { findStores, validateStores } from '../../pipeline/store-reports.js';
 import { DATASETS, datasetsNamed, STORED_DATASETS } from '../../datasets/registry.js';
-import { checkDataDir } from '../../store/store-path.js';
 import { renderHealthText } from '../../validate/render-findings.js';
 import type { CommandContext } from '../command-context.js';
 import { loadConfig } from '../config.js';
-import { collect, storeOptions, wholeNumber } from '../options.js';
+import { collect, dataDirOf, storeOptions, wholeNumber } from '../options.js';
 import { parseUserDate } from '../../core/time-format.js';
 
 interface ValidateFlags { exchange?: string; symbol?: string[]; timeframes?: string[]; datasets?: string[]; dataDir?: string; config?: string; json?: boolean; strict?: boolean; now?: string; staleAfter?: string }
@@ -24,7 +23,7 @@ export function registerValidate(program: Command, ctx: () => CommandContext): v
     .action(async (flags: ValidateFlags) => {
       const c = ctx();
       const cfg = loadConfig(flags.config); // a --config that cannot be read is an error even when --data-dir is given
-      const dataDir = checkDataDir(flags.dataDir ?? cfg.data_dir);
+      const dataDir = dataDirOf(cfg, flags, c.env);
       const staleAfter = wholeNumber('--stale-after', flags.staleAfter);
       const names = flags.datasets ?? ['ohlcv'];
       const now = flags.now === undefined ? Date.now() : parseUserDate(flags.now, '--now');
