@@ -59,11 +59,12 @@ describe('the liquidation recorder says when it cannot listen (real Binance serv
     try {
       sim.liquidations.refuse(503);
       const rec = recorder(sim.url, dir);
-      for (let i = 0; i < 100 && errorLines(rec.stderr()).length < 2; i++) await sleep(50);
+      // deadlines, not delays: a loaded machine (the whole suite on 2 cores) starts a binary in seconds
+      for (let i = 0; i < 600 && errorLines(rec.stderr()).length < 2; i++) await sleep(50);
       expect(errorLines(rec.stderr()).length).toBeGreaterThanOrEqual(2);
       expect(errorLines(rec.stderr()).every((e) => e['status'] === 503 && String(e['url']).endsWith('/market/ws/!forceOrder@arr'))).toBe(true);
       sim.liquidations.refuse(undefined);
-      for (let i = 0; i < 200 && sim.liquidations.connections.length < 1; i++) await sleep(25);
+      for (let i = 0; i < 1200 && sim.liquidations.connections.length < 1; i++) await sleep(25);
       await sleep(1500);
       rec.child.kill('SIGTERM');
       const [code] = await once(rec.child, 'close') as [number];
@@ -83,11 +84,11 @@ describe('the liquidation recorder says when it cannot listen (real Binance serv
     const dir = await tempDir();
     try {
       const rec = recorder(sim.url, dir, ['--max-quiet', '2s']);
-      for (let i = 0; i < 200 && sim.liquidations.connections.length < 1; i++) await sleep(25);
+      for (let i = 0; i < 1200 && sim.liquidations.connections.length < 1; i++) await sleep(25);
       await sleep(800);
       const mutedAt = sim.now();
       sim.liquidations.mute();
-      for (let i = 0; i < 200 && sim.liquidations.connections.length < 2; i++) await sleep(25);
+      for (let i = 0; i < 1200 && sim.liquidations.connections.length < 2; i++) await sleep(25);
       expect(sim.liquidations.connections.length).toBe(2);
       await sleep(800);
       rec.child.kill('SIGTERM');
