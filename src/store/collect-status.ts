@@ -1,4 +1,3 @@
-import { StoreError } from '../core/errors.js';
 import { documentNames } from './documents.js';
 import { readJsonFile, writeJsonFile } from './json-file.js';
 import { childPath, localStateDir } from './object-store.js';
@@ -21,7 +20,8 @@ export interface Shard { readonly k: number; readonly n: number }
 
 const SHARD_FILE = /^collect-status-shard-(\d+)-of-(\d+)\.json$/;
 
-function suffixed(name: string, shard: Shard | undefined): string {
+/** A file name with a shard's suffix (`collect-status.json` → `collect-status-shard-2-of-3.json`); unchanged without one. */
+export function suffixed(name: string, shard: Shard | undefined): string {
   return shard ? name.replace(/\.json$/, `-shard-${shard.k}-of-${shard.n}.json`) : name;
 }
 
@@ -36,10 +36,7 @@ export async function writeCollectStatus(dataDir: string, venue: string, status:
 /** A venue's status, or one shard's; undefined when none was kept. */
 export async function readCollectStatus(dataDir: string, venue?: string, shard?: Shard): Promise<Record<string, unknown> | undefined> {
   const path = venue === undefined ? childPath(dataDir, STATUS_FILE) : childPath(dataDir, checkVenue(venue), suffixed(STATUS_FILE, shard));
-  return readJsonFile<Record<string, unknown>>(path, 'the next collect cycle rewrites it').catch((e: unknown) => {
-    if (e instanceof StoreError) throw new StoreError(`${path} cannot be read (${e.message}); the next collect cycle rewrites it`);
-    throw e;
-  });
+  return readJsonFile<Record<string, unknown>>(path, 'the next collect cycle rewrites it');
 }
 
 /** Every status kept for a venue: the unsharded collector's and each shard's, shards in order. */

@@ -32,11 +32,13 @@ export async function writeDocument(path: string, bytes: Uint8Array): Promise<vo
 }
 
 /**
- * Create a document only where there is none (in a bucket `If-None-Match: *`; on disk a link that fails
- * when the name exists): of several writers creating the same document at once exactly one wins.
- * Returns false, writing nothing, when it exists already.
+ * Create a document only where there is none (in a bucket `If-None-Match: *`; on disk a private temp file
+ * `<path>.<pid>.<hex>.tmp` linked into place, which fails when the name exists): of several writers creating
+ * the same document at once exactly one wins, and a kill at any moment leaves none or a whole one. Returns
+ * false, writing nothing, when it exists already. `sync: false` skips the fsync (a store's lock file: after a
+ * crash it is stale anyway); `names` is the file a failure names (a lock's store: the store could not be written).
  */
-export async function createDocument(path: string, bytes: Uint8Array): Promise<boolean> {
+export async function createDocument(path: string, bytes: Uint8Array, o: { readonly sync?: boolean; readonly names?: string } = {}): Promise<boolean> {
   if (isRemote(path)) {
     try {
       await putRemote(path, bytes, { ifAbsent: true });
@@ -49,12 +51,12 @@ export async function createDocument(path: string, bytes: Uint8Array): Promise<b
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, bytes, { mode: 0o644, flush: true });
+    await writeFile(tmp, bytes, { mode: 0o644, flush: o.sync ?? true });
     await link(tmp, path);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw storeWriteError(e, path);
+    throw storeWriteError(e, o.names ?? path);
   } finally {
     await unlink(tmp).catch(() => undefined);
   }

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StoreError } from '../core/errors.js';
 import { deleteRemote, getRemoteVersion, putRemote, RemoteChangedError } from './object-store.js';
+import { isStale } from './store-lock.js';
 
 /** How long a lock object holds without its writer renewing it: 60 s, or QML_S3_LEASE_SECONDS (at least 2). */
 export function leaseMs(env: Readonly<Record<string, string | undefined>> = process.env): number {
@@ -20,7 +21,7 @@ export interface RemoteLock {
 
 /**
  * Run `fn` holding the lock of a store in a bucket: the object `<store>.lock`, created only if absent
- * (`If-None-Match: *`), holding its owner and a lease renewed every 15 s while the writer works. A lock
+ * (`If-None-Match: *`), holding its owner and a lease the writer renews while it works. A lock
  * whose lease has expired (its writer was killed, or lost its link for a minute) is taken over by a
  * conditional replace of the version read, so of two writers trying only one wins; so is at once a lock whose
  * owner was a process of this machine that no longer runs (killed: a rerun need not wait out its lease). The
@@ -79,7 +80,7 @@ async function acquire(url: string, storeUrl: string, body: () => Uint8Array, o:
     if (!held) continue; // released meanwhile: try again
     const who = ownerOf(held.bytes);
     const until = who ? Date.parse(who.leaseUntil) : NaN;
-    if (!(until > Date.now()) || (who && deadHere(who))) {
+    if (!(until > Date.now()) || (who && isStale(who))) {
       // expired (or unreadable): take it over, only if it is still the version read
       try {
         return await putRemote(url, body(), { ifMatch: held.etag });
@@ -92,17 +93,6 @@ async function acquire(url: string, storeUrl: string, body: () => Uint8Array, o:
       throw new StoreError(`${storeUrl} is being written by ${who ? `process ${who.pid} on ${who.host} since ${who.startedAt} (lease until ${who.leaseUntil})` : 'another writer'}; wait for it to finish, or for its lease to expire if it is gone`);
     }
     await delay(o.pollMs ?? 500);
-  }
-}
-
-/** The lock's owner was a process of this machine that is gone. */
-function deadHere(who: RemoteLockBody): boolean {
-  if (who.host !== hostname() || who.pid === process.pid) return false;
-  try {
-    process.kill(who.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

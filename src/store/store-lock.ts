@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { StoreError } from '../core/errors.js';
 import { storeWriteError } from './atomic-write.js';
+import { createDocument } from './documents.js';
 
 export interface LockOptions {
   /** How long to wait for another run holding the lock; 0 fails at once. */
@@ -47,23 +47,10 @@ async function acquire(lockPath: string, storePath: string, opts: LockOptions): 
   }
 }
 
-/**
- * Create the lock with its owner already inside: write a private temp file, then link() it into place,
- * which fails if the lock exists. A kill at any moment leaves no lock, or a complete one.
- */
-async function tryCreate(lockPath: string, storePath: string): Promise<boolean> {
-  const tmp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+/** Create the lock with its owner already inside (createDocument: none or a whole one, whatever the moment of a kill). */
+function tryCreate(lockPath: string, storePath: string): Promise<boolean> {
   const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
-  try {
-    await writeFile(tmp, JSON.stringify(owner), { mode: 0o644 });
-    await link(tmp, lockPath);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw storeWriteError(e, storePath);
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+  return createDocument(lockPath, new TextEncoder().encode(JSON.stringify(owner)), { sync: false, names: storePath });
 }
 
 /** A lock file nobody can read (left by an older version, or a damaged disk) counts as stale after a while. */
@@ -81,7 +68,8 @@ async function readOwner(lockPath: string): Promise<LockOwner | undefined> {
   }
 }
 
-function isStale(o: LockOwner): boolean {
+/** A lock's owner was a process of this machine that no longer runs (another host's processes cannot be seen: never). */
+export function isStale(o: { readonly pid: number; readonly host: string }): boolean {
   if (o.host !== hostname()) return false; // cannot see other hosts' processes: never steal
   return isDead(o.pid);
 }

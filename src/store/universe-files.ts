@@ -49,11 +49,10 @@ export async function universeSnapshotDates(dataDir: string, venue: string, name
 export async function writeUniverse<D extends UniverseDocument>(dataDir: string, venue: string, doc: D, o: { shared?: boolean } = {}): Promise<D> {
   const dir = childPath(dataDir, checkVenue(venue), DIR);
   const dated = childPath(dir, `${doc.date}.json`);
-  if (o.shared && !(await createJsonFile(dated, doc))) {
+  if (!o.shared) await writeJsonFile(dated, doc);
+  else if (!(await createJsonFile(dated, doc))) {
     const kept = await readDocument(dated);
     if (kept) return kept as D;
-  } else if (!o.shared) {
-    await writeJsonFile(dated, doc);
   }
   await writeJsonFile(childPath(dir, CURRENT), doc);
   return doc;

@@ -15,7 +15,7 @@ import { runRecorder } from './liquidations.js';
 import { sinkOf, syncWritten } from '../sink.js';
 import { join } from 'node:path';
 import { allVenues, venueProfile } from '../../exchange/venue.js';
-import { LAST_CYCLE_FILE, type Shard } from '../../store/collect-status.js';
+import { LAST_CYCLE_FILE, suffixed, type Shard } from '../../store/collect-status.js';
 import { localStateDir } from '../../store/object-store.js';
 import { writeJsonFile } from '../../store/json-file.js';
 
@@ -64,14 +64,14 @@ async function collectCommand(flags: CollectFlags, c: CommandContext): Promise<v
   const onStop = () => stop.abort();
   c.signal.addEventListener('abort', onStop, { once: true });
   const venues = venuesOf(flags, cfg);
-  shardOfFlag(flags.shard);
+  const shard = shardOfFlag(flags.shard);
   // one recorder per venue, each with its own stream
   const recorder = flags.liquidations
     ? Promise.all(venues.map((v) => runRecorder(runSettings(cfg, flags, c.env).dataDir, { ...exchangeSettings(cfg, flags, c.env), exchange: v }, undefined, 60, c, stop.signal)
       .catch((e: Error) => { c.log.error({ exchange: v, err: e.message }, 'the liquidation recorder stopped: liquidations are not being recorded'); })))
     : undefined;
   try {
-    await loop(flags, cfg, c, venues, everyMs, at);
+    await loop(flags, cfg, c, venues, shard, everyMs, at);
   } finally {
     stop.abort();
     c.signal.removeEventListener('abort', onStop);
@@ -88,14 +88,13 @@ function venuesOf(flags: CollectFlags, cfg: Config): string[] {
   return list;
 }
 
-async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, venues: readonly string[], everyMs: number, at: { hour: number; minute: number } | undefined): Promise<void> {
+async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, venues: readonly string[], shard: Shard | undefined, everyMs: number, at: { hour: number; minute: number } | undefined): Promise<void> {
   const dataDir = runSettings(cfg, flags, c.env).dataDir;
   for (let cycle = 1; ; cycle++) {
     const started = Date.now();
-    const results = await runCycles(flags, cfg, c, venues);
+    const results = await runCycles(flags, cfg, c, venues, shard);
     const next = flags.loop ? nextCycleAt(started, Date.now(), everyMs, at) : undefined;
     const paths: string[] = [];
-    const shard = shardOfFlag(flags.shard);
     for (const r of results) paths.push(await keepCollectStatus(dataDir, r.venue, r.summary, r.outcomes, next, shard));
     const several = results.length > 1;
     // one venue: its summary as before; several: each venue's, and one file with all of them for --on-complete
@@ -127,7 +126,7 @@ async function loop(flags: CollectFlags, cfg: Config, c: CommandContext, venues:
  * state folder (the data folder when it is local): what `--on-complete` gets when several venues run.
  */
 async function writeCombinedSummary(dataDir: string, results: readonly { venue: string; summary: CycleSummary }[], shard: Shard | undefined): Promise<string> {
-  const path = join(localStateDir(dataDir), shard ? LAST_CYCLE_FILE.replace(/\.json$/, `-shard-${shard.k}-of-${shard.n}.json`) : LAST_CYCLE_FILE);
+  const path = join(localStateDir(dataDir), suffixed(LAST_CYCLE_FILE, shard));
   await writeJsonFile(path, { venues: results.map((r) => ({ exchange: r.venue, ...r.summary })) });
   return path;
 }
@@ -136,7 +135,7 @@ async function writeCombinedSummary(dataDir: string, results: readonly { venue: 
  * One cycle on every venue, in parallel, each on its own budget: flags into a request (checked before
  * anything runs), each venue's universe, the pipeline's cycle.
  */
-async function runCycles(flags: CollectFlags, cfg: Config, c: CommandContext, venues: readonly string[]): Promise<{ venue: string; summary: CycleSummary; outcomes: StoreOutcome[] }[]> {
+async function runCycles(flags: CollectFlags, cfg: Config, c: CommandContext, venues: readonly string[], shard: Shard | undefined): Promise<{ venue: string; summary: CycleSummary; outcomes: StoreOutcome[] }[]> {
   const base = runSettings(cfg, flags, c.env);
   const ex = exchangeSettings(cfg, { ...flags, exchange: venues[0] }, c.env);
   // flags are checked before anything runs: a mistake is a usage error, not a failed cycle
@@ -145,10 +144,10 @@ async function runCycles(flags: CollectFlags, cfg: Config, c: CommandContext, ve
     range: rangeFrom(flags, { kind: 'days', days: 90 }),
     datasets: (flags.datasets ?? ['ohlcv']).includes('all') ? ['all'] : datasetsNamed(flags.datasets ?? ['ohlcv']).map((d) => d.name),
     marketDays: integerFlag('--market-days', flags.marketDays) ?? 365,
-    ...(flags.shard ? { shard: shardOfFlag(flags.shard) } : {}),
+    ...(shard ? { shard } : {}),
   };
   // shards share the day's universe: the first to refresh it makes it every shard's
-  const universes = new Map(venues.map((v) => [v, { ...universeRequest(cfg, { ...flags, exchange: v }, c, base.dataDir, ex.apiUrl), shared: flags.shard !== undefined }]));
+  const universes = new Map(venues.map((v) => [v, { ...universeRequest(cfg, { ...flags, exchange: v }, c, base.dataDir, ex.apiUrl), shared: shard !== undefined }]));
   const archives = archivesFor(flags.archives, cfg, c.env, ex, base.dataDir, c.runLog);
   return withExchange(ex, base.dataDir, c.log, c.terminal, (clientFor, progress, scheduler, usage) => Promise.all(venues.map(async (venue) => {
     const universe = universes.get(venue)!;

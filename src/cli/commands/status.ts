@@ -63,7 +63,7 @@ export function registerStatus(program: Command, ctx: () => CommandContext): voi
       const collected: Record<string, unknown>[] = [];
       // several collectors sharing the folder (collect --shard) each keep their own: every shard is shown
       for (const venue of venueIds()) {
-        for (const { shard, status } of await readCollectStatuses(dataDir, venue)) collected.push({ exchange: venue, ...status, ...(shard ? { shard } : {}) });
+        for (const { status } of await readCollectStatuses(dataDir, venue)) collected.push({ exchange: venue, ...status });
       }
       const legacy = await readCollectStatus(dataDir);
       if (legacy) collected.push({ exchange: null, ...legacy });
