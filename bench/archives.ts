@@ -1,10 +1,10 @@
 // The archives section of `npm run bench`: 2 years of 1m for 10 symbols, from Binance's archives and from
 // the REST API alone, against the simulator at Binance's limits.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim } from '../src/sim/server.js';
-import { timedCli } from './fetch.js';
+import { timedCli, timedCliCpu } from './fetch.js';
 
 const SYMBOLS = ['BTC', 'ETH', 'BNB', 'LTC', 'ADA', 'XRP', 'TRX', 'LINK', 'DOGE', 'SOL'].map((b) => `${b}/USDT`);
 
@@ -40,10 +40,18 @@ export async function archivesCachedSection(): Promise<void> {
     await timedCli(args, { QML_ARCHIVES: 'only' });
     for (const name of readdirSync(join(dir, 'binance'))) rmSync(join(dir, 'binance', name), { recursive: true, force: true });
     const before = [...sim.requests.values()].reduce((a, b) => a + b, 0);
-    const { ms } = await timedCli(args, { QML_ARCHIVES: 'only' });
+    const runs: { ms: number; cpuMs: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (const name of readdirSync(join(dir, 'binance'))) rmSync(join(dir, 'binance', name), { recursive: true, force: true });
+      runs.push(await timedCliCpu(args, { QML_ARCHIVES: 'only' }));
+    }
     const asked = [...sim.requests.values()].reduce((a, b) => a + b, 0) - before;
     const candles = 10 * (Date.parse('2025-03-01') - Date.parse('2023-03-01')) / 60_000;
-    console.log(`\narchives in the cache: ${(candles / 1e6).toFixed(1)} M 1m candles (10 symbols × 2 years) read, cleaned, ATR and written in ${(ms / 1000).toFixed(1)} s, ${Math.round(candles / (ms / 1000)).toLocaleString('en-US')} candles/s (target ≥ 1,000,000; ${asked} requests to the simulator)`);
+    const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
+    const rate = (ms: number) => Math.round(candles / (ms / 1000)).toLocaleString('en-US');
+    console.log(`\narchives in the cache: ${(candles / 1e6).toFixed(1)} M 1m candles (10 symbols × 2 years) read, cleaned, ATR and written (best of 3 runs: ${runs.map((r) => (r.ms / 1000).toFixed(1)).join(', ')} s; ${asked} requests to the simulator)`);
+    console.log(`  wall clock ${(best.ms / 1000).toFixed(1)} s: ${rate(best.ms)} candles/s on this ${cpus().length}-core machine (target ≥ 1,000,000)`);
+    console.log(`  CPU time   ${(best.cpuMs / 1000).toFixed(1)} s (user + system, all threads): ${rate(best.cpuMs)} candles per CPU-second`);
   } finally {
     await sim.close();
     rmSync(dir, { recursive: true, force: true });

@@ -129,6 +129,25 @@ export async function timedCli(args: string[], env: Record<string, string> = {})
 }
 
 /**
+ * The same run with the CPU time it took (user + system, every thread of the process: main thread, zlib
+ * and hashing on libuv's pool, GC), as bash's `time` reports it for the child.
+ */
+export async function timedCliCpu(args: string[], env: Record<string, string> = {}): Promise<{ ms: number; cpuMs: number }> {
+  const t0 = Date.now();
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'TIMEFORMAT="%U %S"; time "$0" "$@" > /dev/null', process.execPath, BIN, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'error', QML_ARCHIVES: 'off', ...env },
+    });
+    child.stderr!.on('data', (d) => { stderr += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`qml-data ${args[0]} exited ${code}: ${stderr.slice(-500)}`))));
+  });
+  const [user, sys] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { ms: Date.now() - t0, cpuMs: (user! + sys!) * 1000 };
+}
+
+/**
  * The daily collector as users run it: `collect` of the universe's 100 perpetuals × 90 d × 5m from an
  * empty folder against Binance's limits, then one day later the daily cycle.
  */

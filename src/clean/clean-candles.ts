@@ -26,12 +26,19 @@ const VALUE_KEYS: readonly ValueKey[] = ['open', 'high', 'low', 'close', 'volume
 /**
  * Clean raw candles: dedupe (keep the last fetched), sort by time, forward-fill missing values column
  * by column, drop rows still missing a value, swap High/Low where High < Low. Pure: the input is not
- * modified.
+ * modified; when nothing needs fixing (every archive file, almost every page) the frame returned holds
+ * the input's own columns rather than a copy.
  */
 export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: CleanReport } {
   const order = orderUniqueRows(raw.time);
+  if (order.identity && allSound(raw)) {
+    const n = raw.time.length;
+    const none = { open: 0, high: 0, low: 0, close: 0, volume: 0 };
+    const frame = { time: raw.time, open: raw.open, high: raw.high, low: raw.low, close: raw.close, volume: raw.volume };
+    return { frame, report: { input: n, badTime: 0, duplicates: 0, reordered: false, badValues: none, filled: { ...none }, dropped: 0, swapped: 0, output: n } };
+  }
   // rows already in order and unique (every archive file, almost every page) are copied whole, not gathered
-  const f = order.rows.length === raw.time.length && order.identity ? copyFrame(raw) : pickRows(raw, order.rows);
+  const f = order.identity ? copyFrame(raw) : pickRows(raw, order.rows);
   const badValues = blankUnusableValues(f);
   const filled = forwardFill(f);
   const start = firstCompleteRow(f);
@@ -46,6 +53,7 @@ export function cleanCandles(raw: CandleFrame): { frame: CandleFrame; report: Cl
   };
 }
 
+/** `identity`: the rows are already in order and unique (then `rows` is left empty). */
 interface RowOrder { rows: Uint32Array; badTime: number; duplicates: number; reordered: boolean; identity?: boolean }
 
 function copyFrame(f: CandleFrame): CandleFrame {
@@ -64,7 +72,7 @@ function orderUniqueRows(time: Float64Array): RowOrder {
     valid++;
     if (i > 0 && Number.isFinite(time[i - 1]!) && time[i]! <= time[i - 1]!) sorted = false;
   }
-  if (sorted && valid === n) return { rows: identity(n), badTime: 0, duplicates: 0, reordered: false, identity: true };
+  if (sorted && valid === n) return { rows: new Uint32Array(0), badTime: 0, duplicates: 0, reordered: false, identity: true };
   const idx: number[] = [];
   for (let i = 0; i < n; i++) if (Number.isFinite(time[i]!)) idx.push(i);
   const reordered = !isNonDecreasing(time, idx);
@@ -82,12 +90,6 @@ function isNonDecreasing(time: Float64Array, idx: readonly number[]): boolean {
   return true;
 }
 
-function identity(n: number): Uint32Array {
-  const a = new Uint32Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  return a;
-}
-
 /** A price must be finite and positive. */
 export function isUsablePrice(v: number): boolean {
   return Number.isFinite(v) && v > 0;
@@ -102,6 +104,11 @@ export function isUsableVolume(v: number): boolean {
 export function isSoundRow(f: CandleFrame, i: number): boolean {
   return Number.isFinite(f.time[i]!) && isUsablePrice(f.open[i]!) && isUsablePrice(f.high[i]!) && isUsablePrice(f.low[i]!)
     && isUsablePrice(f.close[i]!) && isUsableVolume(f.volume[i]!) && f.high[i]! >= f.low[i]!;
+}
+
+function allSound(f: CandleFrame): boolean {
+  for (let i = 0; i < f.time.length; i++) if (!isSoundRow(f, i)) return false;
+  return true;
 }
 
 /** Turn every unusable value into NaN (missing). */

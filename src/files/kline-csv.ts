@@ -15,8 +15,9 @@ export function parseKlineCsv(bytes: Uint8Array): CandleFrame | undefined {
     while (at < n && bytes[at] !== 0x0a) at++;
     at++;
   }
+  // line ends found by indexOf (memchr), many times faster than a byte loop in JavaScript
   let rows = 0;
-  for (let i = at; i < n; i++) if (bytes[i] === 0x0a) rows++;
+  for (let i = bytes.indexOf(0x0a, at); i >= 0; i = bytes.indexOf(0x0a, i + 1)) rows++;
   if (n > at && bytes[n - 1] !== 0x0a) rows++;
   const time = new Float64Array(rows);
   const cols = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
@@ -39,7 +40,8 @@ export function parseKlineCsv(bytes: Uint8Array): CandleFrame | undefined {
       cols[c]![r] = field.value;
     }
     // the rest of the line (close time, quote volume, trades, taker volumes, ignore)
-    while (pos < n && bytes[pos] !== 0x0a) pos++;
+    const end = bytes.indexOf(0x0a, pos);
+    pos = end < 0 ? n : end;
     r++;
   }
   const [open, high, low, close, volume] = cols.map((c) => (r === rows ? c : c.slice(0, r))) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];

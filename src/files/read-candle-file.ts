@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
-import { inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import { UsageError } from '../core/errors.js';
 import { compressionRegistry, CompressionType, tableFromIPC, type Table } from 'apache-arrow';
 import lz4 from 'lz4js';
@@ -17,16 +18,46 @@ export function csvOfZip(zip: Uint8Array, name: string): string {
  * inflated by Node's zlib (native: several times fflate's JavaScript inflate); any other zip by fflate.
  */
 export function csvBytesOfZip(zip: Uint8Array, name: string): Uint8Array {
-  const one = singleEntry(zip);
-  if (one && one.name.toLowerCase().endsWith('.csv')) {
+  const one = csvEntry(zip);
+  if (one) {
     try {
-      const data = zip.subarray(one.start, one.start + one.size);
-      const out = one.method === 0 ? data : inflateRawSync(data);
+      const out = one.method === 0 ? one.data : inflateRawSync(one.data, inflateOptions(one.unpacked));
       if (out.length === one.unpacked) return out;
     } catch {
       // not what the directory says: fflate reads it, or says why it cannot
     }
   }
+  return csvOfAnyZip(zip, name);
+}
+
+/**
+ * The same, inflated on libuv's thread pool: a run reading many archives inflates one file while it
+ * parses and writes others, on another core.
+ */
+export async function csvBytesOfZipAsync(zip: Uint8Array, name: string): Promise<Uint8Array> {
+  const one = csvEntry(zip);
+  if (one) {
+    try {
+      const out = one.method === 0 ? one.data : await inflateRawAsync(one.data, inflateOptions(one.unpacked));
+      if (out.length === one.unpacked) return out;
+    } catch {
+      // as above
+    }
+  }
+  return csvOfAnyZip(zip, name);
+}
+
+const inflateRawAsync = promisify(inflateRaw) as (data: Uint8Array, o: ZlibOptions) => Promise<Buffer>;
+
+/** The zip's only entry when it is a CSV: its compressed bytes. */
+function csvEntry(zip: Uint8Array): { method: number; data: Uint8Array; unpacked: number } | undefined {
+  const one = singleEntry(zip);
+  if (!one || !one.name.toLowerCase().endsWith('.csv')) return undefined;
+  return { method: one.method, data: zip.subarray(one.start, one.start + one.size), unpacked: one.unpacked };
+}
+
+/** Any zip holding a CSV, through fflate. */
+function csvOfAnyZip(zip: Uint8Array, name: string): Uint8Array {
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(zip);
@@ -36,6 +67,14 @@ export function csvBytesOfZip(zip: Uint8Array, name: string): Uint8Array {
   const csv = Object.entries(files).find(([n]) => n.toLowerCase().endsWith('.csv'));
   if (!csv) throw new UsageError(`${name} holds no .csv file`);
   return csv[1];
+}
+
+/**
+ * Inflate into one chunk of the size the zip's directory gives (up to 1 GiB): no joining of 16 KiB pieces,
+ * twice as fast as the default. A directory that lies only costs the default's speed or a short read.
+ */
+function inflateOptions(unpacked: number): { chunkSize?: number } {
+  return unpacked > 0 && unpacked <= 1 << 30 ? { chunkSize: Math.max(64, unpacked + 64) } : {};
 }
 
 /** A zip's only entry, from its central directory: name, method (0 stored, 8 deflate), where its data lies. */
@@ -59,6 +98,11 @@ function singleEntry(zip: Uint8Array): { name: string; method: number; start: nu
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The same, hashed on libuv's thread pool (WebCrypto): checking cached archives costs the run no main-thread time. */
+export async function sha256Async(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 
 /**

@@ -1,12 +1,12 @@
 import { parquetMetadata, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type ParquetParsers, type SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
-import { snappyCompress } from 'hysnappy';
 import { StoreError } from '../core/errors.js';
 import type { DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { META_KEYS, type StoreMeta } from './store-meta.js';
 import { textCode, textOf } from '../core/text-codes.js';
 import { epochMillisByMagnitude, timeEncodingOf, type TimeEncoding } from './time-column.js';
+import { encodeFrameFast, encodesFast, snappy } from './parquet-encode.js';
 
 const NS_PER_MS = 1_000_000n;
 
@@ -26,6 +26,14 @@ export function schemaOf(d: DatasetDescriptor): SchemaElement[] {
 
 /** Encode a frame of a dataset as one Parquet file with its footer metadata. */
 export function encodeSeries(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMeta): Uint8Array {
+  const createdBy = `qml-data ${meta.toolVersion}`;
+  // time and doubles (every dataset but the liquidations): written from the typed arrays, 6× faster
+  return encodesFast(d) ? encodeFrameFast(d, f, schemaOf(d), kvMetadataOf(meta), createdBy) : encodeByLibrary(d, f, meta);
+}
+
+/** The frame encoded by hyparquet-writer: the text datasets' encoder, and the reference the fast one is tested against. */
+export function encodeByLibrary(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMeta): Uint8Array {
+  const createdBy = `qml-data ${meta.toolVersion}`;
   const writer = new ByteWriter();
   parquetWrite({
     writer,
@@ -42,9 +50,9 @@ export function encodeSeries(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMe
     })),
     rowGroupSize: d.rowGroupRows,
     // hysnappy is hyparam's WASM Snappy: same bytes as the default JS codec, 3× faster (npm run bench).
-    compressors: { SNAPPY: snappyCompress },
+    compressors: { SNAPPY: snappy() },
     kvMetadata: kvMetadataOf(meta),
-    createdBy: `qml-data ${meta.toolVersion}`,
+    createdBy,
   });
   return new Uint8Array(writer.getBuffer());
 }

@@ -6,7 +6,7 @@ import type { CandleFrame } from '../../core/frame.js';
 import { parseSymbol } from '../../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { parseCandleText } from '../../files/parse-candles.js';
-import { csvBytesOfZip, sha256 } from '../../files/read-candle-file.js';
+import { csvBytesOfZipAsync, sha256, sha256Async } from '../../files/read-candle-file.js';
 import { parseKlineCsv } from '../../files/kline-csv.js';
 import { headedCsv } from '../../files/headed-csv.js';
 import type { Log } from '../../core/log.js';
@@ -106,7 +106,7 @@ export class BinanceArchives {
       }
       if (zip === undefined) return undefined; // damaged twice: refused (logged, or thrown with --archives only)
       try {
-        return parse(csvBytesOfZip(zip, path), path);
+        return parse(await csvBytesOfZipAsync(zip, path), path);
       } catch (e) {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);
@@ -143,7 +143,7 @@ export class BinanceArchives {
     const file = join(this.cacheDir, path);
     const cached = await readFile(file).catch(() => undefined);
     const cachedSum = await readFile(`${file}.CHECKSUM`, 'utf8').catch(() => undefined);
-    if (cached && cachedSum && sha256(cached) === cachedSum.trim().split(/\s+/)[0]) return cached;
+    if (cached && cachedSum && await sha256Async(cached) === cachedSum.trim().split(/\s+/)[0]) return cached;
     for (let attempt = 1; ; attempt++) {
       const sum = await this.get(`${path}.CHECKSUM`);
       if (sum === undefined) return null;
