@@ -2,46 +2,25 @@ import { createHash, webcrypto } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { promisify } from 'node:util';
-import { inflateRaw, inflateRawSync, type ZlibOptions } from 'node:zlib';
+import { inflateRaw, type ZlibOptions } from 'node:zlib';
 import { UsageError } from '../core/errors.js';
 import { compressionRegistry, CompressionType, tableFromIPC, type Table } from 'apache-arrow';
 import lz4 from 'lz4js';
 import { finish, parseCandleText, type ParsedCandles, type ParseOptions } from './parse-candles.js';
 
-/** The CSV inside a zip (an exchange archive holds one). */
-export function csvOfZip(zip: Uint8Array, name: string): string {
-  return new TextDecoder().decode(csvBytesOfZip(zip, name));
-}
-
 /**
  * The bytes of the CSV inside a zip. A single deflated (or stored) entry, as exchange archives are, is
- * inflated by Node's zlib (native: several times fflate's JavaScript inflate); any other zip by fflate.
+ * inflated by Node's zlib (native: several times fflate's JavaScript inflate) on libuv's thread pool, so a
+ * run reading many archives inflates one file while it parses and writes others; any other zip by fflate.
  */
-export function csvBytesOfZip(zip: Uint8Array, name: string): Uint8Array {
-  const one = csvEntry(zip);
-  if (one) {
-    try {
-      const out = one.method === 0 ? one.data : inflateRawSync(one.data, inflateOptions(one.unpacked));
-      if (out.length === one.unpacked) return out;
-    } catch {
-      // not what the directory says: fflate reads it, or says why it cannot
-    }
-  }
-  return csvOfAnyZip(zip, name);
-}
-
-/**
- * The same, inflated on libuv's thread pool: a run reading many archives inflates one file while it
- * parses and writes others, on another core.
- */
-export async function csvBytesOfZipAsync(zip: Uint8Array, name: string): Promise<Uint8Array> {
+export async function csvBytesOfZip(zip: Uint8Array, name: string): Promise<Uint8Array> {
   const one = csvEntry(zip);
   if (one) {
     try {
       const out = one.method === 0 ? one.data : await inflateRawAsync(one.data, inflateOptions(one.unpacked));
       if (out.length === one.unpacked) return out;
     } catch {
-      // as above
+      // not what the directory says: fflate reads it, or says why it cannot
     }
   }
   return csvOfAnyZip(zip, name);
@@ -118,7 +97,7 @@ export async function readCandleFile(path: string, o: ParseOptions = {}): Promis
     const want = sum.trim().split(/\s+/)[0];
     if (sha256(zip) !== want) throw new UsageError(`${path} does not match ${path}.CHECKSUM (sha256 ${sha256(zip)}, expected ${want}); nothing imported`);
   }
-  return { ...parseCandleText(csvOfZip(zip, path), path, o), ...(sum !== undefined ? { checksum: 'verified' as const } : {}) };
+  return { ...parseCandleText(new TextDecoder().decode(await csvBytesOfZip(zip, path)), path, o), ...(sum !== undefined ? { checksum: 'verified' as const } : {}) };
 }
 
 const UNIT_MS = [1000, 1, 1e-3, 1e-6]; // Arrow's TimeUnit: SECOND, MILLISECOND, MICROSECOND, NANOSECOND

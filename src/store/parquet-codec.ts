@@ -26,14 +26,12 @@ export function schemaOf(d: DatasetDescriptor): SchemaElement[] {
 
 /** Encode a frame of a dataset as one Parquet file with its footer metadata. */
 export function encodeSeries(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMeta): Uint8Array {
-  const createdBy = `qml-data ${meta.toolVersion}`;
   // time and doubles (every dataset but the liquidations): written from the typed arrays, 6× faster
-  return encodesFast(d) ? encodeFrameFast(d, f, schemaOf(d), kvMetadataOf(meta), createdBy) : encodeByLibrary(d, f, meta);
+  return encodesFast(d) ? encodeFrameFast(d, f, schemaOf(d), kvMetadataOf(meta), createdByOf(meta)) : encodeByLibrary(d, f, meta);
 }
 
 /** The frame encoded by hyparquet-writer: the text datasets' encoder, and the reference the fast one is tested against. */
 export function encodeByLibrary(d: DatasetDescriptor, f: SeriesFrame, meta: StoreMeta): Uint8Array {
-  const createdBy = `qml-data ${meta.toolVersion}`;
   const writer = new ByteWriter();
   parquetWrite({
     writer,
@@ -52,9 +50,14 @@ export function encodeByLibrary(d: DatasetDescriptor, f: SeriesFrame, meta: Stor
     // hysnappy is hyparam's WASM Snappy: same bytes as the default JS codec, 3× faster (npm run bench).
     compressors: { SNAPPY: snappy() },
     kvMetadata: kvMetadataOf(meta),
-    createdBy,
+    createdBy: createdByOf(meta),
   });
   return new Uint8Array(writer.getBuffer());
+}
+
+/** The footer's `created_by`: an append checks it starts with `qml-data` (parquet-append.ts). */
+function createdByOf(meta: StoreMeta): string {
+  return `qml-data ${meta.toolVersion}`;
 }
 
 export function kvMetadataOf(meta: StoreMeta): { key: string; value: string }[] {

@@ -378,7 +378,7 @@ const MINIBLOCK = 32;
  * computed on doubles (ms deltas and their ns products are exact below 2^53); any other block is packed
  * with BigInt, as the library does.
  */
-export function encodeTimes(time: Float64Array): Uint8Array {
+function encodeTimes(time: Float64Array): Uint8Array {
   const n = time.length;
   const w = new ByteWriter(64 + Math.ceil(n / BLOCK) * 16);
   w.appendVarInt(BLOCK);

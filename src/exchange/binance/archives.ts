@@ -6,7 +6,7 @@ import type { CandleFrame } from '../../core/frame.js';
 import { parseSymbol } from '../../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { parseCandleText } from '../../files/parse-candles.js';
-import { csvBytesOfZipAsync, sha256, sha256Async } from '../../files/read-candle-file.js';
+import { csvBytesOfZip, sha256, sha256Async } from '../../files/read-candle-file.js';
 import { parseKlineCsv } from '../../files/kline-csv.js';
 import { headedCsv } from '../../files/headed-csv.js';
 import type { Log } from '../../core/log.js';
@@ -106,7 +106,7 @@ export class BinanceArchives {
       }
       if (zip === undefined) return undefined; // damaged twice: refused (logged, or thrown with --archives only)
       try {
-        return parse(await csvBytesOfZipAsync(zip, path), path);
+        return parse(await csvBytesOfZip(zip, path), path);
       } catch (e) {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);
