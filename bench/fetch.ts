@@ -132,11 +132,13 @@ export async function timedCli(args: string[], env: Record<string, string> = {})
  * The same run with the CPU time it took (user + system, every thread of the process: main thread, zlib
  * and hashing on libuv's pool, GC), as bash's `time` reports it for the child.
  */
-export async function timedCliCpu(args: string[], env: Record<string, string> = {}): Promise<{ ms: number; cpuMs: number }> {
+export async function timedCliCpu(args: string[], env: Record<string, string> = {}, oneCore = false): Promise<{ ms: number; cpuMs: number }> {
   const t0 = Date.now();
   let stderr = '';
+  // one core: the child and every thread it starts (zlib's pool, GC helpers) pinned to CPU 0 by taskset
+  const command = oneCore ? ['taskset', '-c', '0', process.execPath] : [process.execPath];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('bash', ['-c', 'TIMEFORMAT="%U %S"; time "$0" "$@" > /dev/null', process.execPath, BIN, ...args], {
+    const child = spawn('bash', ['-c', 'TIMEFORMAT="%U %S"; time "$0" "$@" > /dev/null', ...command, BIN, ...args], {
       stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, QML_LOG_LEVEL: 'error', QML_ARCHIVES: 'off', ...env },
     });
     child.stderr!.on('data', (d) => { stderr += d; });

@@ -93,6 +93,54 @@ export function concatSeries<F extends SeriesFrame>(frames: readonly F[]): F {
   return out as F;
 }
 
+/**
+ * Frames of one dataset appended one after the other into columns sized once (`capacity`: the rows
+ * expected, e.g. a span's candles) and grown by half when they are not enough: the rows are copied once, as
+ * they come, and the pages need not be kept to be joined at the end. `frame()` is a view of the rows so
+ * far (valid until the next `push`).
+ */
+export class SeriesBuilder<F extends SeriesFrame> {
+  private cols: Record<string, Float64Array> | undefined;
+  private rows = 0;
+
+  constructor(private capacity: number) {}
+
+  get length(): number {
+    return this.rows;
+  }
+
+  push(page: F): void {
+    const n = page.time.length;
+    if (n === 0) return;
+    if (!this.cols) {
+      this.capacity = Math.max(this.capacity, n);
+      this.cols = {};
+      for (const k of Object.keys(page)) this.cols[k] = new Float64Array(this.capacity);
+    } else if (this.rows + n > this.capacity) {
+      this.capacity = Math.max(this.rows + n, Math.ceil(this.capacity * 1.5));
+      for (const [k, c] of Object.entries(this.cols)) {
+        const grown = new Float64Array(this.capacity);
+        grown.set(c.subarray(0, this.rows));
+        this.cols[k] = grown;
+      }
+    }
+    for (const [k, c] of Object.entries(this.cols)) {
+      const from = page[k];
+      if (!from) throw new Error(`a page without the column ${k}`);
+      c.set(from, this.rows);
+    }
+    this.rows += n;
+  }
+
+  /** The rows so far, as views of the columns (none pushed: undefined). */
+  frame(): F | undefined {
+    if (!this.cols) return undefined;
+    const out: Record<string, Float64Array> = {};
+    for (const [k, c] of Object.entries(this.cols)) out[k] = c.subarray(0, this.rows);
+    return out as F;
+  }
+}
+
 /** Rows in time order, one per time (of rows sharing a time, the one that came later wins). */
 export function uniqueByTime<F extends SeriesFrame>(f: F): F {
   const order = Array.from(f.time.keys()).sort((a, b) => f.time[a]! - f.time[b]! || a - b)

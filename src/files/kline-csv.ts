@@ -8,44 +8,158 @@ import type { CandleFrame } from '../core/frame.js';
  * (parse-candles.ts), which sorts, dedupes and reports.
  */
 export function parseKlineCsv(bytes: Uint8Array): CandleFrame | undefined {
-  const n = bytes.length;
-  let at = 0;
-  // a header row: skip it
-  if (n > 0 && (bytes[0]! < 0x30 || bytes[0]! > 0x39)) {
-    while (at < n && bytes[at] !== 0x0a) at++;
-    at++;
-  }
-  // line ends found by indexOf (memchr), many times faster than a byte loop in JavaScript
-  let rows = 0;
-  for (let i = bytes.indexOf(0x0a, at); i >= 0; i = bytes.indexOf(0x0a, i + 1)) rows++;
-  if (n > at && bytes[n - 1] !== 0x0a) rows++;
-  const time = new Float64Array(rows);
-  const cols = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
-  let r = 0;
-  let pos = at;
-  const field = { value: 0 };
-  while (pos < n && r < rows) {
-    if (bytes[pos] === 0x0a || bytes[pos] === 0x0d) { pos++; continue; }
-    // open time, then the five values
-    pos = decimal(bytes, pos, field);
-    if (pos < 0 || bytes[pos] !== 0x2c) return undefined;
-    // milliseconds, or microseconds from 1e14 on (the general parser's rule); seconds or nanoseconds: not this shape
-    if (field.value < 1e11 || field.value >= 1e17) return undefined;
-    const t = field.value >= 1e14 ? field.value / 1000 : field.value;
-    if (!Number.isInteger(t) || (r > 0 && t <= time[r - 1]!)) return undefined;
-    time[r] = t;
-    for (let c = 0; c < 5; c++) {
-      pos = decimal(bytes, pos + 1, field);
-      if (pos < 0 || (bytes[pos] !== 0x2c && c < 4)) return undefined;
-      cols[c]![r] = field.value;
+  const reader = new KlineCsvReader(bytes.length);
+  return reader.push(bytes) ? reader.finish() : undefined;
+}
+
+const NL = 0x0a;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * The same strict parse over a file's bytes given piece by piece, as an inflating zip hands them out: no
+ * buffer the size of the file is ever made. `push` a piece (false: the file is not the strict shape, stop);
+ * `finish` once all are in. A line cut between two pieces is joined in a small buffer of its own.
+ */
+export class KlineCsvReader {
+  private time = new Float64Array(0);
+  private cols: Float64Array[] = [];
+  private rows = 0;
+  private seen = 0;
+  private header: 'unknown' | 'skipping' | 'done' = 'unknown';
+  private carry: Uint8Array = NO_BYTES;
+  private failed = false;
+  private readonly field = { value: 0 };
+
+  /** `totalBytes`: the file's size when known (a zip's directory gives it), to size the columns once. */
+  constructor(private readonly totalBytes = 0) {}
+
+  push(piece: Uint8Array): boolean {
+    if (this.failed) return false;
+    this.seen += piece.length;
+    let at = 0;
+    if (this.header === 'unknown' && piece.length > 0) this.header = piece[0]! < 0x30 || piece[0]! > 0x39 ? 'skipping' : 'done';
+    if (this.header === 'skipping') {
+      const end = piece.indexOf(NL);
+      if (end < 0) return true;
+      this.header = 'done';
+      at = end + 1;
     }
-    // the rest of the line (close time, quote volume, trades, taker volumes, ignore)
-    const end = bytes.indexOf(0x0a, pos);
-    pos = end < 0 ? n : end;
-    r++;
+    const last = piece.lastIndexOf(NL);
+    if (last < at) {
+      this.carry = joined(this.carry, piece.subarray(at));
+      return true;
+    }
+    this.reserve(piece, at, last);
+    if (this.carry.length > 0) {
+      // the line the last piece cut: its start, kept, and its end, here
+      const end = piece.indexOf(NL, at);
+      if (!this.lines(joined(this.carry, piece.subarray(at, end + 1)))) return this.fail();
+      this.carry = NO_BYTES;
+      at = end + 1;
+    }
+    if (!this.lines(piece.subarray(at, last + 1))) return this.fail();
+    this.carry = last + 1 < piece.length ? piece.slice(last + 1) : NO_BYTES;
+    return true;
   }
-  const [open, high, low, close, volume] = cols.map((c) => (r === rows ? c : c.slice(0, r))) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
-  return { time: r === rows ? time : time.slice(0, r), open, high, low, close, volume };
+
+  /** The candles; undefined when the file was not the strict shape. */
+  finish(): CandleFrame | undefined {
+    if (this.failed) return undefined;
+    if (this.carry.length > 0) {
+      // a last line without its line end
+      const line = joined(this.carry, Uint8Array.of(NL));
+      this.reserveRows(this.rows + 1);
+      if (!this.lines(line)) return undefined;
+      this.carry = NO_BYTES;
+    }
+    const r = this.rows;
+    // views: sized from an estimate, the columns may be a little longer than the rows (no copy is made)
+    const cut = (c: Float64Array) => (c.length === r ? c : c.subarray(0, r));
+    if (this.cols.length === 0) this.reserveRows(0);
+    const [open, high, low, close, volume] = this.cols.map(cut) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    return { time: cut(this.time), open, high, low, close, volume };
+  }
+
+  private fail(): false {
+    this.failed = true;
+    return false;
+  }
+
+  /**
+   * Room for every line of this piece (line ends counted by indexOf, which is memchr) and, when the whole
+   * size is known, for the lines still to come at this piece's bytes per line.
+   */
+  private reserve(piece: Uint8Array, from: number, last: number): void {
+    let lines = 0;
+    for (let i = piece.indexOf(NL, from); i >= 0 && i <= last; i = piece.indexOf(NL, i + 1)) lines++;
+    // the file's last piece: a last line without its line end is a row too
+    if (this.totalBytes > 0 && this.seen >= this.totalBytes && last + 1 < piece.length) lines++;
+    const need = this.rows + lines;
+    if (need <= this.time.length) return;
+    const rest = this.totalBytes - this.seen;
+    const ahead = rest > 0 && lines > 0 ? Math.ceil(rest / (piece.length / lines) * 1.02) + 1 : 0;
+    this.reserveRows(Math.max(need + ahead, Math.ceil(this.time.length * 1.5)));
+  }
+
+  private reserveRows(n: number): void {
+    if (this.cols.length > 0 && n <= this.time.length) return;
+    const grow = (c: Float64Array | undefined) => {
+      const next = new Float64Array(n);
+      if (c && this.rows > 0) next.set(c.subarray(0, this.rows));
+      return next;
+    };
+    this.time = grow(this.time);
+    this.cols = [0, 1, 2, 3, 4].map((i) => grow(this.cols[i]));
+  }
+
+  /** Whole lines (the last ends with a line end) into the columns; false when one is not the strict shape. */
+  private lines(b: Uint8Array): boolean {
+    const n = b.length;
+    const time = this.time;
+    const [c0, c1, c2, c3, c4] = this.cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    const field = this.field;
+    let r = this.rows;
+    let pos = 0;
+    while (pos < n) {
+      if (b[pos] === NL || b[pos] === 0x0d) { pos++; continue; }
+      // open time, then the five values
+      pos = decimal(b, pos, field);
+      if (pos < 0 || b[pos] !== 0x2c) return false;
+      // milliseconds, or microseconds from 1e14 on (the general parser's rule); seconds or nanoseconds: not this shape
+      if (field.value < 1e11 || field.value >= 1e17) return false;
+      const t = field.value >= 1e14 ? field.value / 1000 : field.value;
+      if (!Number.isInteger(t) || (r > 0 && t <= time[r - 1]!)) return false;
+      time[r] = t;
+      pos = decimal(b, pos + 1, field);
+      if (pos < 0 || b[pos] !== 0x2c) return false;
+      c0[r] = field.value;
+      pos = decimal(b, pos + 1, field);
+      if (pos < 0 || b[pos] !== 0x2c) return false;
+      c1[r] = field.value;
+      pos = decimal(b, pos + 1, field);
+      if (pos < 0 || b[pos] !== 0x2c) return false;
+      c2[r] = field.value;
+      pos = decimal(b, pos + 1, field);
+      if (pos < 0 || b[pos] !== 0x2c) return false;
+      c3[r] = field.value;
+      pos = decimal(b, pos + 1, field);
+      if (pos < 0) return false;
+      c4[r] = field.value;
+      // the rest of the line (close time, quote volume, trades, taker volumes, ignore)
+      const end = b.indexOf(NL, pos);
+      pos = end < 0 ? n : end + 1;
+      r++;
+    }
+    this.rows = r;
+    return true;
+  }
+}
+
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);

@@ -20,7 +20,7 @@ export interface FetchProgress {
 
 /** Where fetched pages go, so a caller still has them when the fetch fails half-way. */
 export interface PageSink<F extends SeriesFrame> {
-  readonly pages: F[];
+  readonly pages: { push(page: F): void };
   /** Called after each page with the cursor reached; the caller may write a resume checkpoint. */
   afterPage?(reached: number): Promise<void>;
   /** Where each page's rows came from, as the pager names it: the span [first row, next cursor). */

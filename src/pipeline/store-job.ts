@@ -1,4 +1,4 @@
-import { concatSeries, type SeriesFrame } from '../core/dataset.js';
+import { concatSeries, SeriesBuilder, type SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
 import { lowerBoundTime } from '../core/time-search.js';
 import { isoUtc } from '../core/time-format.js';
@@ -219,12 +219,13 @@ async function fetchPlan<F extends SeriesFrame>(
 ): Promise<{ rows: F; sources: RowSources; unserved: Interval[] }> {
   const d = job.spec.dataset;
   const unserved: Interval[] = [];
-  const pages: F[] = [];
-  const sink: { pages: F[]; sources: RowSources } = { pages, sources: target?.resumed?.sources ?? {} };
+  // pages are copied into the store's columns as they come (sized for the rows the plan spans), not kept to be joined
+  const pages = new SeriesBuilder<F>(expectedRows(job, plan));
+  const sink: { pages: SeriesBuilder<F>; sources: RowSources } = { pages, sources: target?.resumed?.sources ?? {} };
   const done: Interval[] = [...(target?.resumed?.covered ?? [])];
   let reached: Interval | undefined;
   const clock = new CheckpointClock(s.checkpointMs);
-  const save = (t: CheckpointTarget<F>) => saveCheckpoint(d, job.path, t.id, concatSeries([...(t.resumed ? [t.resumed.rows] : []), ...pages]),
+  const save = (t: CheckpointTarget<F>) => saveCheckpoint(d, job.path, t.id, concatSeries([...(t.resumed ? [t.resumed.rows] : []), ...(pages.length > 0 ? [pages.frame()!] : [])]),
     { v: 3, base: t.base, params: t.params, covered: mergeIntervals(reached ? [...done, reached] : done), ...withSources(sink.sources) });
   try {
     for (const want of plan) {
@@ -250,7 +251,14 @@ async function fetchPlan<F extends SeriesFrame>(
     }
     throw e;
   }
-  return { rows: pages.length > 0 ? concatSeries(pages) : emptyLike<F>(job), sources: sink.sources, unserved };
+  return { rows: pages.frame() ?? emptyLike<F>(job), sources: sink.sources, unserved };
+}
+
+/** Rows of a plan on a grid (one per period, a month counted as 30 days; capped at 2^24): the builder's first size. */
+function expectedRows<F extends SeriesFrame>(job: StoreJob<F>, plan: readonly Interval[]): number {
+  if (job.spec.dataset.series !== 'grid') return 0;
+  const rows = plan.reduce((n, p) => n + Math.ceil((p.to - p.from) / job.tf.ms), 0);
+  return Number.isFinite(rows) ? Math.min(rows, 1 << 24) : 0;
 }
 
 function withSources(s: RowSources): { sources?: string } {

@@ -6,8 +6,7 @@ import type { CandleFrame } from '../../core/frame.js';
 import { parseSymbol } from '../../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { parseCandleText } from '../../files/parse-candles.js';
-import { csvBytesOfZip, sha256, sha256Async } from '../../files/read-candle-file.js';
-import { parseKlineCsv } from '../../files/kline-csv.js';
+import { csvTextOfZip, klineCandlesOfZip, sha256, sha256Async } from '../../files/read-candle-file.js';
 import { headedCsv } from '../../files/headed-csv.js';
 import type { Log } from '../../core/log.js';
 
@@ -62,7 +61,7 @@ export class BinanceArchives {
   async candles(symbol: string, tf: Timeframe, p: ArchivePeriod, series: ArchiveSeries = 'klines'): Promise<CandleFrame | undefined> {
     // the archive's strict shape at the speed of the machine; anything else through the general parser;
     // a month not published yet is no error even with --archives only: its days are (the caller asks them)
-    return this.read(this.pathOf(symbol, tf, p, series), (bytes, path) => parseKlineCsv(bytes) ?? parseCandleText(new TextDecoder().decode(bytes), path).frame, p.kind === 'monthly');
+    return this.read(this.pathOf(symbol, tf, p, series), async (zip, path) => await klineCandlesOfZip(zip) ?? parseCandleText(await csvTextOfZip(zip, path), path).frame, p.kind === 'monthly');
   }
 
   /**
@@ -74,7 +73,7 @@ export class BinanceArchives {
   async metrics(symbol: string, day: number): Promise<MetricsFrame | 'unpublished' | 'unreadable'> {
     const s = parseSymbol(symbol);
     const path = `futures/um/daily/metrics/${s.base}${s.quote}/${s.base}${s.quote}-metrics-${new Date(day).toISOString().slice(0, 10)}.zip`;
-    const m = await this.read(path, (bytes, name) => parseMetricsCsv(new TextDecoder().decode(bytes), name));
+    const m = await this.read(path, async (zip, name) => parseMetricsCsv(await csvTextOfZip(zip, name), name));
     return m ?? (this.unpublished.has(path) ? 'unpublished' : 'unreadable');
   }
 
@@ -89,14 +88,14 @@ export class BinanceArchives {
   async funding(symbol: string, month: number, mayLack = false): Promise<FundingArchiveFrame | undefined> {
     const s = parseSymbol(symbol);
     const id = `${s.base}${s.quote}`;
-    return this.read(`futures/um/monthly/fundingRate/${id}/${id}-fundingRate-${new Date(month).toISOString().slice(0, 7)}.zip`, (bytes, path) => parseFundingArchiveCsv(new TextDecoder().decode(bytes), path), mayLack);
+    return this.read(`futures/um/monthly/fundingRate/${id}/${id}-fundingRate-${new Date(month).toISOString().slice(0, 7)}.zip`, async (zip, path) => parseFundingArchiveCsv(await csvTextOfZip(zip, path), path), mayLack);
   }
 
   /**
-   * An archive's CSV, parsed; undefined when it is not published (an error with --archives only). A file
+   * An archive, parsed from its zip; undefined when it is not published (an error with --archives only). A file
    * that cannot be read is dropped from the cache and fetched once more, then refused.
    */
-  private async read<T>(path: string, parse: (csv: Uint8Array, path: string) => T, mayLack = false): Promise<T | undefined> {
+  private async read<T>(path: string, parse: (zip: Uint8Array, path: string) => Promise<T>, mayLack = false): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
       const zip = await this.verifiedZip(path);
       if (zip === null) {
@@ -106,7 +105,7 @@ export class BinanceArchives {
       }
       if (zip === undefined) return undefined; // damaged twice: refused (logged, or thrown with --archives only)
       try {
-        return parse(await csvBytesOfZip(zip, path), path);
+        return await parse(zip, path);
       } catch (e) {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);

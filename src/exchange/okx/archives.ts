@@ -4,7 +4,7 @@ import { fetchArchiveFile, keepInCache } from '../archive-files.js';
 import { ExchangeError, TemporaryExchangeError } from '../../core/errors.js';
 import type { Log } from '../../core/log.js';
 import { numberOrNaN } from '../../core/numbers.js';
-import { csvBytesOfZip } from '../../files/read-candle-file.js';
+import { csvTextOfZip } from '../../files/read-candle-file.js';
 import { headedCsv } from '../../files/headed-csv.js';
 import type { ExchangeClient } from '../exchange-client.js';
 
@@ -96,7 +96,7 @@ export class OkxArchives {
         return undefined;
       }
       try {
-        return parse(new TextDecoder().decode(await csvBytesOfZip(zip, path)), path);
+        return parse(await csvTextOfZip(zip, path), path);
       } catch (e) {
         await unlink(join(this.cacheDir, 'okx', path)).catch(() => undefined);
         if (attempt >= 2) {
