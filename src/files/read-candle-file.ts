@@ -36,7 +36,7 @@ export async function csvTextOfZip(zip: Uint8Array, name: string): Promise<strin
 /**
  * The candles of a kline archive zip in the strict shape (kline-csv.ts), inflated piece by piece on libuv's
  * thread pool and parsed as the pieces come: the file's CSV is never held whole (a month of 1m candles is
- * 4 MB of text; pieces of 512 KiB are reused by the allocator where whole files were fresh memory each).
+ * 4 MB of text, 512 KiB pieces here).
  * Undefined when the zip is not one deflated or stored CSV, does not inflate to the size its directory
  * gives, or its CSV is not the strict shape: the caller then reads it whole (csvBytesOfZip) with the
  * general parser, which also says what is wrong.
