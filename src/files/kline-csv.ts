@@ -116,7 +116,7 @@ export class KlineCsvReader {
   private lines(b: Uint8Array): boolean {
     const n = b.length;
     const time = this.time;
-    const [c0, c1, c2, c3, c4] = this.cols as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+    const cols = this.cols;
     const field = this.field;
     let r = this.rows;
     let pos = 0;
@@ -130,21 +130,12 @@ export class KlineCsvReader {
       const t = field.value >= 1e14 ? field.value / 1000 : field.value;
       if (!Number.isInteger(t) || (r > 0 && t <= time[r - 1]!)) return false;
       time[r] = t;
-      pos = decimal(b, pos + 1, field);
-      if (pos < 0 || b[pos] !== 0x2c) return false;
-      c0[r] = field.value;
-      pos = decimal(b, pos + 1, field);
-      if (pos < 0 || b[pos] !== 0x2c) return false;
-      c1[r] = field.value;
-      pos = decimal(b, pos + 1, field);
-      if (pos < 0 || b[pos] !== 0x2c) return false;
-      c2[r] = field.value;
-      pos = decimal(b, pos + 1, field);
-      if (pos < 0 || b[pos] !== 0x2c) return false;
-      c3[r] = field.value;
-      pos = decimal(b, pos + 1, field);
-      if (pos < 0) return false;
-      c4[r] = field.value;
+      for (let c = 0; c < 5; c++) {
+        pos = decimal(b, pos + 1, field);
+        // open, high, low and close end at a comma; volume may end the line
+        if (pos < 0 || (c < 4 && b[pos] !== 0x2c)) return false;
+        cols[c]![r] = field.value;
+      }
       // the rest of the line (close time, quote volume, trades, taker volumes, ignore)
       const end = b.indexOf(NL, pos);
       pos = end < 0 ? n : end + 1;
