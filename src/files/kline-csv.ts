@@ -1,22 +1,16 @@
 import type { CandleFrame } from '../core/frame.js';
 
+const NL = 0x0a;
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * A kline archive CSV (the 12-column layout of exchange archives: open time, open, high, low, close, volume, …; a header row or
  * none; times in ms, or µs in spot files from 2025), parsed from its bytes into columns at the speed of
  * the machine. Only the strict shape is taken: rows in ascending time, no duplicate, every field a plain
  * decimal. Anything else returns undefined, and the caller reads the file with the general parser
  * (parse-candles.ts), which sorts, dedupes and reports.
- */
-export function parseKlineCsv(bytes: Uint8Array): CandleFrame | undefined {
-  const reader = new KlineCsvReader(bytes.length);
-  return reader.push(bytes) ? reader.finish() : undefined;
-}
-
-const NL = 0x0a;
-const NO_BYTES = new Uint8Array(0);
-
-/**
- * The same strict parse over a file's bytes given piece by piece, as an inflating zip hands them out: no
+ *
+ * The bytes come piece by piece, as an inflating zip hands them out (a whole file is one piece): no
  * buffer the size of the file is ever made. `push` a piece (false: the file is not the strict shape, stop);
  * `finish` once all are in. A line cut between two pieces is joined in a small buffer of its own.
  */

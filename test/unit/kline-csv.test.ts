@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { KlineCsvReader, parseKlineCsv } from '../../src/files/kline-csv.js';
+import { KlineCsvReader } from '../../src/files/kline-csv.js';
 import { parseCandleText } from '../../src/files/parse-candles.js';
 import { csvBytesOfZip, klineCandlesOfZip } from '../../src/files/read-candle-file.js';
 import { FIXTURES } from '../helpers/fixtures.js';
@@ -15,7 +15,12 @@ import { expectSameColumns } from '../helpers/same-columns.js';
  */
 const real = readFileSync(join(FIXTURES, 'btcusdt-usdm-1h-2019-09.patchtst.csv'), 'utf8');
 const general = (text: string) => { const f = parseCandleText(text, 'test.csv').frame; return { time: f.time, open: f.open, high: f.high, low: f.low, close: f.close, volume: f.volume }; };
-const fast = (text: string) => parseKlineCsv(new TextEncoder().encode(text));
+// a whole file as one piece
+const fast = (text: string) => {
+  const bytes = new TextEncoder().encode(text);
+  const reader = new KlineCsvReader(bytes.length);
+  return reader.push(bytes) ? reader.finish() : undefined;
+};
 
 describe('the kline archive CSV, parsed from its bytes', () => {
   it('equals the general parser on a real USDT-M kline file with its header (the 10000 placeholder bars included)', () => {
