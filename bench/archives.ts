@@ -47,11 +47,15 @@ export async function archivesCachedSection(): Promise<void> {
       runs.push(await timedCliCpu(args, { QML_ARCHIVES: 'only' }));
     }
     // the acceptance line's measure: the same build with the whole process on one core (where taskset exists)
-    let pinned: { ms: number; cpuMs: number } | undefined;
+    // (best of 3 too: this machine is a VM whose speed drifts from run to run)
+    const pinnedRuns: { ms: number; cpuMs: number }[] = [];
     if (spawnSync('taskset', ['-c', '0', 'true']).status === 0) {
-      for (const name of readdirSync(join(dir, 'binance'))) rmSync(join(dir, 'binance', name), { recursive: true, force: true });
-      pinned = await timedCliCpu(args, { QML_ARCHIVES: 'only' }, true);
+      for (let i = 0; i < 3; i++) {
+        for (const name of readdirSync(join(dir, 'binance'))) rmSync(join(dir, 'binance', name), { recursive: true, force: true });
+        pinnedRuns.push(await timedCliCpu(args, { QML_ARCHIVES: 'only' }, true));
+      }
     }
+    const pinned = pinnedRuns.length > 0 ? pinnedRuns.reduce((a, b) => (b.ms < a.ms ? b : a)) : undefined;
     const asked = [...sim.requests.values()].reduce((a, b) => a + b, 0) - before;
     const candles = 10 * (Date.parse('2025-03-01') - Date.parse('2023-03-01')) / 60_000;
     const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
@@ -59,7 +63,7 @@ export async function archivesCachedSection(): Promise<void> {
     console.log(`\narchives in the cache: ${(candles / 1e6).toFixed(1)} M 1m candles (10 symbols × 2 years) read, cleaned, ATR and written (best of 3 runs: ${runs.map((r) => (r.ms / 1000).toFixed(1)).join(', ')} s; ${asked} requests to the simulator)`);
     console.log(`  wall clock ${(best.ms / 1000).toFixed(1)} s: ${rate(best.ms)} candles/s on this ${cpus().length}-core machine (target ≥ 1,000,000)`);
     console.log(`  CPU time   ${(best.cpuMs / 1000).toFixed(1)} s (user + system, all threads): ${rate(best.cpuMs)} candles per CPU-second`);
-    if (pinned) console.log(`  one core   ${(pinned.ms / 1000).toFixed(1)} s wall clock, the process pinned to CPU 0 (taskset): ${rate(pinned.ms)} candles/s on one core (target ≥ 1,000,000)`);
+    if (pinned) console.log(`  one core   ${(pinned.ms / 1000).toFixed(1)} s wall clock, the process pinned to CPU 0 (taskset; best of ${pinnedRuns.map((r) => (r.ms / 1000).toFixed(1)).join(', ')} s): ${rate(pinned.ms)} candles/s on one core (target ≥ 1,000,000)`);
     else console.log('  one core   not measured (no taskset on this machine)');
   } finally {
     await sim.close();

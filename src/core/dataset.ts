@@ -3,6 +3,7 @@
  * from this description, so a new dataset is one descriptor plus one fetcher, never a copy of the
  * candle path.
  */
+import type { BufferPool } from './buffer-pool.js';
 
 /**
  * How a column is kept on disk. `time` is TIMESTAMP(NANOS, UTC); values are IEEE doubles; `text` is UTF-8
@@ -97,13 +98,26 @@ export function concatSeries<F extends SeriesFrame>(frames: readonly F[]): F {
  * Frames of one dataset appended one after the other into columns sized once (`capacity`: the rows
  * expected, e.g. a span's candles) and grown by half when they are not enough: the rows are copied once, as
  * they come, and the pages need not be kept to be joined at the end. `frame()` is a view of the rows so
- * far (valid until the next `push`).
+ * far (valid until the next `push`). With a pool, the columns are lent by it and `release` gives them back
+ * once the owner is done with every view of them.
  */
 export class SeriesBuilder<F extends SeriesFrame> {
   private cols: Record<string, Float64Array> | undefined;
   private rows = 0;
+  private released = false;
 
-  constructor(private capacity: number) {}
+  constructor(private capacity: number, private readonly pool?: BufferPool) {}
+
+  private column(length: number): Float64Array {
+    return this.pool ? this.pool.doubles(length) : new Float64Array(length);
+  }
+
+  /** Give the columns back to the pool: no view from `frame()` may be used after this. */
+  release(): void {
+    if (this.cols) for (const c of Object.values(this.cols)) this.pool?.give(c, this.rows * 8);
+    this.cols = undefined;
+    this.released = true;
+  }
 
   get length(): number {
     return this.rows;
@@ -111,15 +125,17 @@ export class SeriesBuilder<F extends SeriesFrame> {
 
   push(page: F): void {
     const n = page.time.length;
+    if (this.released) throw new Error('push() on a released SeriesBuilder');
     if (n === 0) return;
     if (!this.cols) {
       this.capacity = Math.max(this.capacity, n);
       this.cols = {};
-      for (const k of Object.keys(page)) this.cols[k] = new Float64Array(this.capacity);
+      for (const k of Object.keys(page)) this.cols[k] = this.column(this.capacity);
     } else if (this.rows + n > this.capacity) {
+      // the old columns are not given back: a view of them may still be held (they go to the collector)
       this.capacity = Math.max(this.rows + n, Math.ceil(this.capacity * 1.5));
       for (const [k, c] of Object.entries(this.cols)) {
-        const grown = new Float64Array(this.capacity);
+        const grown = this.column(this.capacity);
         grown.set(c.subarray(0, this.rows));
         this.cols[k] = grown;
       }
@@ -134,6 +150,7 @@ export class SeriesBuilder<F extends SeriesFrame> {
 
   /** The rows so far, as views of the columns (none pushed: undefined). */
   frame(): F | undefined {
+    if (this.released) throw new Error('frame() of a released SeriesBuilder');
     if (!this.cols) return undefined;
     const out: Record<string, Float64Array> = {};
     for (const [k, c] of Object.entries(this.cols)) out[k] = c.subarray(0, this.rows);

@@ -8,7 +8,10 @@ import type { Interval } from './interval.js';
 export interface Pager<F extends SeriesFrame> {
   /** Human words for the request at `cursor`, for logs and errors. */
   describe(cursor: number): string;
-  /** One request: the rows from `cursor` on, as the exchange sent them, limited to the span. */
+  /**
+   * One request: the rows from `cursor` on, as the exchange sent them, limited to the span. A page is
+   * valid until the next `fetch`: the paging loop copies what it keeps (a pager may reuse its memory).
+   */
   fetch(cursor: number): Promise<F>;
   /** The cursor after a non-empty page. */
   next(page: F): number;

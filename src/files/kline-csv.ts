@@ -1,3 +1,4 @@
+import type { BufferPool } from '../core/buffer-pool.js';
 import type { CandleFrame } from '../core/frame.js';
 
 const NL = 0x0a;
@@ -24,8 +25,11 @@ export class KlineCsvReader {
   private failed = false;
   private readonly field = { value: 0 };
 
-  /** `totalBytes`: the file's size when known (a zip's directory gives it), to size the columns once. */
-  constructor(private readonly totalBytes = 0) {}
+  /**
+   * `totalBytes`: the file's size when known (a zip's directory gives it), to size the columns once.
+   * `pool`: the six columns lie in one buffer lent by it (the candles' owner gives it back, core/buffer-pool.ts).
+   */
+  constructor(private readonly totalBytes = 0, private readonly pool?: BufferPool) {}
 
   push(piece: Uint8Array): boolean {
     if (this.failed) return false;
@@ -76,6 +80,10 @@ export class KlineCsvReader {
 
   private fail(): false {
     this.failed = true;
+    // not the strict shape: the columns are never handed out
+    this.pool?.give(this.time);
+    this.time = new Float64Array(0);
+    this.cols = [];
     return false;
   }
 
@@ -97,13 +105,18 @@ export class KlineCsvReader {
 
   private reserveRows(n: number): void {
     if (this.cols.length > 0 && n <= this.time.length) return;
-    const grow = (c: Float64Array | undefined) => {
-      const next = new Float64Array(n);
+    // the six columns side by side in one buffer
+    const buf = this.pool ? this.pool.take(6 * 8 * n) : new ArrayBuffer(6 * 8 * n);
+    const grow = (c: Float64Array | undefined, k: number) => {
+      const next = new Float64Array(buf, k * 8 * n, n);
       if (c && this.rows > 0) next.set(c.subarray(0, this.rows));
       return next;
     };
-    this.time = grow(this.time);
-    this.cols = [0, 1, 2, 3, 4].map((i) => grow(this.cols[i]));
+    const old = this.time;
+    this.time = grow(this.time, 0);
+    this.cols = [0, 1, 2, 3, 4].map((i) => grow(this.cols[i], i + 1));
+    // the old columns were this reader's alone (no view of them has left it)
+    this.pool?.give(old);
   }
 
   /** Whole lines (the last ends with a line end) into the columns; false when one is not the strict shape. */

@@ -9,6 +9,7 @@ import lz4 from 'lz4js';
 import { finish, parseCandleText, type ParsedCandles, type ParseOptions } from './parse-candles.js';
 import { KlineCsvReader } from './kline-csv.js';
 import type { CandleFrame } from '../core/frame.js';
+import type { BufferPool } from '../core/buffer-pool.js';
 
 /**
  * The bytes of the CSV inside a zip. A single deflated (or stored) entry, as exchange archives are, is
@@ -37,14 +38,15 @@ export async function csvTextOfZip(zip: Uint8Array, name: string): Promise<strin
  * The candles of a kline archive zip in the strict shape (kline-csv.ts), inflated piece by piece on libuv's
  * thread pool and parsed as the pieces come: the file's CSV is never held whole (a month of 1m candles is
  * 4 MB of text, 512 KiB pieces here).
+ * `pool`: the candles' columns are lent by it (their owner gives them back).
  * Undefined when the zip is not one deflated or stored CSV, does not inflate to the size its directory
  * gives, or its CSV is not the strict shape: the caller then reads it whole (csvBytesOfZip) with the
  * general parser, which also says what is wrong.
  */
-export async function klineCandlesOfZip(zip: Uint8Array): Promise<CandleFrame | undefined> {
+export async function klineCandlesOfZip(zip: Uint8Array, pool?: BufferPool): Promise<CandleFrame | undefined> {
   const one = csvEntry(zip);
   if (!one) return undefined;
-  const reader = new KlineCsvReader(one.unpacked);
+  const reader = new KlineCsvReader(one.unpacked, pool);
   if (one.method === 0) return one.data.length === one.unpacked && reader.push(one.data) ? reader.finish() : undefined;
   const inflated = await new Promise<boolean>((resolve) => {
     const z = createInflateRaw({ chunkSize: INFLATE_PIECE });

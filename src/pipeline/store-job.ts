@@ -1,3 +1,4 @@
+import { bigBuffers } from '../core/buffer-pool.js';
 import { concatSeries, SeriesBuilder, type SeriesFrame } from '../core/dataset.js';
 import { StoreError } from '../core/errors.js';
 import { lowerBoundTime } from '../core/time-search.js';
@@ -16,10 +17,9 @@ import { failedOutcome, outcomeOf, shapeOf, type StoreOutcome, type StoreShape }
 import { fetchSeries } from './pager.js';
 import type { RetryContext } from '../core/retry.js';
 import { mapPool, type PoolSize } from './run-pool.js';
+import { cpuGauge, storesForCpu, usableCores } from './cpu-room.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 
-/** Stores fetched at once before the weight scheduler has seen how fast the exchange answers. */
-const INITIAL_POOL = 8;
 
 /** One store's job, as build, update (and every later command) describe it. */
 export interface StoreJob<F extends SeriesFrame> {
@@ -51,12 +51,22 @@ export interface StoreJob<F extends SeriesFrame> {
   readonly servedFrom?: number;
 }
 
-/** Run a job per store through the pool, reporting each store to the run's progress display. */
+/**
+ * Run a job per store through the pool, reporting each store to the run's progress display. The pool
+ * starts with a store per core and grows (up to `concurrency`) while the CPU has room, which is while
+ * stores wait on the network; under a weight budget also only while the budget is spent slower than it
+ * could be. Stores read from the archive cache saturate the CPU: they run about one per core, and the
+ * columns and files of one are reused by the next (core/buffer-pool.ts).
+ */
 export async function runStores<T>(items: readonly T[], s: RunSettings, deps: RunDeps, fn: (item: T) => Promise<StoreOutcome>): Promise<StoreOutcome[]> {
   deps.progress?.stores(items.length);
-  // under a weight budget the pool starts small and grows while the budget is spent slower than it could be
   const pace = deps.clientFor(s.exchange).wantedInFlight;
-  const size: PoolSize = pace ? { start: Math.min(INITIAL_POOL, s.concurrency), max: s.concurrency, want: pace } : s.concurrency;
+  const cores = usableCores();
+  const busy = cpuGauge(cores);
+  const size: PoolSize = {
+    start: Math.min(cores, s.concurrency), max: s.concurrency,
+    want: (running) => Math.min(pace ? pace(running) : s.concurrency, storesForCpu(running, busy())),
+  };
   return mapPool(items, size, async (item) => {
     const outcome = await fn(item);
     deps.progress?.storeDone(outcome);
@@ -102,7 +112,21 @@ async function extendStore<F extends SeriesFrame>(
     exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, timeframe: job.tf.name, ...params,
     ...unrecoverableAfter(stored?.meta.unrecoverable, lost),
   };
-  const { rows: fetched, sources, unserved } = await fetchPlan(job, source, plan, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry);
+  const pages = storeColumns(job, plan);
+  try {
+    return await fetchAndWrite(job, h, stored, source, plan, pages, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry, noted);
+  } finally {
+    pages.release();
+  }
+}
+
+async function fetchAndWrite<F extends SeriesFrame>(
+  job: StoreJob<F>, h: StoreHandle<F>, stored: StoredInfo | undefined, source: OpenSource<F>, plan: readonly Interval[], pages: SeriesBuilder<F>,
+  target: CheckpointTarget<F> & { readonly id: WriteIdentity }, s: RunSettings, deps: RunDeps, retry: RetryContext, noted: { note?: string },
+): Promise<StoreOutcome> {
+  const base = { dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
+  const { id, resumed } = target;
+  const { rows: fetched, sources, unserved } = await fetchPlan(job, source, plan, pages, target, s, deps, retry);
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
   if (fresh.time.length === 0) {
     await removeCheckpoint(job.path);
@@ -187,10 +211,24 @@ async function dryRun<F extends SeriesFrame>(job: StoreJob<F>, s: RunSettings, d
   const { since, until } = await job.window();
   const source = await job.spec.open(job, deps, retry);
   const plan = planFetch({ tf: job.tf, since, until });
-  const { rows: fetched } = await fetchPlan(job, source, plan, undefined, s, deps, retry);
-  const params = job.spec.params(undefined, s);
-  const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, ...params });
-  return outcomeOf({ dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, gridOf(job)), { fetched: fetched.time.length, clean: report });
+  const pages = storeColumns(job, plan);
+  try {
+    const { rows: fetched } = await fetchPlan(job, source, plan, pages, undefined, s, deps, retry);
+    const params = job.spec.params(undefined, s);
+    const { frame, report } = job.spec.derive(undefined, fetched, { exchange: job.exchange, source: s.source, marketType: source.marketType, symbol: job.symbol, ...params });
+    return outcomeOf({ dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path, status: 'dry-run' }, shapeOf(frame.time, gridOf(job)), { fetched: fetched.time.length, clean: report });
+  } finally {
+    pages.release();
+  }
+}
+
+/**
+ * The columns a store's fetched rows are copied into, sized for the rows the plan spans and lent by the
+ * process's buffer pool: the caller releases them once the store is written (every step in between is
+ * awaited, and what leaves the job, its outcome, holds numbers, not views of the rows).
+ */
+function storeColumns<F extends SeriesFrame>(job: StoreJob<F>, plan: readonly Interval[]): SeriesBuilder<F> {
+  return new SeriesBuilder<F>(expectedRows(job, plan), bigBuffers);
 }
 
 function checkMarketType(path: string, stored: StoredInfo | undefined, symbol: string, type: string): void {
@@ -214,13 +252,12 @@ interface CheckpointTarget<F extends SeriesFrame> {
  * target) writes nothing.
  */
 async function fetchPlan<F extends SeriesFrame>(
-  job: StoreJob<F>, source: OpenSource<F>, plan: readonly Interval[], target: CheckpointTarget<F> | undefined,
+  job: StoreJob<F>, source: OpenSource<F>, plan: readonly Interval[], pages: SeriesBuilder<F>, target: CheckpointTarget<F> | undefined,
   s: RunSettings, deps: RunDeps, retry: RetryContext,
 ): Promise<{ rows: F; sources: RowSources; unserved: Interval[] }> {
   const d = job.spec.dataset;
   const unserved: Interval[] = [];
-  // pages are copied into the store's columns as they come (sized for the rows the plan spans), not kept to be joined
-  const pages = new SeriesBuilder<F>(expectedRows(job, plan));
+  // pages are copied into the store's columns (storeColumns) as they come, not kept to be joined
   const sink: { pages: SeriesBuilder<F>; sources: RowSources } = { pages, sources: target?.resumed?.sources ?? {} };
   const done: Interval[] = [...(target?.resumed?.covered ?? [])];
   let reached: Interval | undefined;

@@ -3,6 +3,7 @@ import { ByteWriter } from 'hyparquet-writer';
 import { serializeTCompactProtocol } from 'hyparquet-writer/src/thrift.js';
 import { allocSeries, type DatasetDescriptor, type SeriesFrame } from '../core/dataset.js';
 import { encodeSeries } from './parquet-codec.js';
+import { bigBuffers } from '../core/buffer-pool.js';
 import type { StoreMeta } from './store-meta.js';
 
 /*
@@ -70,6 +71,7 @@ export function appendedBytes(d: DatasetDescriptor, base: AppendBase, rows: Seri
   const view = new DataView(out.buffer);
   view.setUint32(body.byteLength + tail.byteLength, tail.byteLength, true);
   view.setUint32(body.byteLength + tail.byteLength + 4, 0x31524150, true); // PAR1
+  bigBuffers.give(alone, alone.byteOffset + alone.byteLength); // copied out: the encoder's buffer is free
   return out;
 }
 

@@ -6,6 +6,7 @@ import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type { ColumnSpec, DatasetDescriptor, SeriesFrame } from '../core/dataset.js';
 import { snappyCompress } from 'hysnappy';
+import { bigBuffers } from '../core/buffer-pool.js';
 import { createRequire } from 'node:module';
 
 /*
@@ -57,8 +58,8 @@ class Pieces {
   private bytes: Uint8Array;
   offset = 0;
   constructor(capacity: number) {
-    // not zeroed (a zeroed bound costs a memset of it all): only the written prefix is ever seen
-    this.bytes = Buffer.allocUnsafeSlow(capacity);
+    // lent by the pool, not zeroed: only the written prefix is ever seen (the writer gives it back, store-writer.ts)
+    this.bytes = new Uint8Array(bigBuffers.take(capacity), 0, capacity);
   }
   push(bytes: Uint8Array): void {
     if (this.offset + bytes.byteLength > this.bytes.byteLength) {
@@ -286,14 +287,14 @@ function dictionaryOf(values: Float64Array): Dictionary | undefined {
     seen.add(values[at]!);
   }
   if (seen.size / sample > 0.9) return undefined;
-  // open addressing over the value bits; past n/2 distinct values the dictionary cannot halve the column
-  const limit = n >> 1;
+  // open addressing over the value bits; past `limit` distinct values the dictionary cannot halve the column
+  const limit = mostDistinct(n);
   let size = 16;
   while (size < Math.min(n, limit + 1) * 2) size <<= 1;
-  const slots = new Int32Array(size).fill(-1);
+  const slots = scratch.slots(size);
   const dict = new Float64Array(Math.min(n, limit + 1));
   const dictBits = new Uint32Array(dict.buffer);
-  const indexes = new Uint32Array(n);
+  const indexes = scratch.indexes(n);
   let count = 0;
   for (let i = 0; i < n; i++) {
     const lo = bits[i * 2]!;
@@ -315,10 +316,46 @@ function dictionaryOf(values: Float64Array): Dictionary | undefined {
       h = (h + 1) & (size - 1);
     }
   }
-  const bitWidth = Math.ceil(Math.log2(count));
-  if (2 * (count * 8 + Math.ceil(n * bitWidth / 8)) > n * 8) return undefined;
+  if (!halves(count, n)) return undefined;
   return { values: dict.slice(0, count), indexes };
 }
+
+/** Whether `count` distinct values (8 bytes each) and n indexes of their bit width take at most half of n doubles. */
+function halves(count: number, n: number): boolean {
+  return 2 * (count * 8 + Math.ceil(n * Math.ceil(Math.log2(count)) / 8)) <= n * 8;
+}
+
+/**
+ * The most distinct values a dictionary of n values may hold and still halve them (`halves` only gets
+ * harder as values are added): a column is given up as soon as it has one more, not at n/2.
+ */
+function mostDistinct(n: number): number {
+  let lo = 0;
+  let hi = n >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (mid <= 1 || halves(mid, n)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The hash table and the index column of `dictionaryOf`, kept from one column to the next: the encoder is
+ * synchronous, and a dictionary's indexes are written out before the next column is looked at.
+ */
+const scratch = {
+  slotsBuf: new Int32Array(0),
+  indexesBuf: new Uint32Array(0),
+  slots(size: number): Int32Array {
+    if (this.slotsBuf.length < size) this.slotsBuf = new Int32Array(size);
+    return this.slotsBuf.subarray(0, size).fill(-1);
+  },
+  indexes(n: number): Uint32Array {
+    if (this.indexesBuf.length < n) this.indexesBuf = new Uint32Array(n);
+    return this.indexesBuf.subarray(0, n);
+  },
+};
 
 function bitWidthOf(max: number): number {
   return max <= 0 ? 0 : 32 - Math.clz32(max);

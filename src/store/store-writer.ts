@@ -5,6 +5,7 @@ import { TOOL_VERSION } from '../core/version.js';
 import { removeStaleTemps, writeFileAtomic, writePrefixedFileAtomic } from './atomic-write.js';
 import { appendBaseOf, appendedBytes, type AppendBase } from './parquet-append.js';
 import { encodeSeries, readFooter } from './parquet-codec.js';
+import { bigBuffers } from '../core/buffer-pool.js';
 import { partialPath } from './store-path.js';
 import { STORE_SCHEMA_VERSION, type StoreMeta, type WriteIdentity } from './store-meta.js';
 import { checkedLayout, decodeFrame, openAsyncFile, readFooterBytes, readStore, type LoadedStore, type StoreIdentity } from './store-read.js';
@@ -110,6 +111,12 @@ class OpenStore<F extends SeriesFrame> implements StoreHandle<F> {
 
   /** Write the store's new bytes: atomically on disk; in a bucket only over the version opened (or where none was). */
   private async put(bytes: Uint8Array, keep?: number): Promise<void> {
+    await this.putBytes(bytes, keep);
+    // written: the encoder's buffer goes back to the pool (after a failed write it is left to the collector)
+    bigBuffers.give(bytes, bytes.byteOffset + bytes.byteLength);
+  }
+
+  private async putBytes(bytes: Uint8Array, keep?: number): Promise<void> {
     if (!isRemote(this.path)) {
       await (keep === undefined ? writeFileAtomic(this.path, bytes) : writePrefixedFileAtomic(this.path, keep, bytes));
       return;
@@ -259,7 +266,9 @@ function checkpointPath(storePath: string): string {
 
 /** Write the resume checkpoint beside a store (its rows are fetched rows, not yet the store). */
 export async function writeCheckpointFile(d: DatasetDescriptor, storePath: string, frame: SeriesFrame, id: WriteIdentity, tag: string): Promise<void> {
-  await writeFileAtomic(checkpointPath(storePath), encodeSeries(d, frame, storeMeta(d, id, tag)));
+  const bytes = encodeSeries(d, frame, storeMeta(d, id, tag));
+  await writeFileAtomic(checkpointPath(storePath), bytes);
+  bigBuffers.give(bytes, bytes.byteOffset + bytes.byteLength);
 }
 
 /** The checkpoint beside a store; undefined when there is none, the StoreError when it is unreadable or foreign. */

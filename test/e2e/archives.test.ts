@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '../../src/sim/server.js';
 import { masterPath } from '../../src/store/store-path.js';
@@ -39,6 +40,27 @@ describe('Binance archives as the fast path for long history (--archives)', () =
     expect((await storeBytes(viaArchives, 'ETH/USDT', '1m')).equals(await storeBytes(viaRest, 'ETH/USDT', '1m'))).toBe(true);
     expect(kRest).toBeGreaterThan(1000);
     expect(kArchive).toBeLessThan(kRest / 40); // the current day, and confirming the end
+  });
+
+  it('stores built one after another from cached archives reuse the same memory, and each is still the store REST writes, bit for bit', async () => {
+    // a month of 1m candles and a store's columns are MBs: their buffers are lent by the process's pool,
+    // given back once a month is copied or a store written, and lent again to the next month and store
+    const symbols = ['ETH/USDT', 'BTC/USDT'];
+    const args = ['--symbol', symbols.join(','), '--timeframes', '1m', '--since', '2024-11-01'];
+    const [rest, viaArchives] = [await tempDir(), await tempDir()];
+    expect((await build(rest, [...args, '--archives', 'off'])).code).toBe(0);
+    const want = await Promise.all(symbols.map((s) => storeBytes(rest, s, '1m')));
+    const first = await build(viaArchives, [...args, '--archives', 'auto']);
+    expect(first.code, first.stderr).toBe(0);
+    const oneByOne = join(viaArchives, 'one-by-one.yaml');
+    await writeFile(oneByOne, 'concurrency: 1\n');
+    for (const extra of [[], ['--config', oneByOne]]) {
+      const fetched = archives(sim);
+      const again = await build(viaArchives, [...args, '--archives', 'only', '--erase', ...extra]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(archives(sim)).toBe(fetched); // all from the cache
+      for (const [i, s] of symbols.entries()) expect((await storeBytes(viaArchives, s, '1m')).equals(want[i]!), `${s} ${extra.join(' ')}`).toBe(true);
+    }
   });
 
   it('archives are cached under the data folder; a corrupt zip and a checksum mismatch are fetched again; when they stay bad, never stored: the REST API serves the span (auto) or the store fails (only)', async () => {

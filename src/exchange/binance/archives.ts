@@ -6,9 +6,11 @@ import type { CandleFrame } from '../../core/frame.js';
 import { parseSymbol } from '../../core/symbol.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { parseCandleText } from '../../files/parse-candles.js';
-import { csvTextOfZip, klineCandlesOfZip, sha256, sha256Async } from '../../files/read-candle-file.js';
+import { csvTextOfZip, klineCandlesOfZip, sha256 } from '../../files/read-candle-file.js';
 import { headedCsv } from '../../files/headed-csv.js';
 import type { Log } from '../../core/log.js';
+import { bigBuffers, type BufferPool } from '../../core/buffer-pool.js';
+import { readFileInto } from '../../files/read-into.js';
 
 const DAY = 86_400_000;
 const MONTH = parseTimeframe('1M');
@@ -61,7 +63,9 @@ export class BinanceArchives {
   async candles(symbol: string, tf: Timeframe, p: ArchivePeriod, series: ArchiveSeries = 'klines'): Promise<CandleFrame | undefined> {
     // the archive's strict shape at the speed of the machine; anything else through the general parser;
     // a month not published yet is no error even with --archives only: its days are (the caller asks them)
-    return this.read(this.pathOf(symbol, tf, p, series), async (zip, path) => await klineCandlesOfZip(zip) ?? parseCandleText(await csvTextOfZip(zip, path), path).frame, p.kind === 'monthly');
+    // the zip is this read's own (no other store reads the same kline file): its buffer goes back to the pool
+    // once parsed, and the candles' columns are lent by the pool too (their pager gives them back)
+    return this.read(this.pathOf(symbol, tf, p, series), async (zip, path) => await klineCandlesOfZip(zip, bigBuffers) ?? parseCandleText(await csvTextOfZip(zip, path), path).frame, p.kind === 'monthly', true);
   }
 
   /**
@@ -95,9 +99,10 @@ export class BinanceArchives {
    * An archive, parsed from its zip; undefined when it is not published (an error with --archives only). A file
    * that cannot be read is dropped from the cache and fetched once more, then refused.
    */
-  private async read<T>(path: string, parse: (zip: Uint8Array, path: string) => Promise<T>, mayLack = false): Promise<T | undefined> {
+  private async read<T>(path: string, parse: (zip: Uint8Array, path: string) => Promise<T>, mayLack = false, owned = false): Promise<T | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const zip = await this.verifiedZip(path);
+      // `owned`: read for this caller alone, into a buffer lent by the pool and given back once parsed
+      const zip = owned ? await this.fetchVerified(path, bigBuffers) : await this.verifiedZip(path);
       if (zip === null) {
         this.unpublished.add(path);
         if (this.mode === 'only' && !mayLack) throw new ExchangeError(`archive ${path} is not published (--archives only)`);
@@ -110,6 +115,8 @@ export class BinanceArchives {
         await unlink(join(this.cacheDir, path)).catch(() => undefined);
         if (attempt >= 2) return this.refused(path, `cannot be read (${(e as Error).message})`);
         this.log.warn({ archive: path, err: (e as Error).message }, 'archive unreadable: fetching it again');
+      } finally {
+        if (owned) bigBuffers.give(zip, zip.byteOffset + zip.byteLength);
       }
     }
   }
@@ -138,11 +145,11 @@ export class BinanceArchives {
     return p;
   }
 
-  private async fetchVerified(path: string): Promise<Uint8Array | null | undefined> {
+  private async fetchVerified(path: string, pool?: BufferPool): Promise<Uint8Array | null | undefined> {
     const file = join(this.cacheDir, path);
-    const cached = await readFile(file).catch(() => undefined);
+    const cached = await (pool ? readFileInto(file, pool) : readFile(file)).catch(() => undefined);
     const cachedSum = await readFile(`${file}.CHECKSUM`, 'utf8').catch(() => undefined);
-    if (cached && cachedSum && await sha256Async(cached) === cachedSum.trim().split(/\s+/)[0]) return cached;
+    if (cached && cachedSum && sha256(cached) === cachedSum.trim().split(/\s+/)[0]) return cached;
     for (let attempt = 1; ; attempt++) {
       const sum = await this.get(`${path}.CHECKSUM`);
       if (sum === undefined) return null;

@@ -8,6 +8,7 @@ import type { Interval } from '../../core/interval.js';
 import { isoUtc } from '../../core/time-format.js';
 import { nextOpen, parseTimeframe, type Timeframe } from '../../core/timeframe.js';
 import { klinePager } from '../kline-pager.js';
+import { bigBuffers } from '../../core/buffer-pool.js';
 import type { VenueDataset, VenueSource } from '../venue.js';
 import type { ArchiveSeries, BinanceArchives, MetricsFrame } from './archives.js';
 
@@ -58,7 +59,13 @@ function archivePager(rest: Pager<CandleFrame>, archives: BinanceArchives, symbo
       for (let at = cursor; at < until;) {
         const p = archives.periodAt(at, today, unpublished.has(monthOf(at)));
         if (!p) return rest.fetch(at);
-        if (held?.label !== p.label) held = { label: p.label, rows: await archives.candles(symbol, tf, p, series) };
+        if (held?.label !== p.label) {
+          // the month read before is done with: its pages were copied by the paging loop before it asked
+          // for this one (a page is the pager's until the next fetch), so its columns go back to the pool
+          if (held?.rows) bigBuffers.give(held.rows.time);
+          held = undefined; // (a read that fails leaves nothing given back behind)
+          held = { label: p.label, rows: await archives.candles(symbol, tf, p, series) };
+        }
         if (!held.rows && p.kind === 'monthly') {
           unpublished.add(p.from);
           continue;
