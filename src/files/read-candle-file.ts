@@ -1,4 +1,4 @@
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { unzipSync } from 'fflate';
 import { promisify } from 'node:util';
@@ -118,11 +118,6 @@ function singleEntry(zip: Uint8Array): { name: string; method: number; start: nu
 
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The same, hashed on libuv's thread pool (WebCrypto): checking cached archives costs the run no main-thread time. */
-export async function sha256Async(bytes: Uint8Array): Promise<string> {
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
 }
 
 /**

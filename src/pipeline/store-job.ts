@@ -67,12 +67,20 @@ export async function runStores<T>(items: readonly T[], s: RunSettings, deps: Ru
     start: Math.min(cores, s.concurrency), max: s.concurrency,
     want: (running) => Math.min(pace ? pace(running) : s.concurrency, storesForCpu(running, busy())),
   };
-  return mapPool(items, size, async (item) => {
-    const outcome = await fn(item);
-    deps.progress?.storeDone(outcome);
-    return outcome;
-  });
+  runsActive++;
+  try {
+    return await mapPool(items, size, async (item) => {
+      const outcome = await fn(item);
+      deps.progress?.storeDone(outcome);
+      return outcome;
+    });
+  } finally {
+    // the buffers kept for reuse serve a run; between runs (a collect loop sleeping) they are let go
+    if (--runsActive === 0) bigBuffers.clear();
+  }
 }
+
+let runsActive = 0;
 
 /**
  * The one per-store job, for every dataset: identity → lock → resume → plan what is missing before
