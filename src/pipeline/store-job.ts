@@ -20,7 +20,6 @@ import { mapPool, type PoolSize } from './run-pool.js';
 import { cpuGauge, storesForCpu, usableCores } from './cpu-room.js';
 import type { RunDeps, RunSettings } from './run-settings.js';
 
-
 /** One store's job, as build, update (and every later command) describe it. */
 export interface StoreJob<F extends SeriesFrame> {
   /** The dataset: descriptor, fetcher, derivation. */
@@ -51,6 +50,9 @@ export interface StoreJob<F extends SeriesFrame> {
   readonly servedFrom?: number;
 }
 
+/** Runs of `runStores` under way in this process (the buffer pool is let go when none is). */
+let runsActive = 0;
+
 /**
  * Run a job per store through the pool, reporting each store to the run's progress display. The pool
  * starts with a store per core and grows (up to `concurrency`) while the CPU has room, which is while
@@ -79,8 +81,6 @@ export async function runStores<T>(items: readonly T[], s: RunSettings, deps: Ru
     if (--runsActive === 0) bigBuffers.clear();
   }
 }
-
-let runsActive = 0;
 
 /**
  * The one per-store job, for every dataset: identity → lock → resume → plan what is missing before
@@ -122,17 +122,18 @@ async function extendStore<F extends SeriesFrame>(
   };
   const pages = storeColumns(job, plan);
   try {
-    return await fetchAndWrite(job, h, stored, source, plan, pages, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry, noted);
+    return await fetchAndWrite(job, base, h, stored, source, plan, pages, { id, base: span, params: JSON.stringify(params), resumed }, s, deps, retry, noted);
   } finally {
     pages.release();
   }
 }
 
+/** Fetch the plan into the store's columns (`pages`), then derive and write: the store job past its checks. */
 async function fetchAndWrite<F extends SeriesFrame>(
-  job: StoreJob<F>, h: StoreHandle<F>, stored: StoredInfo | undefined, source: OpenSource<F>, plan: readonly Interval[], pages: SeriesBuilder<F>,
-  target: CheckpointTarget<F> & { readonly id: WriteIdentity }, s: RunSettings, deps: RunDeps, retry: RetryContext, noted: { note?: string },
+  job: StoreJob<F>, base: Pick<StoreOutcome, 'dataset' | 'exchange' | 'symbol' | 'timeframe' | 'path'>, h: StoreHandle<F>, stored: StoredInfo | undefined,
+  source: OpenSource<F>, plan: readonly Interval[], pages: SeriesBuilder<F>, target: CheckpointTarget<F>,
+  s: RunSettings, deps: RunDeps, retry: RetryContext, noted: { note?: string },
 ): Promise<StoreOutcome> {
-  const base = { dataset: job.spec.dataset.name, exchange: job.exchange, symbol: job.symbol, timeframe: job.tf.name, path: job.path };
   const { id, resumed } = target;
   const { rows: fetched, sources, unserved } = await fetchPlan(job, source, plan, pages, target, s, deps, retry);
   const fresh = resumed ? concatSeries([resumed.rows, fetched]) : fetched;
